@@ -1,0 +1,210 @@
+"""Logging in and out, login sessions, staff invitations and password resets.
+
+Tokens (session cookie, invitation and reset links) are random and stored only as SHA-256 hashes.
+Lookups across organisations (login by e-mail, a token from a link) run on a system session; the
+principal they produce then scopes everything else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from nineplus.accounts import repository
+from nineplus.accounts.models import Invitation, LoginSession, PasswordReset, User
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.schemas import AcceptInviteIn, InviteIn, PasswordResetIn
+from nineplus.accounts.service import require, set_memberships
+from nineplus.audit.service import record
+from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.i18n import gettext as _
+from nineplus.core.mail import queue_email
+from nineplus.core.models import utcnow
+from nineplus.core.principal import Principal
+from nineplus.core.security import hash_password, needs_rehash, new_token, token_hash, verify_password
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import scope
+from nineplus.jobs.runner import handler
+
+INVITATION_DAYS = 7
+RESET_HOURS = 2
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    return Principal(
+        organisation_id=user.organisation_id, role=user.role, user_id=user.id, name=user.name,
+        email=user.email, team_ids=repository.team_ids_of(session, user.id),
+    )
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None. Unknown e-mails cost the same time."""
+    user = repository.user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def start_session(session: Session, user: User, user_agent: str = "") -> str:
+    """Create a login session and return the cookie token."""
+    token = new_token()
+    session.add(
+        LoginSession(
+            organisation_id=user.organisation_id, user_id=user.id, token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(days=get_settings().session_days), user_agent=user_agent[:300],
+        )
+    )
+    return token
+
+
+def principal_from_session(session: Session, token: str) -> Principal | None:
+    """Resolve a session cookie to its principal; expired, revoked or deactivated means None."""
+    row = session.execute(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    if login.revoked_at is not None or login.expires_at <= utcnow() or not user.is_active:
+        return None
+    return principal_for(session, user)
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(
+        update(LoginSession).where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_sessions_of(session: Session, user_id: int) -> None:
+    session.execute(
+        update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+# Invitations ----------------------------------------------------------------------------------------
+
+def invite(session: Session, actor: Principal, data: InviteIn, organisation_name: str) -> str:
+    """Invite a staff member by e-mail; return the token (the e-mail carries the link)."""
+    require(actor, Permission.MANAGE_USERS)
+    if repository.email_taken(session, data.email):
+        raise Invalid({"email": _("A user with this e-mail address already exists.")})
+    token = new_token()
+    invitation = Invitation(
+        email=data.email.lower(), role=data.role, team_ids=sorted(set(data.team_ids)),
+        token_hash=token_hash(token), invited_by_id=actor.user_id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    known = {t.id for t in repository.teams(session)}
+    if set(invitation.team_ids) - known:
+        raise Invalid({"team_ids": _("Choose teams of your own organisation.")})
+    session.add(invitation)
+    session.flush()
+    record(session, actor, "invitation.created", invitation,
+           after={"email": invitation.email, "role": invitation.role, "team_ids": invitation.team_ids})
+    link = f"{get_settings().base_url.rstrip('/')}/invite/{token}"
+    queue_email(
+        session, invitation.email,
+        _("You are invited to %(org)s on nineplus", org=organisation_name),
+        _("%(name)s invited you to work with customer journeys in nineplus.\n\n"
+          "Open this link within %(days)s days to choose your password:\n%(link)s\n",
+          name=actor.name or organisation_name, days=INVITATION_DAYS, link=link),
+        actor.organisation_id,
+    )
+    return token
+
+
+def revoke_invitation(session: Session, actor: Principal, invitation_id: int) -> None:
+    require(actor, Permission.MANAGE_USERS)
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("invitation")
+    invitation.revoked_at = utcnow()
+    record(session, actor, "invitation.revoked", invitation)
+
+
+def open_invitation(session: Session, token: str) -> Invitation:
+    """Find a usable invitation by its token (system session) or raise NotFound."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+    if (
+        invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None
+        or invitation.expires_at <= utcnow()
+    ):
+        raise NotFound("invitation")
+    return invitation
+
+
+def accept_invitation(session: Session, token: str, data: AcceptInviteIn) -> User:
+    """Create the invited user (system session; scoped to the invitation's organisation from here)."""
+    invitation = open_invitation(session, token)
+    if repository.user_by_email(session, invitation.email) is not None:
+        raise Invalid({"__all__": _("A user with this e-mail address already exists.")})
+    scope(session, invitation.organisation_id)
+    user = User(email=invitation.email, name=data.name, password_hash=hash_password(data.password),
+                role=invitation.role)
+    session.add(user)
+    session.flush()
+    set_memberships(session, user, list(invitation.team_ids))
+    invitation.accepted_at = utcnow()
+    actor = principal_for(session, user)
+    record(session, actor, "invitation.accepted", invitation, after={"user_id": user.id, "role": user.role})
+    return user
+
+
+# Password reset -------------------------------------------------------------------------------------
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Queue a reset e-mail if the address belongs to an active user; say nothing either way."""
+    user = repository.user_by_email(session, email)
+    if user is None or not user.is_active:
+        return
+    token = new_token()
+    session.add(
+        PasswordReset(organisation_id=user.organisation_id, user_id=user.id, token_hash=token_hash(token),
+                      expires_at=utcnow() + timedelta(hours=RESET_HOURS))
+    )
+    link = f"{get_settings().base_url.rstrip('/')}/password/reset/{token}"
+    queue_email(
+        session, user.email, _("Reset your nineplus password"),
+        _("Someone asked to reset the password of this account. If it was you, open this link within "
+          "%(hours)s hours:\n%(link)s\n\nIf it was not you, ignore this e-mail.", hours=RESET_HOURS, link=link),
+        user.organisation_id,
+    )
+
+
+def open_reset(session: Session, token: str) -> PasswordReset:
+    reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise NotFound("reset")
+    return reset
+
+
+def reset_password(session: Session, token: str, data: PasswordResetIn) -> User:
+    """Set a new password, use up the token and end every open session of the user."""
+    reset = open_reset(session, token)
+    user = session.get_one(User, reset.user_id)
+    user.password_hash = hash_password(data.password)
+    reset.used_at = utcnow()
+    revoke_sessions_of(session, user.id)
+    scope(session, user.organisation_id)
+    record(session, principal_for(session, user), "user.password_reset", user)
+    return user
+
+
+@handler("purge_expired_tokens", every=timedelta(hours=6))
+def _purge_expired(session: Session, _payload: dict) -> None:
+    """Delete login sessions, resets and invitations that expired more than a week ago."""
+    cutoff = utcnow() - timedelta(days=7)
+    for model in (LoginSession, PasswordReset, Invitation):
+        for row in session.scalars(select(model).where(model.expires_at < cutoff)):
+            session.delete(row)

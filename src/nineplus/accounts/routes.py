@@ -1,0 +1,288 @@
+"""Account pages: login, logout, password reset, invitations, users, teams, API keys, audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from nineplus.accounts import apikeys, auth, repository
+from nineplus.accounts import service as accounts
+from nineplus.accounts.models import Organisation
+from nineplus.accounts.roles import ROLE_LABELS, ROLES, SCOPES, Permission
+from nineplus.accounts.schemas import AcceptInviteIn, ApiKeyIn, InviteIn, PasswordResetIn, RoleChangeIn, TeamIn
+from nineplus.audit.service import recent
+from nineplus.core.errors import Invalid
+from nineplus.core.i18n import gettext as _
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import system
+from nineplus.core.validation import parse
+from nineplus.web.deps import SESSION_COOKIE, Db, OptionalPrincipal, PagePrincipal, csrf_protect
+from nineplus.web.forms import read_form
+from nineplus.web.pages import safe_next
+from nineplus.web.templating import redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _login_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="lax",
+                        max_age=settings.session_days * 86400, path="/")
+
+
+# Login, logout, password reset, invitations (public) -------------------------------------------------
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, me: OptionalPrincipal, next: str = "/") -> Response:  # noqa: A002
+    if me is not None:
+        return redirect(request, safe_next(next))
+    return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})
+
+
+@router.post("/login")
+async def login(request: Request, db: Db) -> Response:
+    form = await read_form(request)
+    email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
+    target = safe_next(form.get("next"))
+    system(db)
+    user = auth.authenticate(db, email, password) if email and password else None
+    if user is None:
+        return render(request, "accounts/login.html", {
+            "next": target, "email": email,
+            "error": _("The e-mail address or password is not right, or the account is not active."),
+        }, status_code=400)
+    token = auth.start_session(db, user, request.headers.get("user-agent", ""))
+    response = redirect(request, target)
+    _login_cookie(response, token)
+    if user.locale:
+        response.set_cookie("nineplus_locale", user.locale, max_age=31536000, samesite="lax", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Db) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        system(db)
+        auth.end_session(db, token)
+    response = redirect(request, "/login", flash=_("You are logged out."), kind="info")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/password/forgot", response_class=HTMLResponse)
+def forgot_page(request: Request) -> Response:
+    return render(request, "accounts/forgot.html", {"email": ""})
+
+
+@router.post("/password/forgot")
+async def forgot(request: Request, db: Db) -> Response:
+    form = await read_form(request)
+    email = str(form.get("email", "")).strip()[:254]
+    if not email or "@" not in email:
+        return render(request, "accounts/forgot.html",
+                      {"email": email, "errors": {"email": _("Enter a valid e-mail address.")}}, status_code=422)
+    system(db)
+    auth.request_password_reset(db, email)
+    return render(request, "accounts/forgot.html", {"sent": True, "email": ""})
+
+
+@router.get("/password/reset/{token}", response_class=HTMLResponse)
+def reset_page(request: Request, db: Db, token: str) -> Response:
+    system(db)
+    auth.open_reset(db, token)
+    return render(request, "accounts/reset.html", {"token": token})
+
+
+@router.post("/password/reset/{token}")
+async def reset(request: Request, db: Db, token: str) -> Response:
+    form = await read_form(request)
+    system(db)
+    try:
+        auth.open_reset(db, token)
+        if form.get("password") != form.get("password_repeat"):
+            raise Invalid({"password_repeat": _("The two passwords are not the same.")})
+        auth.reset_password(db, token, parse(PasswordResetIn, form))
+    except Invalid as exc:
+        return render(request, "accounts/reset.html", {"token": token, "errors": exc.errors}, status_code=422)
+    return redirect(request, "/login", flash=_("Your password has been changed. Log in with it now."))
+
+
+@router.get("/invite/{token}", response_class=HTMLResponse)
+def invitation_page(request: Request, db: Db, token: str) -> Response:
+    system(db)
+    invitation = auth.open_invitation(db, token)
+    org = db.get_one(Organisation, invitation.organisation_id)
+    return render(request, "accounts/accept.html",
+                  {"token": token, "invitation": invitation, "organisation": org, "form": {}})
+
+
+@router.post("/invite/{token}")
+async def accept_invitation(request: Request, db: Db, token: str) -> Response:
+    form = await read_form(request)
+    system(db)
+    invitation = auth.open_invitation(db, token)
+    org = db.get_one(Organisation, invitation.organisation_id)
+    try:
+        if form.get("password") != form.get("password_repeat"):
+            raise Invalid({"password_repeat": _("The two passwords are not the same.")})
+        user = auth.accept_invitation(db, token, parse(AcceptInviteIn, form))
+    except Invalid as exc:
+        return render(request, "accounts/accept.html", {"token": token, "invitation": invitation,
+                      "organisation": org, "form": form, "errors": exc.errors}, status_code=422)
+    response = redirect(request, "/", flash=_("Welcome to nineplus."))
+    _login_cookie(response, auth.start_session(db, user, request.headers.get("user-agent", "")))
+    return response
+
+
+# Teams ----------------------------------------------------------------------------------------------
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    return render(request, "accounts/teams.html", {"teams": accounts.list_teams(db, me)})
+
+
+@router.get("/teams/new", response_class=HTMLResponse)
+def new_team_page(request: Request, me: PagePrincipal) -> Response:
+    accounts.require(me, Permission.EDIT_TEAMS)
+    return render(request, "accounts/team_form.html", {"form": {}, "team": None})
+
+
+@router.post("/teams/new")
+async def create_team(request: Request, db: Db, me: PagePrincipal) -> Response:
+    form = await read_form(request)
+    try:
+        team = accounts.create_team(db, me, parse(TeamIn, form))
+    except Invalid as exc:
+        return render(request, "accounts/team_form.html", {"form": form, "team": None, "errors": exc.errors},
+                      status_code=422)
+    return redirect(request, f"/teams/{team.id}", flash=_("Team created."))
+
+
+@router.get("/teams/{team_id}", response_class=HTMLResponse)
+def team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
+    team = accounts.get_team(db, me, team_id)
+    from nineplus.journeys.repository import moments_of_team
+
+    return render(request, "accounts/team.html", {
+        "team": team, "members": repository.team_members(db, team.id), "moments": moments_of_team(db, team.id),
+    })
+
+
+@router.get("/teams/{team_id}/edit", response_class=HTMLResponse)
+def edit_team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
+    team = accounts.get_team(db, me, team_id)
+    accounts.require(me, Permission.EDIT_TEAMS)
+    form = {"name": team.name, "description": team.description}
+    return render(request, "accounts/team_form.html", {"form": form, "team": team})
+
+
+@router.post("/teams/{team_id}/edit")
+async def update_team(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
+    team = accounts.get_team(db, me, team_id)
+    form = await read_form(request)
+    try:
+        accounts.update_team(db, me, team.id, parse(TeamIn, form))
+    except Invalid as exc:
+        return render(request, "accounts/team_form.html", {"form": form, "team": team, "errors": exc.errors},
+                      status_code=422)
+    return redirect(request, f"/teams/{team.id}", flash=_("Team saved."))
+
+
+# Users and invitations ------------------------------------------------------------------------------
+
+def _users_context(db: Db, me: PagePrincipal) -> dict[str, object]:
+    return {
+        "users": repository.users(db),
+        "memberships": repository.memberships_by_user(db),
+        "teams": {t.id: t for t in repository.teams(db)},
+        "invitations": repository.open_invitations(db),
+        "roles": [(r, _(ROLE_LABELS[r])) for r in ROLES],
+        "form": {},
+    }
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    accounts.require(me, Permission.MANAGE_USERS)
+    return render(request, "accounts/users.html", _users_context(db, me))
+
+
+@router.post("/admin/invitations")
+async def invite(request: Request, db: Db, me: PagePrincipal) -> Response:
+    accounts.require(me, Permission.MANAGE_USERS)
+    form = await read_form(request, lists=("team_ids",))
+    form["team_ids"] = [int(t) for t in form["team_ids"] if str(t).isdigit()]
+    org = db.get_one(Organisation, me.organisation_id)
+    try:
+        auth.invite(db, me, parse(InviteIn, form), org.name)
+    except Invalid as exc:
+        context = {**_users_context(db, me), "form": form, "errors": exc.errors}
+        return render(request, "accounts/users.html", context, status_code=422)
+    return redirect(request, "/admin/users", flash=_("Invitation sent to %(email)s.", email=form["email"]))
+
+
+@router.post("/admin/invitations/{invitation_id}/revoke")
+def revoke_invitation(request: Request, db: Db, me: PagePrincipal, invitation_id: int) -> Response:
+    auth.revoke_invitation(db, me, invitation_id)
+    return redirect(request, "/admin/users", flash=_("Invitation withdrawn."))
+
+
+@router.post("/admin/users/{user_id}/role")
+async def change_role(request: Request, db: Db, me: PagePrincipal, user_id: int) -> Response:
+    user = accounts.get_user(db, user_id)
+    form = await read_form(request)
+    accounts.change_role(db, me, user.id, parse(RoleChangeIn, form))
+    return redirect(request, "/admin/users", flash=_("Role changed."))
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(request: Request, db: Db, me: PagePrincipal, user_id: int) -> Response:
+    form = await read_form(request)
+    active = form.get("active") == "1"
+    accounts.set_active(db, me, user_id, active)
+    if not active:
+        auth.revoke_sessions_of(db, user_id)
+    return redirect(request, "/admin/users", flash=_("User activated.") if active else _("User deactivated."))
+
+
+# API keys -------------------------------------------------------------------------------------------
+
+def _keys_context(db: Db) -> dict[str, object]:
+    return {"keys": repository.api_keys(db), "scopes": SCOPES, "form": {}}
+
+
+@router.get("/admin/api-keys", response_class=HTMLResponse)
+def keys_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    accounts.require(me, Permission.MANAGE_API_KEYS)
+    return render(request, "accounts/api_keys.html", _keys_context(db))
+
+
+@router.post("/admin/api-keys")
+async def create_key(request: Request, db: Db, me: PagePrincipal) -> Response:
+    accounts.require(me, Permission.MANAGE_API_KEYS)
+    form = await read_form(request, lists=("scopes",))
+    try:
+        key, secret = apikeys.create_key(db, me, parse(ApiKeyIn, form))
+    except Invalid as exc:
+        return render(request, "accounts/api_keys.html",
+                      {**_keys_context(db), "form": form, "errors": exc.errors}, status_code=422)
+    # The secret is shown in this response only; it is never stored in plain text.
+    return render(request, "accounts/api_keys.html", {**_keys_context(db), "new_key": key, "secret": secret})
+
+
+@router.post("/admin/api-keys/{key_id}/revoke")
+def revoke_key(request: Request, db: Db, me: PagePrincipal, key_id: int) -> Response:
+    apikeys.revoke_key(db, me, key_id)
+    return redirect(request, "/admin/api-keys", flash=_("API key revoked."))
+
+
+# Audit log ------------------------------------------------------------------------------------------
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(request: Request, db: Db, me: PagePrincipal, before: int | None = None) -> Response:
+    accounts.require(me, Permission.VIEW_AUDIT)
+    events = recent(db, limit=50, before_id=before)
+    return render(request, "accounts/audit.html", {"events": events})
+
+

@@ -1,0 +1,176 @@
+"""The ``nineplus`` command line."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nineplus.core.settings import get_settings
+
+app = typer.Typer(help="nineplus: customer experience management.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo organisation.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(docs_app, name="docs")
+console = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _check_database() -> None:
+    """Fail with one clear line when the database cannot be reached."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nineplus.core.db import describe_url, get_engine
+
+    url = get_settings().resolved_database_url()
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        _fail(f"cannot open the database {describe_url(url)}: {reason}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the database schema to the newest version."""
+    from nineplus.core.migrate import upgrade
+
+    _check_database()
+    upgrade(revision)
+    console.print(f"database is at revision {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations have drifted apart."""
+    from nineplus.core.migrate import check
+
+    _check_database()
+    check()
+    console.print("models and migrations agree")
+
+
+@demo_app.command("load")
+def demo_load(lang: Annotated[str, typer.Option(help="Language of the workshop notes: nl or en.")] = "nl") -> None:
+    """Load the demo organisation (a bank with two journeys) unless it is already there."""
+    from nineplus.core.db import transaction
+    from nineplus.demo.loader import demo_login, load_demo
+
+    if lang not in ("nl", "en"):
+        _fail("--lang must be nl or en")
+    _check_database()
+    _require_schema()
+    with transaction() as session:
+        org, created = load_demo(session, lang=lang)
+        name = org.name
+    email, password = demo_login()
+    console.print(f"demo organisation {name!r} {'loaded' if created else 'is already there'}; "
+                  f"log in as {email} / {password}")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="E-mail address (the login).")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    role: Annotated[str, typer.Option(help="admin, cx_lead, team_lead, team_member or viewer.")] = "admin",
+    organisation: Annotated[str, typer.Option(help="Organisation name; created when it does not exist.")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Password (asked when not given).")] = "",
+) -> None:
+    """Create a user, and the organisation when it does not exist yet."""
+    from nineplus.accounts import repository, service
+    from nineplus.accounts.schemas import UserCreateIn
+    from nineplus.core.db import transaction
+    from nineplus.core.errors import Invalid
+    from nineplus.core.tenancy import scope, system
+    from nineplus.core.validation import parse
+
+    if not organisation:
+        _fail("--organisation is required")
+    _check_database()
+    _require_schema()
+    try:
+        with transaction() as session:
+            system(session)
+            org = repository.organisation_by_slug(session, service.slugify(organisation))
+            if org is None:
+                org = service.create_organisation(session, organisation)
+            scope(session, org.id)
+            user = service.create_user(session, parse(UserCreateIn, {
+                "email": email, "name": name, "role": role, "password": password}))
+            org_name, user_email = org.name, user.email
+    except Invalid as exc:
+        _fail("; ".join(f"{field}: {message}" for field, message in exc.errors.items()))
+    console.print(f"created {role} {user_email} in {org_name!r}")
+
+
+@jobs_app.command("run")
+def jobs_run() -> None:
+    """Run every due job once and exit."""
+    from nineplus.core.registry import import_all_models
+    from nineplus.jobs.runner import run_pending, schedule_periodic
+
+    import_all_models()
+    _check_database()
+    schedule_periodic()
+    console.print(f"ran {run_pending()} job(s)")
+
+
+@docs_app.command("permissions")
+def docs_permissions() -> None:
+    """Print the permission matrix as the Markdown table the README shows."""
+    from nineplus.accounts.roles import permission_table_markdown
+
+    print(permission_table_markdown())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL for more than one).")] = 1,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+) -> None:
+    """Start the web server."""
+    import uvicorn
+
+    _check_database()
+    _require_schema()
+    url = get_settings().resolved_database_url()
+    if workers > 1 and url.startswith("sqlite"):
+        _fail("several workers need PostgreSQL; SQLite runs with --workers 1")
+    console.print(f"nineplus is running at http://{host}:{port}/  (Ctrl+C stops it)")
+    uvicorn.run("nineplus.web.asgi:app", host=host, port=port, workers=workers, reload=reload,
+                log_level="info", proxy_headers=True)
+
+
+def _require_schema() -> None:
+    from nineplus.core.migrate import is_current
+
+    if not is_current():
+        _fail("the database schema is not up to date; run `nineplus db upgrade` first")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,104 @@
+"""The database engine and sessions.
+
+SQLite is the embedded default: WAL, ``synchronous=FULL``, foreign keys on. The driver's own transaction
+handling is switched off (SQLAlchemy's documented pysqlite recipe) so that savepoints work and so that a
+write session can open its transaction with ``BEGIN IMMEDIATE``: a writer takes the lock up front instead
+of failing half-way with "database is locked". Reads keep a plain deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from nineplus.core.settings import get_settings
+
+WRITE_OPTION = "nineplus_write"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened; the message is one line meant for a person."""
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the project's connection settings."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see module docstring)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_engine: Engine | None = None
+_factory: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    """Return the process-wide engine for the configured database."""
+    global _engine, _factory
+    if _engine is None:
+        _engine = make_engine(get_settings().resolved_database_url())
+        _factory = sessionmaker(bind=_engine, expire_on_commit=False)
+    return _engine
+
+
+def reset_engine() -> None:
+    """Dispose of the engine (tests and the CLI switch databases with this)."""
+    global _engine, _factory
+    if _engine is not None:
+        _engine.dispose()
+    _engine = None
+    _factory = None
+
+
+def new_session(*, write: bool = False) -> Session:
+    """Open a session; ``write=True`` takes SQLite's write lock at the start of the transaction."""
+    engine = get_engine()
+    assert _factory is not None
+    if write:
+        return _factory(bind=engine.execution_options(**{WRITE_OPTION: True}))
+    return _factory()
+
+
+@contextmanager
+def transaction(*, write: bool = True) -> Iterator[Session]:
+    """Run a unit of work: commit when the block succeeds, roll back when it raises."""
+    session = new_session(write=write)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def describe_url(url: str) -> str:
+    """Render a database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)

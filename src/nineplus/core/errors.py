@@ -1,0 +1,34 @@
+"""Errors that services raise and the web layer turns into pages and JSON."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+
+class NotFound(DomainError):
+    """The object does not exist, or belongs to another organisation (which we never reveal)."""
+
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    """The object exists in the user's organisation, but the user may not do this."""
+
+    status_code = 403
+
+
+class Invalid(DomainError):
+    """Input failed validation; ``errors`` maps field names to messages (English source strings,
+    translated when shown). ``__all__`` holds errors that belong to no single field."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class Conflict(DomainError):
+    status_code = 409

@@ -1,0 +1,55 @@
+"""Settings, read from NINEPLUS_* environment variables (and a .env file when present)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Every setting a deployment needs; the README lists them (a test keeps that list honest)."""
+
+    model_config = SettingsConfigDict(env_prefix="NINEPLUS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the embedded database and the secret key.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/nineplus.db.")
+    secret_key: str = Field("", description="Signs tokens; empty means a key generated once into DATA_DIR.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in e-mailed links.")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
+    session_days: int = Field(14, description="Days a login session lasts.")
+    smtp_host: str = Field("", description="SMTP server; empty means e-mails are written to the log.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_user: str = Field("", description="SMTP user name, if the server wants one.")
+    smtp_password: str = Field("", description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    mail_from: str = Field("nineplus <noreply@localhost>", description="Sender of e-mails.")
+    run_jobs: bool = Field(True, description="Run the in-process job runner inside the web server.")
+    default_locale: str = Field("nl", description="UI language when the browser states no preference.")
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nineplus.db').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """Return the secret key; generate one into the data folder on first use."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,88 @@
+"""Load the demo organisation through the same services the product uses (so it passes validation)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from nineplus.accounts import repository as accounts_repo
+from nineplus.accounts import service as accounts
+from nineplus.accounts.models import Organisation
+from nineplus.accounts.schemas import TeamIn, UserCreateIn
+from nineplus.core.principal import system_principal
+from nineplus.core.tenancy import system
+from nineplus.demo import content
+from nineplus.journeys import service as journeys
+from nineplus.journeys.schemas import (
+    ChannelIn,
+    ExperienceValueIn,
+    JourneyIn,
+    MomentIn,
+    WorkshopEntriesIn,
+    WorkshopEntryIn,
+    WorkshopIn,
+)
+
+
+def demo_login() -> tuple[str, str]:
+    return content.USERS[0]["email"], content.DEMO_PASSWORD
+
+
+def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool]:
+    """Create the demo organisation unless it exists; return it and whether it was created now.
+    ``lang`` picks the language of the workshop records, which a room writes in one language."""
+    system(session)
+    existing = accounts_repo.organisation_by_slug(session, content.ORGANISATION["slug"])
+    if existing is not None:
+        return existing, False
+    org = accounts.create_organisation(session, content.ORGANISATION["name"], locale=content.ORGANISATION["locale"],
+                                       slug=content.ORGANISATION["slug"])
+    org.timezone = content.ORGANISATION["timezone"]
+    actor = system_principal(org.id)
+
+    teams = {t["key"]: accounts.create_team(session, actor, TeamIn(name=t["name"], description=t["description"]))
+             for t in content.TEAMS}
+    for user in content.USERS:
+        accounts.create_user(
+            session,
+            UserCreateIn(email=user["email"], name=user["name"], password=content.DEMO_PASSWORD,
+                         role=user["role"], locale=user["locale"]),
+            [teams[key].id for key in user["teams"]],
+        )
+    for value in content.EXPERIENCE_VALUES:
+        journeys.create_experience_value(session, actor, ExperienceValueIn.model_validate(value))
+    channels = {c["key"]: journeys.create_channel(session, actor, ChannelIn(name=c["name"]))
+                for c in content.CUSTOM_CHANNELS}
+
+    for spec in content.JOURNEYS:
+        journey = journeys.create_journey(session, actor, JourneyIn(
+            name=spec["name"], description=spec["description"], start_feeling=spec["start_feeling"]))
+        moment_ids: dict[str, int] = {}
+        for m in spec["moments"]:
+            channel = m["channel"] or ""
+            if channel.startswith("custom:"):
+                channel = f"custom:{channels[channel.removeprefix('custom:')].id}"
+            moment = journeys.create_moment(session, actor, journey.id, MomentIn(
+                name=m["name"], description=m["description"], channel=channel,
+                team_id=teams[m["team"]].id if m["team"] else None, role_label=m["role_label"],
+                predictability=m["predictability"], kind=m["kind"], contact=m["contact"],
+                service_guideline=m["service_guideline"],
+            ))
+            moment_ids[m["key"]] = moment.id
+        for w in spec["workshops"]:
+            workshop = journeys.create_workshop(session, actor, journey.id, WorkshopIn(
+                title=w["title"][lang], held_on=date.fromisoformat(w["held_on"]), facilitator=w["facilitator"],
+                participants=w["participants"], notes=w["notes"][lang],
+            ))
+            entries = [
+                WorkshopEntryIn(
+                    moment_id=moment_ids[key], wanted=e["wanted"][lang], today=e["today"][lang],
+                    feeling_today=e["feeling_today"][lang], quality_view=e["quality_view"][lang],
+                    expected_emotion=e["expected_emotion"],
+                )
+                for key, e in w["entries"].items()
+            ]
+            journeys.save_entries(session, actor, workshop.id, WorkshopEntriesIn(entries=entries))
+    session.flush()
+    return org, True

@@ -1,0 +1,208 @@
+"""A small in-process job runner: persisted jobs, retried with backoff, scheduled and periodic.
+
+Handlers are registered with ``@handler("kind")`` and receive ``(session, payload)``; the runner owns
+the transaction (commit on success). A job is claimed in its own short transaction, so two runners never
+run the same job, and a job whose runner died is picked up again once its lock expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nineplus.core import db
+from nineplus.core.models import utcnow
+from nineplus.core.tenancy import scope, system
+from nineplus.jobs.models import Job
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, dict[str, Any]], None]
+_handlers: dict[str, Handler] = {}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    kind: str
+    every: timedelta
+
+
+_periodic: dict[str, Periodic] = {}
+
+LOCK_SECONDS = 300
+BACKOFF_BASE_SECONDS = 10
+
+
+def handler(kind: str, *, every: timedelta | None = None) -> Callable[[Handler], Handler]:
+    """Register a job handler; with ``every``, the runner also schedules it periodically."""
+
+    def register(fn: Handler) -> Handler:
+        _handlers[kind] = fn
+        if every is not None:
+            _periodic[kind] = Periodic(kind, every)
+        return fn
+
+    return register
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    organisation_id: int | None = None,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 5,
+) -> Job:
+    """Add a job in the caller's transaction, so it exists only if the caller's change commits."""
+    if kind not in _handlers:
+        raise ValueError(f"no job handler for {kind!r}")
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        organisation_id=organisation_id,
+        run_at=run_at or utcnow(),
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
+    session.add(job)
+    return job
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def schedule_periodic(now: datetime | None = None) -> int:
+    """Enqueue each periodic job once per interval (a unique key per time slot makes it idempotent)."""
+    now = now or utcnow()
+    added = 0
+    for spec in _periodic.values():
+        slot = int(now.timestamp() // spec.every.total_seconds())
+        try:
+            with db.transaction() as session:
+                system(session)
+                enqueue(session, spec.kind, dedupe_key=f"periodic:{spec.kind}:{slot}")
+            added += 1
+        except IntegrityError:
+            pass  # already scheduled for this slot
+    return added
+
+
+def _claim(now: datetime) -> int | None:
+    with db.transaction() as session:
+        system(session)
+        job_id = session.scalar(
+            select(Job.id)
+            .where(
+                or_(
+                    (Job.state == "queued") & (Job.run_at <= now),
+                    (Job.state == "running") & (Job.locked_until < now),
+                )
+            )
+            .order_by(Job.run_at, Job.id)
+            .limit(1)
+        )
+        if job_id is None:
+            return None
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, or_(Job.state == "queued", Job.locked_until < now))
+            .values(state="running", locked_until=now + timedelta(seconds=LOCK_SECONDS),
+                    attempts=Job.attempts + 1)
+        ).rowcount
+        return job_id if claimed else None
+
+
+def run_one(now: datetime | None = None) -> bool:
+    """Run the next due job, if any; return whether one ran (successfully or not)."""
+    now = now or utcnow()
+    job_id = _claim(now)
+    if job_id is None:
+        return False
+    with db.transaction(write=False) as session:
+        system(session)
+        job = session.get_one(Job, job_id)
+        kind, payload, organisation_id = job.kind, dict(job.payload), job.organisation_id
+    try:
+        with db.transaction() as session:
+            if organisation_id is not None:
+                scope(session, organisation_id)
+            else:
+                system(session)
+            _handlers[kind](session, payload)
+    except Exception as exc:  # a failing job must never stop the runner
+        log.warning("job %s (%s) failed: %s", job_id, kind, exc)
+        _finish_failed(job_id, f"{type(exc).__name__}: {exc}")
+        return True
+    with db.transaction() as session:
+        system(session)
+        session.execute(
+            update(Job).where(Job.id == job_id)
+            .values(state="done", finished_at=utcnow(), locked_until=None, last_error="")
+        )
+    return True
+
+
+def _finish_failed(job_id: int, error: str) -> None:
+    with db.transaction() as session:
+        system(session)
+        job = session.get_one(Job, job_id)
+        job.last_error = error[:4000]
+        job.locked_until = None
+        if job.attempts >= job.max_attempts:
+            job.state = "failed"
+            job.finished_at = utcnow()
+        else:
+            job.state = "queued"
+            job.run_at = utcnow() + backoff(job.attempts)
+
+
+def run_pending(limit: int = 100) -> int:
+    """Run due jobs until none is left (or ``limit``); return how many ran."""
+    ran = 0
+    while ran < limit and run_one():
+        ran += 1
+    return ran
+
+
+def retry(session: Session, job_id: int) -> None:
+    """Put a failed job back in the queue now."""
+    job = session.get_one(Job, job_id)
+    job.state, job.run_at, job.attempts, job.finished_at = "queued", utcnow(), 0, None
+
+
+class BackgroundRunner:
+    """Polls for due jobs in a daemon thread inside the web server process."""
+
+    def __init__(self, interval: float = 2.0) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="nineplus-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                schedule_periodic()
+                run_pending()
+            except Exception:  # the database may be briefly unavailable; try again next tick
+                log.exception("job runner tick failed")
+            self._stop.wait(self.interval)

@@ -1,0 +1,64 @@
+"""Assemble the journey map from the database: moments in order, lanes, and the workshops' curves."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.repository import teams
+from nineplus.core.i18n import get_locale
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import localized
+from nineplus.journeys import repository
+from nineplus.journeys.channels import STANDARD_CHANNELS
+from nineplus.journeys.journey_map import MapCurve, MapLabels, MapMoment, render_journey_map
+from nineplus.journeys.models import Journey, Moment, Workshop
+
+
+def channel_label(moment: Moment, custom_names: dict[int, dict[str, str]]) -> str:
+    locale = get_locale()
+    if moment.channel_id is not None:
+        return localized(custom_names.get(moment.channel_id), locale)
+    return _(STANDARD_CHANNELS[moment.channel]) if moment.channel in STANDARD_CHANNELS else ""
+
+
+def labels() -> MapLabels:
+    return MapLabels(
+        start=_("Start"), start_feeling=_("Start feeling"), channel=_("Channel"), team=_("Team"),
+        kind=_("Path"), contact=_("Contact"), standard=_("Standard"), potential=_("Potential"),
+        touchpoint=_("Touchpoint"), customer_only=_("Customer only"), emotion=_("Emotion"),
+        no_moments=_("This journey has no moments yet."),
+    )
+
+
+def expected_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[tuple[Workshop, MapCurve]]:
+    """One expected curve per workshop, its points aligned with ``moments`` (None where not rated)."""
+    workshops = repository.workshops(session, journey.id)
+    by_workshop: dict[int, dict[int, int | None]] = {}
+    for entry in repository.entries(session, [w.id for w in workshops]):
+        by_workshop.setdefault(entry.workshop_id, {})[entry.moment_id] = entry.expected_emotion
+    curves = []
+    for workshop in workshops:
+        points = [by_workshop.get(workshop.id, {}).get(m.id) for m in moments]
+        label = _("%(title)s (expected)", title=workshop.title)
+        curves.append((workshop, MapCurve(label=label, points=points, start=journey.start_feeling)))
+    return curves
+
+
+def build_map_svg(session: Session, journey: Journey) -> str:
+    """Render the journey's map in the current UI language."""
+    locale = get_locale()
+    moments = repository.moments(session, journey.id)
+    team_names = {t.id: t.name for t in teams(session)}
+    custom = {c.id: c.name for c in repository.channels(session, include_archived=True)}
+    map_moments = [
+        MapMoment(
+            id=m.id, name=localized(m.name, locale), channel=channel_label(m, custom),
+            team=team_names.get(m.team_id, "") if m.team_id else "", role=localized(m.role_label, locale),
+            kind=m.kind, contact=m.contact,  # type: ignore[arg-type]
+        )
+        for m in moments
+    ]
+    curves = [curve for _w, curve in expected_curves(session, journey, moments)]
+    subtitle = _("Start feeling %(value)+d · %(count)s moments · %(curves)s expected curves",
+                 value=journey.start_feeling, count=len(moments), curves=len(curves))
+    return render_journey_map(localized(journey.name, locale), map_moments, curves, labels(), subtitle=subtitle)

@@ -1,0 +1,170 @@
+"""Request dependencies: the database session (the request owns the transaction), who is asking, CSRF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from nineplus.accounts import apikeys, auth
+from nineplus.accounts.models import Organisation, User
+from nineplus.accounts.roles import ROLE_LABELS, Permission
+from nineplus.core import db, i18n
+from nineplus.core.errors import DomainError
+from nineplus.core.principal import Principal
+from nineplus.core.security import constant_time_equals, new_token, sign
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import scope, system
+
+SESSION_COOKIE = "nineplus_session"
+CSRF_COOKIE = "nineplus_csrf"
+LOCALE_COOKIE = "nineplus_locale"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class LoginRequired(DomainError):
+    status_code = 401
+
+
+class CsrfFailed(DomainError):
+    status_code = 403
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; write requests take SQLite's write lock up front. Commits before the
+    response is sent, so nothing is acknowledged that is not durably stored."""
+    factory = getattr(request.app.state, "session_factory", None) or db.new_session
+    session = factory(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db, scope="function")]
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What templates may know about the logged-in user."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    organisation_name: str
+    permissions: frozenset[str]
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def role_label(self) -> str:
+        return i18n.gettext(ROLE_LABELS.get(self.role, self.role))
+
+
+def _session_principal(request: Request, session: Session) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    system(session)
+    principal = auth.principal_from_session(session, token)
+    if principal is None:
+        session.info.pop("nineplus_system", None)
+        return None
+    scope(session, principal.organisation_id)
+    user = session.get_one(User, principal.user_id)
+    org = session.get_one(Organisation, principal.organisation_id)
+    request.state.user_view = UserView(
+        id=user.id, name=user.name, email=user.email, role=user.role, organisation_name=org.name,
+        permissions=frozenset(p.value for p in Permission if principal.can(p)),
+    )
+    if user.locale in i18n.LOCALES:
+        i18n.set_locale(user.locale)
+    return principal
+
+
+def optional_principal(request: Request, session: Db) -> Principal | None:
+    principal = _session_principal(request, session)
+    request.state.principal = principal
+    return principal
+
+
+def page_principal(request: Request, session: Db) -> Principal:
+    """The logged-in user of an HTML page; anonymous visitors are sent to the login page."""
+    principal = optional_principal(request, session)
+    if principal is None:
+        raise LoginRequired("login")
+    return principal
+
+
+def api_principal(request: Request, session: Db) -> Principal:
+    """An API key (``Authorization: Bearer np_...``) or the browser session (with X-CSRF-Token on writes)."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        system(session)
+        principal = apikeys.principal_from_key(session, header[7:].strip())
+        if principal is None:
+            session.info.pop("nineplus_system", None)
+            raise LoginRequired("api_key")
+        scope(session, principal.organisation_id)
+        request.state.principal = principal
+        return principal
+    principal = optional_principal(request, session)
+    if principal is None:
+        raise LoginRequired("login")
+    if request.method not in SAFE_METHODS:
+        check_csrf_value(request, request.headers.get("X-CSRF-Token", ""))
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+# CSRF: a random cookie per browser, and in every form (or the X-CSRF-Token header) its HMAC. A page on
+# another site can neither read the cookie nor compute the HMAC.
+
+def ensure_csrf_cookie(request: Request) -> str | None:
+    """Make sure the browser has a CSRF cookie; return a new value to set, or None."""
+    existing = request.cookies.get(CSRF_COOKIE)
+    value = existing if existing and len(existing) >= 20 else new_token(24)
+    request.state.csrf_cookie = value
+    request.state.csrf_token = sign(get_settings().resolved_secret_key(), "csrf:" + value)
+    return None if value == existing else value
+
+
+def check_csrf_value(request: Request, presented: str) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    expected = sign(get_settings().resolved_secret_key(), "csrf:" + cookie)
+    if not cookie or not presented or not constant_time_equals(presented, expected):
+        raise CsrfFailed("csrf")
+
+
+async def csrf_protect(request: Request) -> None:
+    """Router dependency of every HTML page: unsafe methods need the token (form field or header)."""
+    if request.method in SAFE_METHODS:
+        return
+    presented = request.headers.get("X-CSRF-Token", "")
+    if not presented:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            presented = str(form.get("csrf_token", ""))
+    check_csrf_value(request, presented)
+
+
+def choose_locale(request: Request) -> str:
+    """The anonymous visitor's language: the cookie they chose, else Accept-Language."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in i18n.LOCALES:
+        return chosen
+    return i18n.negotiate(request.headers.get("Accept-Language"), get_settings().default_locale)

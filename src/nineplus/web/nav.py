@@ -1,0 +1,30 @@
+"""The navigation a user sees, by permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nineplus.accounts.roles import Permission
+from nineplus.core.i18n import N_
+from nineplus.core.i18n import gettext as _
+
+# (href, label, icon, permission or None for everyone)
+_ITEMS = [
+    ("/", N_("Overview"), "home", None),
+    ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
+    ("/teams", N_("Teams"), "team", None),
+    ("/settings", N_("Experience values and channels"), "settings", Permission.VIEW_JOURNEYS),
+    ("/admin/users", N_("Users"), "user", Permission.MANAGE_USERS),
+    ("/admin/api-keys", N_("API keys"), "key", Permission.MANAGE_API_KEYS),
+    ("/admin/audit", N_("Audit log"), "audit", Permission.VIEW_AUDIT),
+]
+
+
+def build_nav(path: str, permissions: frozenset[str]) -> list[dict[str, Any]]:
+    items = []
+    for href, label, icon, permission in _ITEMS:
+        if permission is not None and permission.value not in permissions:
+            continue
+        active = path == "/" if href == "/" else path == href or path.startswith(href + "/")
+        items.append({"href": href, "label": _(label), "icon": icon, "active": active})
+    return items

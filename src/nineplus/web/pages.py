@@ -1,0 +1,73 @@
+"""The overview page, the account page, the language switch, health and the API docs page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import text
+
+from nineplus.accounts import repository as accounts_repo
+from nineplus.accounts import service as accounts
+from nineplus.core import i18n
+from nineplus.core.i18n import gettext as _
+from nineplus.journeys import repository as journeys_repo
+from nineplus.web.deps import LOCALE_COOKIE, Db, OptionalPrincipal, PagePrincipal, csrf_protect
+from nineplus.web.templating import redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, db: Db, me: PagePrincipal) -> Response:
+    journeys = journeys_repo.journeys(db)
+    return render(request, "pages/overview.html", {
+        "journeys": journeys,
+        "moment_counts": journeys_repo.moment_counts(db),
+        "teams": accounts.list_teams(db, me),
+        "user_count": len(accounts_repo.users(db)),
+    })
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after a form (no open redirects)."""
+    if not target:
+        return default
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@router.post("/account/language")
+async def choose_language(request: Request, db: Db, me: OptionalPrincipal) -> Response:
+    form = await request.form()
+    locale = str(form.get("locale", ""))
+    target = safe_next(str(form.get("next", "/")))
+    if locale not in i18n.LOCALES:
+        return redirect(request, target)
+    if me is not None and me.user_id is not None:
+        accounts.set_locale(db, me.user_id, locale)
+    i18n.set_locale(locale)
+    response = redirect(request, target)
+    response.set_cookie(LOCALE_COOKIE, locale, max_age=60 * 60 * 24 * 365, samesite="lax", path="/")
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, db: Db, me: PagePrincipal) -> Response:
+    teams = accounts.list_teams(db, me)
+    mine = [t for t in teams if t.id in me.team_ids]
+    return render(request, "pages/account.html", {"my_teams": mine})
+
+
+@router.get("/healthz")
+def health(db: Db) -> JSONResponse:
+    db.execute(text("SELECT 1"))
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    return render(request, "pages/api_docs.html", {"title": _("API documentation")})

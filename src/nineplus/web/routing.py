@@ -1,0 +1,45 @@
+"""The route list, and the explicit allow-list of routes that answer without a login."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+# (method, path) pairs a visitor may use without logging in. Everything else needs a login or an API
+# key; tests/web/test_public_routes.py checks both halves of that sentence.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
+    ("GET", "/password/forgot"), ("POST", "/password/forgot"),
+    ("GET", "/password/reset/{token}"), ("POST", "/password/reset/{token}"),
+    ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
+    ("POST", "/account/language"),
+    ("GET", "/healthz"), ("GET", "/api/docs"), ("GET", "/api/v1/openapi.json"),
+})
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    method: str
+    path: str
+    name: str
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/v1/") and self.path != "/api/v1/openapi.json"
+
+
+def iter_routes(app: FastAPI) -> Iterator[RouteInfo]:
+    """Every (method, path) the application serves, across included routers (HEAD excluded)."""
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        items = contexts() if callable(contexts) else ([route] if isinstance(route, APIRoute) else [])
+        if not items and getattr(route, "path", None) == "/api/v1/openapi.json":
+            yield RouteInfo("GET", "/api/v1/openapi.json", "openapi")
+            continue
+        for item in items:
+            for method in sorted(getattr(item, "methods", None) or ()):
+                if method != "HEAD":
+                    yield RouteInfo(method, item.path, item.name)

@@ -1,0 +1,39 @@
+/* nineplus — small progressive enhancements. No inline scripts anywhere: everything lives here.
+ *
+ * (a) Every htmx request to this origin carries the CSRF token from
+ *     <meta name="csrf-token" content="..."> as the X-CSRF-Token header.
+ * (b) Confirmation prompts use htmx's own hx-confirm attribute; nothing to do here.
+ * (c) Buttons with data-dismiss remove their closest .flash (or [data-dismissable]).
+ */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") || "" : "";
+  }
+
+  function sameOrigin(path) {
+    try {
+      return new URL(path, window.location.href).origin === window.location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var token = csrfToken();
+    if (token && sameOrigin(evt.detail.path)) {
+      evt.detail.headers["X-CSRF-Token"] = token;
+    }
+  });
+
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    if (!(target instanceof Element)) return;
+    var button = target.closest("[data-dismiss]");
+    if (!button) return;
+    var box = button.closest("[data-dismissable], .flash");
+    if (box) box.remove();
+  });
+})();

@@ -1,0 +1,133 @@
+"""Every route, given objects of Bank B, answers 404 to a user of Bank A; lists never show Bank B's rows.
+
+The routes come from the application itself, so a new route is covered (or fails for want of a
+path-parameter mapping) without anyone remembering to add it here. The second half proves the test has
+teeth: with the organisation scoping switched off for any one model, the sweep finds a leak.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from nineplus.core import tenancy
+from nineplus.web.routing import PUBLIC_ROUTES, RouteInfo, iter_routes
+from tests.factories import World, csrf_token, login
+
+MARKER = "Bank B"
+
+# Models no route reads on their own: they are only reached through an already-scoped parent, or by a
+# token lookup on a system session. Unscoping them cannot leak anything through the routes, which
+# test_the_exemptions_are_exactly_the_models_no_route_reads_directly keeps honest.
+READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
+    "LoginSession": "looked up by token hash on a system session",
+    "PasswordReset": "looked up by token hash on a system session",
+    "TeamMembership": "always filtered by a user or team of the caller's organisation",
+    "WorkshopEntry": "always filtered by a workshop of the caller's organisation",
+}
+
+
+def param_values(world: World) -> dict[str, int | str]:
+    assert world.journey and world.workshop and world.channel and world.value and world.api_key
+    assert world.invitation
+    return {
+        "journey_id": world.journey.id, "moment_id": world.moments[0].id, "workshop_id": world.workshop.id,
+        "team_id": world.teams["contact"].id, "user_id": world.users["member"].id, "key_id": world.api_key.id,
+        "invitation_id": world.invitation.id, "value_id": world.value.id, "channel_id": world.channel.id,
+    }
+
+
+def fill(path: str, values: dict[str, int | str]) -> str | None:
+    """Put Bank B's ids into the path; None for a path with no object to point at."""
+    if "{" not in path:
+        return None
+    out = path
+    for segment in [p for p in path.split("/") if p.startswith("{")]:
+        name = segment.strip("{}")
+        assert name in values, f"cross-tenant test: map path parameter {name!r} of {path} to a Bank B object"
+        out = out.replace(segment, str(values[name]))
+    return out
+
+
+# Valid bodies, so that an API route's answer is about the object, not about a malformed request.
+_MOMENT = {"name": {"en": "x"}, "channel": "phone"}
+API_BODIES: dict[str, object] = {
+    "/api/v1/journeys/{journey_id}": {"name": {"en": "x"}, "start_feeling": 0},
+    "/api/v1/journeys/{journey_id}/moments": _MOMENT,
+    "/api/v1/moments/{moment_id}": _MOMENT,
+    "/api/v1/journeys/{journey_id}/workshops": {"title": "x", "held_on": "2026-01-01"},
+    "/api/v1/workshops/{workshop_id}/entries": {"entries": []},
+    "/api/v1/journeys/{journey_id}/moments/order": {"moment_ids": []},
+}
+
+
+def call(client: TestClient, route: RouteInfo, url: str, token: str):  # type: ignore[no-untyped-def]
+    headers = {"X-CSRF-Token": token}
+    if route.method == "GET":
+        return client.get(url)
+    if route.is_api:
+        return client.request(route.method, url, json=API_BODIES.get(route.path, {}), headers=headers)
+    return client.request(route.method, url, data={"csrf_token": token}, headers=headers)
+
+
+def sweep(client: TestClient, b: World) -> list[str]:
+    """Return every leak found: an object route that did not answer 404, or a page that shows Bank B."""
+    token = csrf_token(client, "/")
+    leaks = []
+    values = param_values(b)
+    for route in iter_routes(client.app):  # type: ignore[arg-type]
+        if (route.method, route.path) in PUBLIC_ROUTES:
+            continue
+        url = fill(route.path, values)
+        if url is not None:
+            try:
+                response = call(client, route, url, token)
+            except Exception as exc:  # e.g. the write guard refusing another organisation's row
+                leaks.append(f"{route.method} {url} -> {type(exc).__name__}")
+                continue
+            if response.status_code != 404:
+                leaks.append(f"{route.method} {url} -> {response.status_code}")
+        elif route.method == "GET":
+            response = client.get(route.path)
+            if MARKER in response.text:
+                leaks.append(f"GET {route.path} shows {MARKER}")
+    return leaks
+
+
+def test_no_route_reaches_another_organisations_objects(client: TestClient, db: Session, bank_a: World,
+                                                         bank_b: World) -> None:
+    login(client, db, bank_a.users["admin"])
+    leaks = sweep(client, bank_b)
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_the_sweep_covers_every_object_route(client: TestClient, bank_a: World, bank_b: World) -> None:
+    object_routes = [r for r in iter_routes(client.app) if "{" in r.path and (r.method, r.path) not in PUBLIC_ROUTES]  # type: ignore[arg-type]
+    assert len(object_routes) >= 40
+    for route in object_routes:
+        assert fill(route.path, param_values(bank_b)) is not None
+
+
+@pytest.mark.parametrize("model", [m.__name__ for m in tenancy.tenant_models()])
+def test_switching_off_the_scoping_of_any_model_is_caught(model: str, client: TestClient, db: Session,
+                                                           bank_a: World, bank_b: World,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cls = next(m for m in tenancy.tenant_models() if m.__name__ == model)
+    login(client, db, bank_a.users["admin"])
+    monkeypatch.setattr(tenancy, "_unscoped_for_test", {cls})
+    leaks = sweep(client, bank_b)
+    if model in READ_ONLY_THROUGH_PARENT_OR_TOKEN:
+        assert leaks == [], f"{model} is exempt, yet unscoping it leaks: {leaks}"
+    else:
+        assert leaks, f"with {model} unscoped, the cross-tenant sweep found no leak"
+
+
+def test_a_session_without_scope_cannot_read_tenant_tables(db: Session, bank_a: World) -> None:
+    from sqlalchemy import select
+
+    from nineplus.journeys.models import Journey
+
+    plain = Session(bind=db.connection())
+    with pytest.raises(tenancy.TenancyError):
+        plain.scalars(select(Journey)).all()
