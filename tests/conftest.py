@@ -18,18 +18,18 @@ os.environ.setdefault("NINEPLUS_SECRET_KEY", "test-secret-key-not-for-production
 os.environ["NINEPLUS_RUN_JOBS"] = "false"
 os.environ.setdefault("NINEPLUS_SMTP_HOST", "")
 
-from bs4 import BeautifulSoup  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Connection, Engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from nineplus.core import migrate  # noqa: E402
-from nineplus.core.db import make_engine  # noqa: E402
-from nineplus.core.registry import import_all_models  # noqa: E402
-from nineplus.core.settings import get_settings  # noqa: E402
-from nineplus.web.app import create_app  # noqa: E402
-from tests import factories  # noqa: E402
+from nineplus.core import migrate
+from nineplus.core.db import make_engine
+from nineplus.core.registry import import_all_models
+from nineplus.core.settings import get_settings
+from nineplus.web.app import create_app
+from tests import factories
 
 import_all_models()
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -153,3 +153,17 @@ def bank_b(db: Session) -> factories.World:
 
 def html(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
     return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.fixture
+def committed_db(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated database that the product's own engine uses (for jobs, CLI and live servers)."""
+    from nineplus.core.db import reset_engine
+
+    url, eng = databases.migrated()
+    eng.dispose()
+    monkeypatch.setenv("NINEPLUS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_engine()
+    yield url
+    reset_engine()

@@ -8,9 +8,8 @@ from functools import cache
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
-
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from nineplus.accounts import apikeys, auth
 from nineplus.accounts.models import ApiKey, Invitation, Organisation, Team, TeamMembership, User

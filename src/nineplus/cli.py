@@ -23,7 +23,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(docs_app, name="docs")
 console = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
@@ -43,7 +43,7 @@ def _check_database() -> None:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        reason = " ".join(str(getattr(exc, "orig", exc)).split()) or type(exc).__name__
         _fail(f"cannot open the database {describe_url(url)}: {reason}")
 
 

@@ -10,7 +10,7 @@ from tests.factories import csrf_token
 
 def test_every_public_route_exists(client: TestClient) -> None:
     served = {(r.method, r.path) for r in iter_routes(client.app)}  # type: ignore[arg-type]
-    assert PUBLIC_ROUTES <= served
+    assert served >= PUBLIC_ROUTES
 
 
 def test_public_pages_open_without_a_login(client: TestClient) -> None:

@@ -9,7 +9,14 @@ from nineplus.accounts import apikeys, auth, repository
 from nineplus.accounts import service as accounts
 from nineplus.accounts.models import Organisation
 from nineplus.accounts.roles import ROLE_LABELS, ROLES, SCOPES, Permission
-from nineplus.accounts.schemas import AcceptInviteIn, ApiKeyIn, InviteIn, PasswordResetIn, RoleChangeIn, TeamIn
+from nineplus.accounts.schemas import (
+    AcceptInviteIn,
+    ApiKeyIn,
+    InviteIn,
+    PasswordResetIn,
+    RoleChangeIn,
+    TeamIn,
+)
 from nineplus.audit.service import recent
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
@@ -33,7 +40,7 @@ def _login_cookie(response: Response, token: str) -> None:
 # Login, logout, password reset, invitations (public) -------------------------------------------------
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, me: OptionalPrincipal, next: str = "/") -> Response:  # noqa: A002
+def login_page(request: Request, me: OptionalPrincipal, next: str = "/") -> Response:
     if me is not None:
         return redirect(request, safe_next(next))
     return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
-from typing_extensions import Annotated
 
 from nineplus.core.schemas import Localized, Name
 from nineplus.core.security import MIN_PASSWORD_LENGTH

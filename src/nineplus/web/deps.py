@@ -91,6 +91,19 @@ def _session_principal(request: Request, session: Session) -> Principal | None:
     return principal
 
 
+def resolve_user_for_error_page(request: Request) -> None:
+    """Error pages of unknown addresses ran no route dependency; find the user so the page keeps its menu."""
+    if hasattr(request.state, "user_view") or not request.cookies.get(SESSION_COOKIE):
+        return
+    factory = getattr(request.app.state, "session_factory", None) or db.new_session
+    session = factory(write=False)
+    try:
+        _session_principal(request, session)
+        session.commit()
+    finally:
+        session.close()
+
+
 def optional_principal(request: Request, session: Db) -> Principal | None:
     principal = _session_principal(request, session)
     request.state.principal = principal

@@ -8,12 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nineplus.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from nineplus.core.errors import DomainError, Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.validation import message_for
-from nineplus.web.deps import CsrfFailed, LoginRequired
+from nineplus.web.deps import CsrfFailed, LoginRequired, resolve_user_for_error_page
 from nineplus.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,14 @@ def _titles() -> dict[int, tuple[str, str]]:
         500: (_("Something went wrong"), _("An unexpected error occurred. It has been logged.")),
         503: (_("Database unavailable"), _("The database cannot be reached right now. Try again shortly.")),
     }
+
+
+async def error_page(request: Request, status: int, message: str | None = None,
+                     errors: dict[str, str] | None = None) -> Response:
+    """The error response; an HTML page first finds the logged-in user, so it keeps menu and language."""
+    if not _is_api(request):
+        await run_in_threadpool(resolve_user_for_error_page, request)
+    return error_response(request, status, message, errors)
 
 
 def error_response(request: Request, status: int, message: str | None = None,
@@ -64,6 +73,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        await run_in_threadpool(resolve_user_for_error_page, request)
         return error_response(request, 403, _("The form has expired or was not sent by this site. "
                                                "Reload the page and try again."))
 
@@ -73,8 +83,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
-        if isinstance(exc, NotFound | Forbidden | Conflict):
-            return error_response(request, exc.status_code)
         return error_response(request, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -87,7 +95,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(request, exc.status_code)
+        return await error_page(request, exc.status_code)
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> Response:

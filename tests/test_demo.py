@@ -1,0 +1,38 @@
+"""The demo organisation: a bank with the mortgage journey, a negative-start journey, every role, two workshops."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.models import User
+from nineplus.accounts.roles import ROLES
+from nineplus.core.models import localized
+from nineplus.demo.loader import load_demo
+from nineplus.journeys import repository
+from nineplus.journeys.models import Journey
+
+
+def test_the_demo_holds_the_mortgage_journey_with_its_kinds_of_moments(db: Session) -> None:
+    org, created = load_demo(db)
+    assert created
+    journeys = db.scalars(select(Journey).where(Journey.organisation_id == org.id)).all()
+    names = [localized(j.name, "en").lower() for j in journeys]
+    mortgage = journeys[next(i for i, n in enumerate(names) if "mortgage" in n)]
+    moments = repository.moments(db, mortgage.id)
+    assert len(moments) >= 8
+    assert {m.kind for m in moments} == {"standard", "potential"}
+    waiting = [m for m in moments if m.contact == "customer_only"]
+    assert waiting and all(m.channel is None and m.channel_id is None for m in waiting)
+    assert all(m.name.get("nl") and m.name.get("en") for m in moments)
+    assert len(repository.workshops(db, mortgage.id)) == 2
+    assert mortgage.start_feeling > 0
+    assert any(j.start_feeling < 0 for j in journeys)
+
+
+def test_the_demo_has_a_user_of_every_role_and_loads_only_once(db: Session) -> None:
+    org, _ = load_demo(db)
+    roles = set(db.scalars(select(User.role).where(User.organisation_id == org.id)))
+    assert roles == set(ROLES)
+    again, created = load_demo(db)
+    assert again.id == org.id and not created
