@@ -68,8 +68,10 @@ def task_test(args: list[str]) -> None:
     ensure_env("test")
     chromium = os.environ.get("NINEPLUS_CHROMIUM", "/usr/bin/chromium")
     if not shutil.which(chromium):
-        sys.exit(f"the browser tests need Chromium at {chromium} (Debian: apt-get install chromium); "
-                 "set NINEPLUS_CHROMIUM to use another path")
+        sys.exit(
+            f"the browser tests need Chromium at {chromium} (Debian: apt-get install chromium); "
+            "set NINEPLUS_CHROMIUM to use another path"
+        )
     run(PY, "-m", "pytest", "-n", os.environ.get("NINEPLUS_TEST_WORKERS", "auto"), *args)
 
 
@@ -89,14 +91,41 @@ def task_i18n(args: list[str]) -> None:
     """Extract the UI strings and merge them into the Dutch catalogue (translate the new ones there)."""
     ensure_env()
     pot = VENV / "messages.pot"
-    run(BIN / "pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "N_", "--no-location", "--sort-output",
-        "-o", pot, ".")
-    run(BIN / "pybabel", "-q", "update", "-i", pot, "-d", "src/nineplus/locale", "--no-fuzzy-matching",
-        "--ignore-obsolete")
+    run(
+        BIN / "pybabel",
+        "-q",
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        pot,
+        ".",
+    )
+    run(
+        BIN / "pybabel",
+        "-q",
+        "update",
+        "-i",
+        pot,
+        "-d",
+        "src/nineplus/locale",
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
 
 
-TASKS = {"start": task_start, "serve": task_serve, "test": task_test, "lint": task_lint, "fix": task_fix,
-         "i18n": task_i18n}
+TASKS = {
+    "start": task_start,
+    "serve": task_serve,
+    "test": task_test,
+    "lint": task_lint,
+    "fix": task_fix,
+    "i18n": task_i18n,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

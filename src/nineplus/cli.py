@@ -10,8 +10,9 @@ from rich.console import Console
 
 from nineplus.core.settings import get_settings
 
-app = typer.Typer(help="nineplus: customer experience management.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="nineplus: customer experience management.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo organisation.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -68,7 +69,9 @@ def db_check() -> None:
 
 
 @demo_app.command("load")
-def demo_load(lang: Annotated[str, typer.Option(help="Language of the workshop notes: nl or en.")] = "nl") -> None:
+def demo_load(
+    lang: Annotated[str, typer.Option(help="Language of the workshop notes: nl or en.")] = "nl",
+) -> None:
     """Load the demo organisation (a bank with two journeys) unless it is already there."""
     from nineplus.core.db import transaction
     from nineplus.demo.loader import demo_login, load_demo
@@ -81,8 +84,10 @@ def demo_load(lang: Annotated[str, typer.Option(help="Language of the workshop n
         org, created = load_demo(session, lang=lang)
         name = org.name
     email, password = demo_login()
-    console.print(f"demo organisation {name!r} {'loaded' if created else 'is already there'}; "
-                  f"log in as {email} / {password}")
+    console.print(
+        f"demo organisation {name!r} {'loaded' if created else 'is already there'}; "
+        f"log in as {email} / {password}"
+    )
 
 
 @user_app.command("create")
@@ -90,9 +95,15 @@ def user_create(
     email: Annotated[str, typer.Option(help="E-mail address (the login).")],
     name: Annotated[str, typer.Option(help="Full name.")],
     role: Annotated[str, typer.Option(help="admin, cx_lead, team_lead, team_member or viewer.")] = "admin",
-    organisation: Annotated[str, typer.Option(help="Organisation name; created when it does not exist.")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="Password (asked when not given).")] = "",
+    organisation: Annotated[
+        str, typer.Option(help="Organisation name; created when it does not exist.")
+    ] = "",
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Password (asked when not given)."
+        ),
+    ] = "",
 ) -> None:
     """Create a user, and the organisation when it does not exist yet."""
     from nineplus.accounts import repository, service
@@ -113,8 +124,10 @@ def user_create(
             if org is None:
                 org = service.create_organisation(session, organisation)
             scope(session, org.id)
-            user = service.create_user(session, parse(UserCreateIn, {
-                "email": email, "name": name, "role": role, "password": password}))
+            user = service.create_user(
+                session,
+                parse(UserCreateIn, {"email": email, "name": name, "role": role, "password": password}),
+            )
             org_name, user_email = org.name, user.email
     except Invalid as exc:
         _fail("; ".join(f"{field}: {message}" for field, message in exc.errors.items()))
@@ -157,8 +170,15 @@ def serve(
     if workers > 1 and url.startswith("sqlite"):
         _fail("several workers need PostgreSQL; SQLite runs with --workers 1")
     console.print(f"nineplus is running at http://{host}:{port}/  (Ctrl+C stops it)")
-    uvicorn.run("nineplus.web.asgi:app", host=host, port=port, workers=workers, reload=reload,
-                log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "nineplus.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+        proxy_headers=True,
+    )
 
 
 def _require_schema() -> None:

@@ -13,14 +13,22 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 @router.get("/me", response_model=MeOut, summary="Who is calling")
 def me(principal: ApiPrincipal) -> MeOut:
-    return MeOut(organisation_id=principal.organisation_id, user_id=principal.user_id, name=principal.name,
-                 email=principal.email, role=principal.role, team_ids=sorted(principal.team_ids),
-                 scopes=sorted(principal.scopes))
+    return MeOut(
+        organisation_id=principal.organisation_id,
+        user_id=principal.user_id,
+        name=principal.name,
+        email=principal.email,
+        role=principal.role,
+        team_ids=sorted(principal.team_ids),
+        scopes=sorted(principal.scopes),
+    )
 
 
 @router.get("/teams", response_model=list[TeamOut], summary="List the teams the caller may see")
 def list_teams(db: Db, principal: ApiPrincipal) -> list[TeamOut]:
-    return [TeamOut(id=t.id, name=t.name, description=t.description) for t in service.list_teams(db, principal)]
+    return [
+        TeamOut(id=t.id, name=t.name, description=t.description) for t in service.list_teams(db, principal)
+    ]
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="Read a team")

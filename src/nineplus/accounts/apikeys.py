@@ -22,8 +22,13 @@ def create_key(session: Session, actor: Principal, data: ApiKeyIn) -> tuple[ApiK
     """Create a key and return it with its secret, which is never shown again."""
     require(actor, Permission.MANAGE_API_KEYS)
     secret = KEY_PREFIX + new_token(30)
-    key = ApiKey(name=data.name, prefix=secret[:10], key_hash=token_hash(secret),
-                 scopes=sorted(set(data.scopes)), created_by_id=actor.user_id)
+    key = ApiKey(
+        name=data.name,
+        prefix=secret[:10],
+        key_hash=token_hash(secret),
+        scopes=sorted(set(data.scopes)),
+        created_by_id=actor.user_id,
+    )
     session.add(key)
     session.flush()
     record(session, actor, "api_key.created", key, after={"name": key.name, "scopes": key.scopes})
@@ -47,5 +52,6 @@ def principal_from_key(session: Session, secret: str) -> Principal | None:
     if key is None or key.revoked_at is not None:
         return None
     key.last_used_at = utcnow()
-    return Principal(organisation_id=key.organisation_id, api_key_id=key.id, name=key.name,
-                     scopes=frozenset(key.scopes))
+    return Principal(
+        organisation_id=key.organisation_id, api_key_id=key.id, name=key.name, scopes=frozenset(key.scopes)
+    )

@@ -34,8 +34,12 @@ RESET_HOURS = 2
 
 def principal_for(session: Session, user: User) -> Principal:
     return Principal(
-        organisation_id=user.organisation_id, role=user.role, user_id=user.id, name=user.name,
-        email=user.email, team_ids=repository.team_ids_of(session, user.id),
+        organisation_id=user.organisation_id,
+        role=user.role,
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        team_ids=repository.team_ids_of(session, user.id),
     )
 
 
@@ -56,8 +60,11 @@ def start_session(session: Session, user: User, user_agent: str = "") -> str:
     token = new_token()
     session.add(
         LoginSession(
-            organisation_id=user.organisation_id, user_id=user.id, token_hash=token_hash(token),
-            expires_at=utcnow() + timedelta(days=get_settings().session_days), user_agent=user_agent[:300],
+            organisation_id=user.organisation_id,
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(days=get_settings().session_days),
+            user_agent=user_agent[:300],
         )
     )
     return token
@@ -80,19 +87,22 @@ def principal_from_session(session: Session, token: str) -> Principal | None:
 
 def end_session(session: Session, token: str) -> None:
     session.execute(
-        update(LoginSession).where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
 
 def revoke_sessions_of(session: Session, user_id: int) -> None:
     session.execute(
-        update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 
 
 # Invitations ----------------------------------------------------------------------------------------
+
 
 def invite(session: Session, actor: Principal, data: InviteIn, organisation_name: str) -> str:
     """Invite a staff member by e-mail; return the token (the e-mail carries the link)."""
@@ -101,8 +111,11 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
         raise Invalid({"email": _("A user with this e-mail address already exists.")})
     token = new_token()
     invitation = Invitation(
-        email=data.email.lower(), role=data.role, team_ids=sorted(set(data.team_ids)),
-        token_hash=token_hash(token), invited_by_id=actor.user_id,
+        email=data.email.lower(),
+        role=data.role,
+        team_ids=sorted(set(data.team_ids)),
+        token_hash=token_hash(token),
+        invited_by_id=actor.user_id,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     known = {t.id for t in repository.teams(session)}
@@ -110,15 +123,25 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
         raise Invalid({"team_ids": _("Choose teams of your own organisation.")})
     session.add(invitation)
     session.flush()
-    record(session, actor, "invitation.created", invitation,
-           after={"email": invitation.email, "role": invitation.role, "team_ids": invitation.team_ids})
+    record(
+        session,
+        actor,
+        "invitation.created",
+        invitation,
+        after={"email": invitation.email, "role": invitation.role, "team_ids": invitation.team_ids},
+    )
     link = f"{get_settings().base_url.rstrip('/')}/invite/{token}"
     queue_email(
-        session, invitation.email,
+        session,
+        invitation.email,
         _("You are invited to %(org)s on nineplus", org=organisation_name),
-        _("%(name)s invited you to work with customer journeys in nineplus.\n\n"
-          "Open this link within %(days)s days to choose your password:\n%(link)s\n",
-          name=actor.name or organisation_name, days=INVITATION_DAYS, link=link),
+        _(
+            "%(name)s invited you to work with customer journeys in nineplus.\n\n"
+            "Open this link within %(days)s days to choose your password:\n%(link)s\n",
+            name=actor.name or organisation_name,
+            days=INVITATION_DAYS,
+            link=link,
+        ),
         actor.organisation_id,
     )
     return token
@@ -137,7 +160,9 @@ def open_invitation(session: Session, token: str) -> Invitation:
     """Find a usable invitation by its token (system session) or raise NotFound."""
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
     if (
-        invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.revoked_at is not None
         or invitation.expires_at <= utcnow()
     ):
         raise NotFound("invitation")
@@ -150,8 +175,12 @@ def accept_invitation(session: Session, token: str, data: AcceptInviteIn) -> Use
     if repository.user_by_email(session, invitation.email) is not None:
         raise Invalid({"__all__": _("A user with this e-mail address already exists.")})
     scope(session, invitation.organisation_id)
-    user = User(email=invitation.email, name=data.name, password_hash=hash_password(data.password),
-                role=invitation.role)
+    user = User(
+        email=invitation.email,
+        name=data.name,
+        password_hash=hash_password(data.password),
+        role=invitation.role,
+    )
     session.add(user)
     session.flush()
     set_memberships(session, user, list(invitation.team_ids))
@@ -163,6 +192,7 @@ def accept_invitation(session: Session, token: str, data: AcceptInviteIn) -> Use
 
 # Password reset -------------------------------------------------------------------------------------
 
+
 def request_password_reset(session: Session, email: str) -> None:
     """Queue a reset e-mail if the address belongs to an active user; say nothing either way."""
     user = repository.user_by_email(session, email)
@@ -170,14 +200,24 @@ def request_password_reset(session: Session, email: str) -> None:
         return
     token = new_token()
     session.add(
-        PasswordReset(organisation_id=user.organisation_id, user_id=user.id, token_hash=token_hash(token),
-                      expires_at=utcnow() + timedelta(hours=RESET_HOURS))
+        PasswordReset(
+            organisation_id=user.organisation_id,
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=utcnow() + timedelta(hours=RESET_HOURS),
+        )
     )
     link = f"{get_settings().base_url.rstrip('/')}/password/reset/{token}"
     queue_email(
-        session, user.email, _("Reset your nineplus password"),
-        _("Someone asked to reset the password of this account. If it was you, open this link within "
-          "%(hours)s hours:\n%(link)s\n\nIf it was not you, ignore this e-mail.", hours=RESET_HOURS, link=link),
+        session,
+        user.email,
+        _("Reset your nineplus password"),
+        _(
+            "Someone asked to reset the password of this account. If it was you, open this link within "
+            "%(hours)s hours:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
+            hours=RESET_HOURS,
+            link=link,
+        ),
         user.organisation_id,
     )
 

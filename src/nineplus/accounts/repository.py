@@ -43,8 +43,10 @@ def teams(session: Session, only: frozenset[int] | None = None) -> list[Team]:
 def team_members(session: Session, team_id: int) -> list[User]:
     return list(
         session.scalars(
-            select(User).join(TeamMembership, TeamMembership.user_id == User.id)
-            .where(TeamMembership.team_id == team_id).order_by(func.lower(User.name))
+            select(User)
+            .join(TeamMembership, TeamMembership.user_id == User.id)
+            .where(TeamMembership.team_id == team_id)
+            .order_by(func.lower(User.name))
         )
     )
 
@@ -59,7 +61,8 @@ def memberships_by_user(session: Session) -> dict[int, list[int]]:
 def open_invitations(session: Session) -> list[Invitation]:
     return list(
         session.scalars(
-            select(Invitation).where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            select(Invitation)
+            .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
             .order_by(Invitation.created_at.desc())
         )
     )

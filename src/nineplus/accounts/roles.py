@@ -41,8 +41,15 @@ _P = Permission
 MATRIX: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
     "cx_lead": frozenset(
-        {_P.VIEW_JOURNEYS, _P.EDIT_JOURNEYS, _P.RUN_WORKSHOPS, _P.VIEW_ALL_TEAMS, _P.EDIT_TEAMS,
-         _P.EDIT_SETTINGS, _P.VIEW_AUDIT}
+        {
+            _P.VIEW_JOURNEYS,
+            _P.EDIT_JOURNEYS,
+            _P.RUN_WORKSHOPS,
+            _P.VIEW_ALL_TEAMS,
+            _P.EDIT_TEAMS,
+            _P.EDIT_SETTINGS,
+            _P.VIEW_AUDIT,
+        }
     ),
     "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS}),
     "team_member": frozenset({_P.VIEW_JOURNEYS}),

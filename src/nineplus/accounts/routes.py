@@ -33,11 +33,19 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 
 def _login_cookie(response: Response, token: str) -> None:
     settings = get_settings()
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="lax",
-                        max_age=settings.session_days * 86400, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+        max_age=settings.session_days * 86400,
+        path="/",
+    )
 
 
 # Login, logout, password reset, invitations (public) -------------------------------------------------
+
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, me: OptionalPrincipal, next: str = "/") -> Response:
@@ -54,10 +62,16 @@ async def login(request: Request, db: Db) -> Response:
     system(db)
     user = auth.authenticate(db, email, password) if email and password else None
     if user is None:
-        return render(request, "accounts/login.html", {
-            "next": target, "email": email,
-            "error": _("The e-mail address or password is not right, or the account is not active."),
-        }, status_code=400)
+        return render(
+            request,
+            "accounts/login.html",
+            {
+                "next": target,
+                "email": email,
+                "error": _("The e-mail address or password is not right, or the account is not active."),
+            },
+            status_code=400,
+        )
     token = auth.start_session(db, user, request.headers.get("user-agent", ""))
     response = redirect(request, target)
     _login_cookie(response, token)
@@ -87,8 +101,12 @@ async def forgot(request: Request, db: Db) -> Response:
     form = await read_form(request)
     email = str(form.get("email", "")).strip()[:254]
     if not email or "@" not in email:
-        return render(request, "accounts/forgot.html",
-                      {"email": email, "errors": {"email": _("Enter a valid e-mail address.")}}, status_code=422)
+        return render(
+            request,
+            "accounts/forgot.html",
+            {"email": email, "errors": {"email": _("Enter a valid e-mail address.")}},
+            status_code=422,
+        )
     system(db)
     auth.request_password_reset(db, email)
     return render(request, "accounts/forgot.html", {"sent": True, "email": ""})
@@ -120,8 +138,11 @@ def invitation_page(request: Request, db: Db, token: str) -> Response:
     system(db)
     invitation = auth.open_invitation(db, token)
     org = db.get_one(Organisation, invitation.organisation_id)
-    return render(request, "accounts/accept.html",
-                  {"token": token, "invitation": invitation, "organisation": org, "form": {}})
+    return render(
+        request,
+        "accounts/accept.html",
+        {"token": token, "invitation": invitation, "organisation": org, "form": {}},
+    )
 
 
 @router.post("/invite/{token}")
@@ -135,14 +156,25 @@ async def accept_invitation(request: Request, db: Db, token: str) -> Response:
             raise Invalid({"password_repeat": _("The two passwords are not the same.")})
         user = auth.accept_invitation(db, token, parse(AcceptInviteIn, form))
     except Invalid as exc:
-        return render(request, "accounts/accept.html", {"token": token, "invitation": invitation,
-                      "organisation": org, "form": form, "errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "accounts/accept.html",
+            {
+                "token": token,
+                "invitation": invitation,
+                "organisation": org,
+                "form": form,
+                "errors": exc.errors,
+            },
+            status_code=422,
+        )
     response = redirect(request, "/", flash=_("Welcome to nineplus."))
     _login_cookie(response, auth.start_session(db, user, request.headers.get("user-agent", "")))
     return response
 
 
 # Teams ----------------------------------------------------------------------------------------------
+
 
 @router.get("/teams", response_class=HTMLResponse)
 def teams_page(request: Request, db: Db, me: PagePrincipal) -> Response:
@@ -161,8 +193,12 @@ async def create_team(request: Request, db: Db, me: PagePrincipal) -> Response:
     try:
         team = accounts.create_team(db, me, parse(TeamIn, form))
     except Invalid as exc:
-        return render(request, "accounts/team_form.html", {"form": form, "team": None, "errors": exc.errors},
-                      status_code=422)
+        return render(
+            request,
+            "accounts/team_form.html",
+            {"form": form, "team": None, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, f"/teams/{team.id}", flash=_("Team created."))
 
 
@@ -171,17 +207,24 @@ def team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Resp
     team = accounts.get_team(db, me, team_id)
     from nineplus.journeys.repository import moments_of_team
 
-    return render(request, "accounts/team.html", {
-        "team": team, "members": repository.team_members(db, team.id), "moments": moments_of_team(db, team.id),
-    })
+    return render(
+        request,
+        "accounts/team.html",
+        {
+            "team": team,
+            "members": repository.team_members(db, team.id),
+            "moments": moments_of_team(db, team.id),
+        },
+    )
 
 
 @router.get("/teams/{team_id}/edit", response_class=HTMLResponse)
 def edit_team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
     team = accounts.get_team(db, me, team_id)
     accounts.require(me, Permission.EDIT_TEAMS)
-    form = {"name": team.name, "description": team.description}
-    return render(request, "accounts/team_form.html", {"form": form, "team": team})
+    members = [u.id for u in repository.team_members(db, team.id)]
+    form = {"name": team.name, "description": team.description, "member_ids": members}
+    return render(request, "accounts/team_form.html", {"form": form, "team": team, "users": repository.users(db)})
 
 
 @router.post("/teams/{team_id}/edit")
@@ -191,12 +234,17 @@ async def update_team(request: Request, db: Db, me: PagePrincipal, team_id: int)
     try:
         accounts.update_team(db, me, team.id, parse(TeamIn, form))
     except Invalid as exc:
-        return render(request, "accounts/team_form.html", {"form": form, "team": team, "errors": exc.errors},
-                      status_code=422)
+        return render(
+            request,
+            "accounts/team_form.html",
+            {"form": form, "team": team, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, f"/teams/{team.id}", flash=_("Team saved."))
 
 
 # Users and invitations ------------------------------------------------------------------------------
+
 
 def _users_context(db: Db, me: PagePrincipal) -> dict[str, object]:
     return {
@@ -255,6 +303,7 @@ async def set_active(request: Request, db: Db, me: PagePrincipal, user_id: int) 
 
 # API keys -------------------------------------------------------------------------------------------
 
+
 def _keys_context(db: Db) -> dict[str, object]:
     return {"keys": repository.api_keys(db), "scopes": SCOPES, "form": {}}
 
@@ -272,8 +321,12 @@ async def create_key(request: Request, db: Db, me: PagePrincipal) -> Response:
     try:
         key, secret = apikeys.create_key(db, me, parse(ApiKeyIn, form))
     except Invalid as exc:
-        return render(request, "accounts/api_keys.html",
-                      {**_keys_context(db), "form": form, "errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "accounts/api_keys.html",
+            {**_keys_context(db), "form": form, "errors": exc.errors},
+            status_code=422,
+        )
     # The secret is shown in this response only; it is never stored in plain text.
     return render(request, "accounts/api_keys.html", {**_keys_context(db), "new_key": key, "secret": secret})
 
@@ -286,10 +339,9 @@ def revoke_key(request: Request, db: Db, me: PagePrincipal, key_id: int) -> Resp
 
 # Audit log ------------------------------------------------------------------------------------------
 
+
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(request: Request, db: Db, me: PagePrincipal, before: int | None = None) -> Response:
     accounts.require(me, Permission.VIEW_AUDIT)
     events = recent(db, limit=50, before_id=before)
     return render(request, "accounts/audit.html", {"events": events})
-
-

@@ -29,7 +29,9 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "org"
 
 
-def create_organisation(session: Session, name: str, *, locale: str = "nl", slug: str | None = None) -> Organisation:
+def create_organisation(
+    session: Session, name: str, *, locale: str = "nl", slug: str | None = None
+) -> Organisation:
     """Create an organisation and scope ``session`` to it (a system session must call this)."""
     org = Organisation(name=name.strip(), slug=slug or slugify(name), locale=locale)
     session.add(org)
@@ -43,8 +45,11 @@ def create_user(session: Session, data: UserCreateIn, team_ids: list[int] | None
     if repository.email_taken(session, data.email):
         raise Invalid({"email": _("A user with this e-mail address already exists.")})
     user = User(
-        email=data.email.lower(), name=data.name, password_hash=hash_password(data.password),
-        role=data.role, locale=data.locale,
+        email=data.email.lower(),
+        name=data.name,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        locale=data.locale,
     )
     session.add(user)
     session.flush()
@@ -58,8 +63,7 @@ def set_memberships(session: Session, user: User, team_ids: list[int]) -> None:
     if unknown:
         raise Invalid({"team_ids": _("Choose teams of your own organisation.")})
     current = {
-        m.team_id: m
-        for m in session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id))
+        m.team_id: m for m in session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id))
     }
     for team_id, membership in current.items():
         if team_id not in team_ids:
@@ -95,8 +99,14 @@ def set_active(session: Session, actor: Principal, user_id: int, active: bool) -
         raise Invalid({"__all__": _("You cannot deactivate yourself.")})
     before = {"is_active": user.is_active}
     user.is_active = active
-    record(session, actor, "user.activated" if active else "user.deactivated", user,
-           before=before, after={"is_active": active})
+    record(
+        session,
+        actor,
+        "user.activated" if active else "user.deactivated",
+        user,
+        before=before,
+        after={"is_active": active},
+    )
     return user
 
 
@@ -105,6 +115,7 @@ def set_locale(session: Session, user_id: int, locale: str) -> None:
 
 
 # Teams ----------------------------------------------------------------------------------------------
+
 
 def visible_team_ids(session: Session, actor: Principal) -> frozenset[int] | None:
     """The teams ``actor`` may see: None means all of the organisation's teams."""
@@ -141,8 +152,36 @@ def update_team(session: Session, actor: Principal, team_id: int, data: TeamIn) 
         _check_team_name(session, data.name)
     before = {"name": team.name, "description": team.description}
     team.name, team.description = data.name, data.description.as_dict()
-    record(session, actor, "team.updated", team, before=before,
-           after={"name": team.name, "description": team.description})
+    record(
+        session,
+        actor,
+        "team.updated",
+        team,
+        before=before,
+        after={"name": team.name, "description": team.description},
+    )
+    return team
+
+
+def set_team_members(session: Session, actor: Principal, team_id: int, user_ids: list[int]) -> Team:
+    """Make exactly ``user_ids`` the members of the team (users of the same organisation only)."""
+    require(actor, Permission.EDIT_TEAMS)
+    team = get_team(session, actor, team_id)
+    known = {u.id for u in repository.users(session)}
+    if set(user_ids) - known:
+        raise Invalid({"member_ids": _("Choose users of your own organisation.")})
+    current = {
+        m.user_id: m for m in session.scalars(select(TeamMembership).where(TeamMembership.team_id == team.id))
+    }
+    for user_id, membership in current.items():
+        if user_id not in user_ids:
+            session.delete(membership)
+    for user_id in set(user_ids) - set(current):
+        session.add(TeamMembership(user_id=user_id, team_id=team.id))
+    if set(current) != set(user_ids):
+        record(session, actor, "team.members_changed", team,
+               before={"member_ids": sorted(current)}, after={"member_ids": sorted(set(user_ids))})
+    session.flush()
     return team
 
 

@@ -21,10 +21,6 @@ from nineplus.core.settings import get_settings
 WRITE_OPTION = "nineplus_write"
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or opened; the message is one line meant for a person."""
-
-
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the project's connection settings."""
     parsed = make_url(url)

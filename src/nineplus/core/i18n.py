@@ -21,7 +21,6 @@ SOURCE_LOCALE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
-
 class _LocaleBox:
     """A per-request holder: dependencies run in worker threads with copied contexts, so they change
     the box's value rather than the context variable, and every part of the request sees the change."""

@@ -43,8 +43,13 @@ def deliver(msg: EmailMessage) -> None:
 
 def queue_email(session: Session, to: str, subject: str, text: str, organisation_id: int | None) -> None:
     """Queue an e-mail in the caller's transaction."""
-    enqueue(session, "send_email", {"to": to, "subject": subject, "text": text},
-            organisation_id=organisation_id, max_attempts=8)
+    enqueue(
+        session,
+        "send_email",
+        {"to": to, "subject": subject, "text": text},
+        organisation_id=organisation_id,
+        max_attempts=8,
+    )
 
 
 @handler("send_email")

@@ -67,9 +67,7 @@ class TenantMixin:
 
     @declared_attr
     def organisation_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy's declared_attr convention
-        return mapped_column(
-            ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        return mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
 def localized(value: dict[str, str] | None, locale: str) -> str:

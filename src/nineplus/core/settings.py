@@ -17,7 +17,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NINEPLUS_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Folder for the embedded database and the secret key.")
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR, description="Folder for the embedded database and the secret key."
+    )
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/nineplus.db.")
     secret_key: str = Field("", description="Signs tokens; empty means a key generated once into DATA_DIR.")
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in e-mailed links.")

@@ -52,9 +52,7 @@ def tenant_models() -> list[type[TenantMixin]]:
 
 
 def _criteria_for(cls: type, organisation_id: int):  # type: ignore[no-untyped-def]
-    return with_loader_criteria(
-        cls, lambda c: c.organisation_id == organisation_id, include_aliases=True
-    )
+    return with_loader_criteria(cls, lambda c: c.organisation_id == organisation_id, include_aliases=True)
 
 
 @event.listens_for(Session, "do_orm_execute")

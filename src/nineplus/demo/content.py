@@ -1,6 +1,6 @@
 """Demo organisation: a fictional Dutch bank, written in the project's own words (Dutch and English)."""
 
-DEMO_PASSWORD = "demo-nineplus-2026"   # shown by the quick start; demo only
+DEMO_PASSWORD = "demo-nineplus-2026"  # shown by the quick start; demo only
 
 
 def _t(nl, en):
@@ -62,15 +62,69 @@ TEAMS = [
 ]
 
 USERS = [
-    {"email": "admin@polderbank.example", "name": "Sanne de Vries", "role": "admin", "locale": "nl", "teams": []},
-    {"email": "marloes.bakker@polderbank.example", "name": "Marloes Bakker", "role": "cx_lead", "locale": "nl", "teams": []},
-    {"email": "ruben.jansen@polderbank.example", "name": "Ruben Jansen", "role": "team_lead", "locale": "nl", "teams": ["contact_centre"]},
-    {"email": "ayse.demir@polderbank.example", "name": "Ayşe Demir", "role": "team_lead", "locale": "nl", "teams": ["mortgage_advice", "branches"]},
-    {"email": "pieter.visser@polderbank.example", "name": "Pieter Visser", "role": "team_lead", "locale": "en", "teams": ["claims", "complaints"]},
-    {"email": "fatima.elamrani@polderbank.example", "name": "Fatima El Amrani", "role": "team_member", "locale": "nl", "teams": ["contact_centre"]},
-    {"email": "daan.mulder@polderbank.example", "name": "Daan Mulder", "role": "team_member", "locale": "nl", "teams": ["mortgage_advice"]},
-    {"email": "lotte.smit@polderbank.example", "name": "Lotte Smit", "role": "team_member", "locale": "en", "teams": ["mortgage_processing"]},
-    {"email": "hendrik.vandijk@polderbank.example", "name": "Hendrik van Dijk", "role": "viewer", "locale": "nl", "teams": []},
+    {
+        "email": "admin@polderbank.example",
+        "name": "Sanne de Vries",
+        "role": "admin",
+        "locale": "nl",
+        "teams": [],
+    },
+    {
+        "email": "marloes.bakker@polderbank.example",
+        "name": "Marloes Bakker",
+        "role": "cx_lead",
+        "locale": "nl",
+        "teams": [],
+    },
+    {
+        "email": "ruben.jansen@polderbank.example",
+        "name": "Ruben Jansen",
+        "role": "team_lead",
+        "locale": "nl",
+        "teams": ["contact_centre"],
+    },
+    {
+        "email": "ayse.demir@polderbank.example",
+        "name": "Ayşe Demir",
+        "role": "team_lead",
+        "locale": "nl",
+        "teams": ["mortgage_advice", "branches"],
+    },
+    {
+        "email": "pieter.visser@polderbank.example",
+        "name": "Pieter Visser",
+        "role": "team_lead",
+        "locale": "en",
+        "teams": ["claims", "complaints"],
+    },
+    {
+        "email": "fatima.elamrani@polderbank.example",
+        "name": "Fatima El Amrani",
+        "role": "team_member",
+        "locale": "nl",
+        "teams": ["contact_centre"],
+    },
+    {
+        "email": "daan.mulder@polderbank.example",
+        "name": "Daan Mulder",
+        "role": "team_member",
+        "locale": "nl",
+        "teams": ["mortgage_advice"],
+    },
+    {
+        "email": "lotte.smit@polderbank.example",
+        "name": "Lotte Smit",
+        "role": "team_member",
+        "locale": "en",
+        "teams": ["mortgage_processing"],
+    },
+    {
+        "email": "hendrik.vandijk@polderbank.example",
+        "name": "Hendrik van Dijk",
+        "role": "viewer",
+        "locale": "nl",
+        "teams": [],
+    },
 ]
 
 EXPERIENCE_VALUES = [
@@ -112,7 +166,10 @@ EXPERIENCE_VALUES = [
 ]
 
 CUSTOM_CHANNELS = [
-    {"key": "video_consult", "name": _t("Videogesprek in de Polderbank-app", "Video consultation in the Polderbank app")},
+    {
+        "key": "video_consult",
+        "name": _t("Videogesprek in de Polderbank-app", "Video consultation in the Polderbank app"),
+    },
     {"key": "notary", "name": _t("Via de notaris", "Via the notary")},
 ]
 
@@ -124,8 +181,18 @@ _CLAIMS = _t("schadebehandelaar", "claims handler")
 _NOBODY = _t("", "")
 
 
-def _moment(key, name, description, channel, team, role_label, predictability, service_guideline,
-            kind="standard", contact="touchpoint"):
+def _moment(
+    key,
+    name,
+    description,
+    channel,
+    team,
+    role_label,
+    predictability,
+    service_guideline,
+    kind="standard",
+    contact="touchpoint",
+):
     return {
         "key": key,
         "name": name,
@@ -164,7 +231,10 @@ MORTGAGE_MOMENTS = [
             "The customer calls the free 0800 number with general questions: how much can I borrow, which mortgage types "
             "are there, do I need an appointment? Harder questions go to an adviser with a short handover.",
         ),
-        "phone", "contact_centre", _CONTACT_AGENT, "faq",
+        "phone",
+        "contact_centre",
+        _CONTACT_AGENT,
+        "faq",
         _t(
             "De klant merkt interesse en geduld: de medewerker vraagt naar de plannen en benoemt dat een eerste huis spannend is. "
             "Bij doorverbinden hoeft de klant niets te herhalen, en het keuzemenu heeft hooguit twee stappen.",
@@ -179,7 +249,10 @@ MORTGAGE_MOMENTS = [
             "De klant belt opnieuw om een oriëntatiegesprek met een hypotheekadviseur in te plannen, op kantoor of via video.",
             "The customer calls again to book an orientation meeting with a mortgage adviser, in a branch or by video.",
         ),
-        "phone", "contact_centre", _CONTACT_AGENT, "scripted",
+        "phone",
+        "contact_centre",
+        _CONTACT_AGENT,
+        "scripted",
         _t(
             "In één gesprek staat de afspraak vast, op een moment dat de klant uitkomt, ook 's avonds. Direct daarna volgt een "
             "bevestiging per e-mail met de naam van de adviseur en een korte lijst van wat de klant meeneemt.",
@@ -196,7 +269,10 @@ MORTGAGE_MOMENTS = [
             "At the branch the customer talks through wishes and options with the adviser and gets a first indication of how "
             "much they can borrow.",
         ),
-        "visit", "mortgage_advice", _ADVISER, "variable",
+        "visit",
+        "mortgage_advice",
+        _ADVISER,
+        "variable",
         _t(
             "De adviseur neemt de tijd, legt uit zonder vakjargon en maakt samen met de klant een planning met data. De "
             "spreekkamer is rustig en privé; de klant gaat naar huis met een samenvatting op papier of in de app.",
@@ -213,7 +289,10 @@ MORTGAGE_MOMENTS = [
             "The customer uploads payslip, employer's statement, purchase agreement and ID in the app so the bank can assess "
             "the application.",
         ),
-        "app", "mortgage_processing", _PROCESSING, "scripted",
+        "app",
+        "mortgage_processing",
+        _PROCESSING,
+        "scripted",
         _t(
             "Een checklist in de app toont per document wat er nodig is en wat al binnen is. Ontbreekt er iets, dan hoort de "
             "klant dat binnen twee werkdagen, in één bericht en niet stukje voor stukje.",
@@ -230,7 +309,10 @@ MORTGAGE_MOMENTS = [
             "The agreed period has passed, yet there is no offer and nobody from the bank has been in touch. The customer "
             "wonders whether the application is moving at all and whether the mortgage condition deadline will be met.",
         ),
-        None, None, _NOBODY, "variable",
+        None,
+        None,
+        _NOBODY,
+        "variable",
         _t(
             "Stilte bestaat niet: de klant ziet in de app de status van de aanvraag en krijgt ongevraagd bericht bij elke stap, "
             "en minstens elke vijf werkdagen. De deadline van het financieringsvoorbehoud staat bij de bank én de klant in beeld.",
@@ -248,7 +330,10 @@ MORTGAGE_MOMENTS = [
             "Preparing the offer takes longer than agreed, for instance in a busy period or because the valuation report is "
             "missing. The bank calls the customer to say so.",
         ),
-        "phone", "mortgage_processing", _PROCESSING, "variable",
+        "phone",
+        "mortgage_processing",
+        _PROCESSING,
+        "variable",
         _t(
             "De klant hoort het van ons, vóór de beloofde datum, met de reden, een nieuwe datum en wat we doen om die te halen. "
             "Waar nodig helpen we bij het verlengen van het financieringsvoorbehoud.",
@@ -264,7 +349,10 @@ MORTGAGE_MOMENTS = [
             "De bindende hypotheekofferte valt op de mat, samen met de voorwaarden en een antwoordformulier.",
             "The binding mortgage offer lands on the doormat, together with the terms and a reply form.",
         ),
-        "letter", "mortgage_processing", _PROCESSING, "scripted",
+        "letter",
+        "mortgage_processing",
+        _PROCESSING,
+        "scripted",
         _t(
             "De brief opent met een samenvatting van één pagina in gewone taal: bedrag, rente, maandlast, looptijd en de uiterste "
             "datum om te tekenen. Tegelijk staat de offerte in de app en meldt de adviseur kort dat ze onderweg is.",
@@ -281,7 +369,10 @@ MORTGAGE_MOMENTS = [
             "The customer has questions about the offer and contacts the adviser, who suggests a video consultation in the app "
             "to go through the offer together on screen.",
         ),
-        "custom:video_consult", "mortgage_advice", _ADVISER, "variable",
+        "custom:video_consult",
+        "mortgage_advice",
+        _ADVISER,
+        "variable",
         _t(
             "De klant spreekt binnen één werkdag de eigen adviseur, zonder eerst een keuzemenu door te moeten. De adviseur kent "
             "het dossier en beantwoordt ook de vraag achter de vraag: kan ik dit echt betalen?",
@@ -298,7 +389,10 @@ MORTGAGE_MOMENTS = [
             "A week after the offer arrived, the customer has not responded. The adviser calls to ask whether there are "
             "questions and how the purchase is going.",
         ),
-        "phone", "mortgage_advice", _ADVISER, "variable",
+        "phone",
+        "mortgage_advice",
+        _ADVISER,
+        "variable",
         _t(
             "Het telefoontje voelt als meedenken, niet als verkopen of opjagen. De adviseur noemt de uiterste datum, biedt hulp "
             "aan en legt de gemaakte afspraken daarna kort vast in de app.",
@@ -316,7 +410,10 @@ MORTGAGE_MOMENTS = [
             "Something did not go as promised: the offer is late, or the rate differs from what was discussed. The customer "
             "files a complaint through the web form or by e-mail.",
         ),
-        "email", "complaints", _COMPLAINTS, "variable",
+        "email",
+        "complaints",
+        _COMPLAINTS,
+        "variable",
         _t(
             "Binnen één werkdag belt een klachtbehandelaar met naam en direct nummer. Die biedt excuses aan waar dat past, zoekt "
             "het uit zonder de klant van afdeling naar afdeling te sturen en spreekt een datum voor de oplossing af.",
@@ -332,7 +429,10 @@ MORTGAGE_MOMENTS = [
             "De klant komt terug naar het kantoor om de laatste details door te nemen en de offerte te ondertekenen.",
             "The customer returns to the branch to go over the final details and sign the offer.",
         ),
-        "visit", "mortgage_advice", _ADVISER, "scripted",
+        "visit",
+        "mortgage_advice",
+        _ADVISER,
+        "scripted",
         _t(
             "Alles ligt klaar, de klant hoeft niets opnieuw aan te leveren en kan op papier of digitaal tekenen. De adviseur "
             "staat even stil bij deze mijlpaal en legt uit wat er tot de sleuteloverdracht nog gebeurt.",
@@ -349,7 +449,8 @@ MORTGAGE_MOMENTS = [
             "At the notary the deed of transfer and the mortgage deed are signed. The bank has made the funds available in time "
             "and the customer gets the keys.",
         ),
-        "custom:notary", "mortgage_processing",
+        "custom:notary",
+        "mortgage_processing",
         _t("medewerker hypotheekverwerking (via de notaris)", "mortgage processing officer (via the notary)"),
         "scripted",
         _t(
@@ -380,116 +481,197 @@ MORTGAGE_WORKSHOP_FRONT_LINE = {
     ),
     "entries": {
         "info_call": _entry(
-            _t("Iemand die rustig de tijd neemt en snapt dat dit allemaal nieuw voor me is.",
-               "Someone who takes their time and understands that this is all new to me."),
-            _t("Vragen worden correct beantwoord, maar vaak snel en zakelijk; bij drukte wacht je eerst een paar minuten.",
-               "Questions are answered correctly but often quickly and matter-of-factly; at busy times you wait a few minutes first."),
+            _t(
+                "Iemand die rustig de tijd neemt en snapt dat dit allemaal nieuw voor me is.",
+                "Someone who takes their time and understands that this is all new to me.",
+            ),
+            _t(
+                "Vragen worden correct beantwoord, maar vaak snel en zakelijk; bij drukte wacht je eerst een paar minuten.",
+                "Questions are answered correctly but often quickly and matter-of-factly; at busy times you wait a few minutes first.",
+            ),
             _t("Geholpen, maar niet echt gezien.", "Helped, but not really seen."),
-            _t("Een degelijke bank, maar ben ik als starter wel welkom?",
-               "A solid bank, but are first-time buyers really welcome?"),
+            _t(
+                "Een degelijke bank, maar ben ik als starter wel welkom?",
+                "A solid bank, but are first-time buyers really welcome?",
+            ),
             1,
         ),
         "appointment_call": _entry(
-            _t("In één telefoontje een afspraak op een tijd die mij past.",
-               "An appointment at a time that suits me, in a single call."),
-            _t("De agenda's van de adviseurs zitten vaak twee weken vol en avondafspraken zijn schaars.",
-               "Advisers' diaries are often full for two weeks and evening slots are scarce."),
-            _t("Een beetje ongeduldig: ik wil door, het huis wacht niet op mij.",
-               "A bit impatient: I want to get on with it, the house won't wait for me."),
+            _t(
+                "In één telefoontje een afspraak op een tijd die mij past.",
+                "An appointment at a time that suits me, in a single call.",
+            ),
+            _t(
+                "De agenda's van de adviseurs zitten vaak twee weken vol en avondafspraken zijn schaars.",
+                "Advisers' diaries are often full for two weeks and evening slots are scarce.",
+            ),
+            _t(
+                "Een beetje ongeduldig: ik wil door, het huis wacht niet op mij.",
+                "A bit impatient: I want to get on with it, the house won't wait for me.",
+            ),
             _t("Ze willen wel, maar ze hebben het druk.", "They mean well, but they are stretched."),
             1,
         ),
         "advice_visit": _entry(
-            _t("Een adviseur die mij begrijpt en eerlijk zegt wat haalbaar is.",
-               "An adviser who understands me and says honestly what is feasible."),
-            _t("Het gesprek is persoonlijk en grondig; de adviseur neemt echt de tijd en rekent alles met de klant door.",
-               "The meeting is personal and thorough; the adviser really takes the time and works through the numbers with the customer."),
+            _t(
+                "Een adviseur die mij begrijpt en eerlijk zegt wat haalbaar is.",
+                "An adviser who understands me and says honestly what is feasible.",
+            ),
+            _t(
+                "Het gesprek is persoonlijk en grondig; de adviseur neemt echt de tijd en rekent alles met de klant door.",
+                "The meeting is personal and thorough; the adviser really takes the time and works through the numbers with the customer.",
+            ),
             _t("Opgelucht en enthousiast: het kan echt!", "Relieved and excited: this can actually happen!"),
             _t("Hier zit vakmanschap; deze bank vertrouw ik.", "This is real expertise; I trust this bank."),
             3,
         ),
         "documents_upload": _entry(
-            _t("Eén duidelijke lijst en snel horen of alles compleet is.",
-               "One clear list and a quick answer on whether everything is complete."),
-            _t("De lijst staat in een pdf; ontbrekende stukken worden los van elkaar opgevraagd, soms pas na een week.",
-               "The list is in a PDF; missing items are requested one at a time, sometimes only after a week."),
-            _t("Geïrriteerd, alsof ik huiswerk inlever bij een strenge leraar.",
-               "Irritated, as if handing in homework to a strict teacher."),
-            _t("Achter de vriendelijke adviseur draait een stroperige machine.",
-               "Behind the friendly adviser there is a slow machine."),
+            _t(
+                "Eén duidelijke lijst en snel horen of alles compleet is.",
+                "One clear list and a quick answer on whether everything is complete.",
+            ),
+            _t(
+                "De lijst staat in een pdf; ontbrekende stukken worden los van elkaar opgevraagd, soms pas na een week.",
+                "The list is in a PDF; missing items are requested one at a time, sometimes only after a week.",
+            ),
+            _t(
+                "Geïrriteerd, alsof ik huiswerk inlever bij een strenge leraar.",
+                "Irritated, as if handing in homework to a strict teacher.",
+            ),
+            _t(
+                "Achter de vriendelijke adviseur draait een stroperige machine.",
+                "Behind the friendly adviser there is a slow machine.",
+            ),
             0,
         ),
         "waiting_offer": _entry(
-            _t("Vanzelf horen hoe het ervoor staat, ook als er nog niets nieuws te melden is.",
-               "Hearing how things stand without asking, even when there is nothing new to report."),
-            _t("Na het uploaden hoort de klant niets meer; de status in de app blijft op 'in behandeling' staan.",
-               "After uploading, the customer hears nothing; the status in the app stays on 'in progress'."),
-            _t("Onrustig en machteloos; ik lig er 's nachts wakker van.", "Anxious and powerless; it keeps me up at night."),
-            _t("Zijn ze me vergeten? Het vertrouwen uit het adviesgesprek is weg.",
-               "Have they forgotten me? The trust from the advice meeting is gone."),
+            _t(
+                "Vanzelf horen hoe het ervoor staat, ook als er nog niets nieuws te melden is.",
+                "Hearing how things stand without asking, even when there is nothing new to report.",
+            ),
+            _t(
+                "Na het uploaden hoort de klant niets meer; de status in de app blijft op 'in behandeling' staan.",
+                "After uploading, the customer hears nothing; the status in the app stays on 'in progress'.",
+            ),
+            _t(
+                "Onrustig en machteloos; ik lig er 's nachts wakker van.",
+                "Anxious and powerless; it keeps me up at night.",
+            ),
+            _t(
+                "Zijn ze me vergeten? Het vertrouwen uit het adviesgesprek is weg.",
+                "Have they forgotten me? The trust from the advice meeting is gone.",
+            ),
             -3,
         ),
         "delay_notice": _entry(
-            _t("Op tijd een eerlijk bericht, met een nieuwe datum waar ik op kan rekenen.",
-               "An honest message in good time, with a new date I can rely on."),
-            _t("Als er al gebeld wordt, is dat meestal pas na de beloofde datum en zonder nieuwe datum.",
-               "If anyone calls at all, it is usually after the promised date and without a new one."),
-            _t("Teleurgesteld, maar blij dat er eindelijk iemand belt.", "Disappointed, but glad that someone finally calls."),
-            _t("Ze hebben hun eigen proces niet in de hand.", "They are not in control of their own process."),
+            _t(
+                "Op tijd een eerlijk bericht, met een nieuwe datum waar ik op kan rekenen.",
+                "An honest message in good time, with a new date I can rely on.",
+            ),
+            _t(
+                "Als er al gebeld wordt, is dat meestal pas na de beloofde datum en zonder nieuwe datum.",
+                "If anyone calls at all, it is usually after the promised date and without a new one.",
+            ),
+            _t(
+                "Teleurgesteld, maar blij dat er eindelijk iemand belt.",
+                "Disappointed, but glad that someone finally calls.",
+            ),
+            _t(
+                "Ze hebben hun eigen proces niet in de hand.", "They are not in control of their own process."
+            ),
             -1,
         ),
         "offer_by_post": _entry(
-            _t("Een offerte die ik zelf kan lezen en begrijpen.", "An offer I can read and understand on my own."),
-            _t("Een dikke envelop vol kleine letters; de maandlast staat pas op pagina vier.",
-               "A thick envelope full of small print; the monthly payment only appears on page four."),
-            _t("Blij dat de offerte er eindelijk is, maar ook wat overdonderd.",
-               "Glad the offer is finally here, but a little overwhelmed."),
-            _t("Het product klopt, maar de brief is voor juristen geschreven.",
-               "The product is right, but the letter is written for lawyers."),
+            _t(
+                "Een offerte die ik zelf kan lezen en begrijpen.",
+                "An offer I can read and understand on my own.",
+            ),
+            _t(
+                "Een dikke envelop vol kleine letters; de maandlast staat pas op pagina vier.",
+                "A thick envelope full of small print; the monthly payment only appears on page four.",
+            ),
+            _t(
+                "Blij dat de offerte er eindelijk is, maar ook wat overdonderd.",
+                "Glad the offer is finally here, but a little overwhelmed.",
+            ),
+            _t(
+                "Het product klopt, maar de brief is voor juristen geschreven.",
+                "The product is right, but the letter is written for lawyers.",
+            ),
             1,
         ),
         "questions_call": _entry(
-            _t("Snel mijn eigen adviseur spreken, die weet waar het over gaat.",
-               "Reaching my own adviser quickly, someone who knows my case."),
-            _t("De klant komt binnen via het 0800-nummer en wacht soms twee dagen op een terugbelverzoek.",
-               "The customer comes in via the 0800 number and sometimes waits two days for a call back."),
-            _t("Ongeduldig: ik heb een deadline en niemand lijkt dat te weten.",
-               "Impatient: I have a deadline and nobody seems to know."),
+            _t(
+                "Snel mijn eigen adviseur spreken, die weet waar het over gaat.",
+                "Reaching my own adviser quickly, someone who knows my case.",
+            ),
+            _t(
+                "De klant komt binnen via het 0800-nummer en wacht soms twee dagen op een terugbelverzoek.",
+                "The customer comes in via the 0800 number and sometimes waits two days for a call back.",
+            ),
+            _t(
+                "Ongeduldig: ik heb een deadline en niemand lijkt dat te weten.",
+                "Impatient: I have a deadline and nobody seems to know.",
+            ),
             _t("Persoonlijk advies, zolang het hun uitkomt.", "Personal advice, as long as it suits them."),
             0,
         ),
         "adviser_follow_up": _entry(
             _t("Een adviseur die meedenkt zonder te pushen.", "An adviser who thinks along without pushing."),
-            _t("Gebeurt zelden, en alleen als de uiterste datum bijna verstreken is.",
-               "It rarely happens, and only when the deadline has almost passed."),
+            _t(
+                "Gebeurt zelden, en alleen als de uiterste datum bijna verstreken is.",
+                "It rarely happens, and only when the deadline has almost passed.",
+            ),
             _t("Verrast en gewaardeerd, als het wel gebeurt.", "Surprised and valued, when it does happen."),
-            _t("Ze houden me in de gaten; dat geeft vertrouwen.", "They keep an eye on me; that builds trust."),
+            _t(
+                "Ze houden me in de gaten; dat geeft vertrouwen.",
+                "They keep an eye on me; that builds trust.",
+            ),
             1,
         ),
         "complaint": _entry(
-            _t("Serieus genomen worden en excuses horen, geen verhaal over andere afdelingen.",
-               "Being taken seriously and hearing an apology, not a story about other departments."),
-            _t("De klacht gaat naar de afdeling die het probleem veroorzaakte; de klant vertelt het verhaal drie keer.",
-               "The complaint goes to the department that caused the problem; the customer tells the story three times."),
+            _t(
+                "Serieus genomen worden en excuses horen, geen verhaal over andere afdelingen.",
+                "Being taken seriously and hearing an apology, not a story about other departments.",
+            ),
+            _t(
+                "De klacht gaat naar de afdeling die het probleem veroorzaakte; de klant vertelt het verhaal drie keer.",
+                "The complaint goes to the department that caused the problem; the customer tells the story three times.",
+            ),
             _t("Boos, en van het kastje naar de muur gestuurd.", "Angry, and given the runaround."),
             _t("Als er iets misgaat, sta ik er alleen voor.", "When something goes wrong, I am on my own."),
             -2,
         ),
         "signing_visit": _entry(
-            _t("Een feestelijk moment waarop alles gewoon klopt.", "A festive moment where everything simply falls into place."),
-            _t("Het gesprek is goed, maar soms blijkt op het laatste moment nog een handtekening of document te ontbreken.",
-               "The meeting goes well, but sometimes a signature or document turns out to be missing at the last minute."),
-            _t("Trots en opgelucht, met nog een klein beetje spanning.", "Proud and relieved, with a little tension left."),
+            _t(
+                "Een feestelijk moment waarop alles gewoon klopt.",
+                "A festive moment where everything simply falls into place.",
+            ),
+            _t(
+                "Het gesprek is goed, maar soms blijkt op het laatste moment nog een handtekening of document te ontbreken.",
+                "The meeting goes well, but sometimes a signature or document turns out to be missing at the last minute.",
+            ),
+            _t(
+                "Trots en opgelucht, met nog een klein beetje spanning.",
+                "Proud and relieved, with a little tension left.",
+            ),
             _t("Uiteindelijk maken ze het waar.", "In the end they deliver."),
             2,
         ),
         "notary_transfer": _entry(
-            _t("Bij de notaris alleen nog tekenen en de sleutels krijgen.", "At the notary, just signing and getting the keys."),
-            _t("Meestal vlekkeloos; de bank is aan tafel onzichtbaar, en dat is prima.",
-               "Usually flawless; the bank is invisible at the table, and that is fine."),
+            _t(
+                "Bij de notaris alleen nog tekenen en de sleutels krijgen.",
+                "At the notary, just signing and getting the keys.",
+            ),
+            _t(
+                "Meestal vlekkeloos; de bank is aan tafel onzichtbaar, en dat is prima.",
+                "Usually flawless; the bank is invisible at the table, and that is fine.",
+            ),
             _t("Blij en trots: mijn eerste huis!", "Happy and proud: my first home!"),
-            _t("Een goed einde, maar het wachten op de offerte blijft me bij.",
-               "A good ending, but the wait for the offer is what I remember."),
+            _t(
+                "Een goed einde, maar het wachten op de offerte blijft me bij.",
+                "A good ending, but the wait for the offer is what I remember.",
+            ),
             3,
         ),
     },
@@ -516,93 +698,154 @@ MORTGAGE_WORKSHOP_BACK_OFFICE = {
     ),
     "entries": {
         "info_call": _entry(
-            _t("Dat de medewerker vraagt wat ik van plan ben, niet alleen wat mijn vraag is.",
-               "That the agent asks what I am planning, not just what my question is."),
-            _t("Volgens de panelklanten klinkt het gesprek als een afvinklijst; de medewerker wil vooral snel een afspraak inplannen.",
-               "According to the panel customers the call sounds like a checklist; the agent mainly wants to book an appointment quickly."),
+            _t(
+                "Dat de medewerker vraagt wat ik van plan ben, niet alleen wat mijn vraag is.",
+                "That the agent asks what I am planning, not just what my question is.",
+            ),
+            _t(
+                "Volgens de panelklanten klinkt het gesprek als een afvinklijst; de medewerker wil vooral snel een afspraak inplannen.",
+                "According to the panel customers the call sounds like a checklist; the agent mainly wants to book an appointment quickly.",
+            ),
             _t("Een nummer in de rij.", "Like a number in the queue."),
-            _t("Of ik hier zit of bij een andere bank, maakt weinig uit.",
-               "Whether I bank here or elsewhere makes little difference."),
+            _t(
+                "Of ik hier zit of bij een andere bank, maakt weinig uit.",
+                "Whether I bank here or elsewhere makes little difference.",
+            ),
             0,
         ),
         "appointment_call": _entry(
-            _t("Online zelf een tijd kiezen, of bellen als ik dat liever doe.",
-               "Choosing a time online myself, or calling if I prefer."),
-            _t("Plannen kan alleen telefonisch; het lukt wel, maar het kost een tweede telefoontje.",
-               "Booking is by phone only; it works, but it takes a second call."),
+            _t(
+                "Online zelf een tijd kiezen, of bellen als ik dat liever doe.",
+                "Choosing a time online myself, or calling if I prefer.",
+            ),
+            _t(
+                "Plannen kan alleen telefonisch; het lukt wel, maar het kost een tweede telefoontje.",
+                "Booking is by phone only; it works, but it takes a second call.",
+            ),
             _t("Prima, maar ouderwets.", "Fine, but old-fashioned."),
             _t("Betrouwbaar, niet vernieuwend.", "Reliable, not innovative."),
             1,
         ),
         "advice_visit": _entry(
-            _t("Eerlijk advies, ook als het antwoord tegenvalt.", "Honest advice, even when the answer is disappointing."),
-            _t("Adviseurs zijn goed voorbereid, al beloven ze soms een doorlooptijd die de backoffice niet kan waarmaken.",
-               "Advisers are well prepared, though they sometimes promise a lead time the back office cannot meet."),
+            _t(
+                "Eerlijk advies, ook als het antwoord tegenvalt.",
+                "Honest advice, even when the answer is disappointing.",
+            ),
+            _t(
+                "Adviseurs zijn goed voorbereid, al beloven ze soms een doorlooptijd die de backoffice niet kan waarmaken.",
+                "Advisers are well prepared, though they sometimes promise a lead time the back office cannot meet.",
+            ),
             _t("Vol vertrouwen en enthousiast.", "Confident and enthusiastic."),
             _t("Een bank die het goed met me voorheeft.", "A bank that has my interests at heart."),
             2,
         ),
         "documents_upload": _entry(
-            _t("Alles in één keer goed, en zien wat er nog ontbreekt.",
-               "Getting it right in one go, and seeing what is still missing."),
-            _t("De backoffice bekijkt de stukken pas als het dossier wordt opgepakt, soms dagen later; verzoeken lopen dan via de adviseur.",
-               "The back office only looks at the documents when it picks up the file, sometimes days later; requests then go through the adviser."),
+            _t(
+                "Alles in één keer goed, en zien wat er nog ontbreekt.",
+                "Getting it right in one go, and seeing what is still missing.",
+            ),
+            _t(
+                "De backoffice bekijkt de stukken pas als het dossier wordt opgepakt, soms dagen later; verzoeken lopen dan via de adviseur.",
+                "The back office only looks at the documents when it picks up the file, sometimes days later; requests then go through the adviser.",
+            ),
             _t("Gefrustreerd: had ik dat niet al gestuurd?", "Frustrated: didn't I already send that?"),
-            _t("De linkerhand weet niet wat de rechterhand doet.", "The left hand doesn't know what the right hand is doing."),
+            _t(
+                "De linkerhand weet niet wat de rechterhand doet.",
+                "The left hand doesn't know what the right hand is doing.",
+            ),
             -1,
         ),
         "waiting_offer": _entry(
-            _t("Eén vast aanspreekpunt dat laat weten waar mijn aanvraag ligt.",
-               "One fixed contact who lets me know where my application is."),
-            _t("Nergens in het proces informeert iemand de klant; de backoffice heeft geen klantcontact.",
-               "Nowhere in the process does anyone update the customer; the back office has no customer contact."),
-            _t("Zenuwachtig: mijn makelaar belt me vaker dan mijn bank.",
-               "Nervous: my estate agent calls me more often than my bank does."),
-            _t("Na het adviesgesprek ben ik blijkbaar een dossier geworden.",
-               "After the advice meeting I have apparently become a file."),
+            _t(
+                "Eén vast aanspreekpunt dat laat weten waar mijn aanvraag ligt.",
+                "One fixed contact who lets me know where my application is.",
+            ),
+            _t(
+                "Nergens in het proces informeert iemand de klant; de backoffice heeft geen klantcontact.",
+                "Nowhere in the process does anyone update the customer; the back office has no customer contact.",
+            ),
+            _t(
+                "Zenuwachtig: mijn makelaar belt me vaker dan mijn bank.",
+                "Nervous: my estate agent calls me more often than my bank does.",
+            ),
+            _t(
+                "Na het adviesgesprek ben ik blijkbaar een dossier geworden.",
+                "After the advice meeting I have apparently become a file.",
+            ),
             -2,
         ),
         "delay_notice": _entry(
-            _t("Meteen weten wat de vertraging voor mijn aankoop betekent.",
-               "Knowing straight away what the delay means for my purchase."),
-            _t("De backoffice meldt de vertraging aan de adviseur, die het doorgeeft als er tijd voor is.",
-               "The back office reports the delay to the adviser, who passes it on when there is time."),
+            _t(
+                "Meteen weten wat de vertraging voor mijn aankoop betekent.",
+                "Knowing straight away what the delay means for my purchase.",
+            ),
+            _t(
+                "De backoffice meldt de vertraging aan de adviseur, die het doorgeeft als er tijd voor is.",
+                "The back office reports the delay to the adviser, who passes it on when there is time.",
+            ),
             _t("Ongerust, maar wel op de hoogte.", "Worried, but at least informed."),
             _t("Eerlijk, al komt het bericht via een omweg.", "Honest, even if the message takes a detour."),
             0,
         ),
         "offer_by_post": _entry(
-            _t("De offerte ook digitaal, met uitleg erbij.", "The offer in digital form too, with an explanation."),
-            _t("Alleen per post; de digitale versie verschijnt soms pas dagen later in de app.",
-               "By post only; the digital copy sometimes appears in the app days later."),
+            _t(
+                "De offerte ook digitaal, met uitleg erbij.",
+                "The offer in digital form too, with an explanation.",
+            ),
+            _t(
+                "Alleen per post; de digitale versie verschijnt soms pas dagen later in de app.",
+                "By post only; the digital copy sometimes appears in the app days later.",
+            ),
             _t("Opgelucht dat hij er is.", "Relieved that it has arrived."),
             _t("Ze leveren, al is het op hun eigen manier.", "They deliver, albeit in their own way."),
             1,
         ),
         "questions_call": _entry(
-            _t("Een videogesprek waarin we samen de offerte doorlopen.", "A video call in which we go through the offer together."),
-            _t("Videogesprekken bestaan, maar worden weinig aangeboden; de klant belt en wacht op een terugbelverzoek.",
-               "Video consultations exist but are rarely offered; the customer calls and waits for a call back."),
-            _t("Kwetsbaar: ik teken voor dertig jaar en kan mijn vragen nergens kwijt.",
-               "Vulnerable: I am signing up for thirty years and nobody answers my questions."),
-            _t("Het adviesgesprek was mooi, de nazorg is mager.", "The advice meeting was great; the aftercare is thin."),
+            _t(
+                "Een videogesprek waarin we samen de offerte doorlopen.",
+                "A video call in which we go through the offer together.",
+            ),
+            _t(
+                "Videogesprekken bestaan, maar worden weinig aangeboden; de klant belt en wacht op een terugbelverzoek.",
+                "Video consultations exist but are rarely offered; the customer calls and waits for a call back.",
+            ),
+            _t(
+                "Kwetsbaar: ik teken voor dertig jaar en kan mijn vragen nergens kwijt.",
+                "Vulnerable: I am signing up for thirty years and nobody answers my questions.",
+            ),
+            _t(
+                "Het adviesgesprek was mooi, de nazorg is mager.",
+                "The advice meeting was great; the aftercare is thin.",
+            ),
             -1,
         ),
         "complaint": _entry(
-            _t("Iemand die zegt: dit had niet mogen gebeuren, ik los het voor u op.",
-               "Someone who says: this should not have happened, I will fix it for you."),
-            _t("Een standaard ontvangstbevestiging en een reactietermijn van vier weken, terwijl de deadline van de klant over tien dagen is.",
-               "A standard acknowledgement and a four-week response time, while the customer's deadline is ten days away."),
+            _t(
+                "Iemand die zegt: dit had niet mogen gebeuren, ik los het voor u op.",
+                "Someone who says: this should not have happened, I will fix it for you.",
+            ),
+            _t(
+                "Een standaard ontvangstbevestiging en een reactietermijn van vier weken, terwijl de deadline van de klant over tien dagen is.",
+                "A standard acknowledgement and a four-week response time, while the customer's deadline is ten days away.",
+            ),
             _t("Woedend en in paniek.", "Furious and panicking."),
             _t("Deze bank raad ik niemand aan.", "I would not recommend this bank to anyone."),
             -3,
         ),
         "signing_visit": _entry(
-            _t("Tekenen zonder verrassingen, met iemand die met me meeleeft.",
-               "Signing without surprises, with someone who shares the moment."),
-            _t("Goed geregeld; adviseurs maken er een prettig moment van.", "Well organised; advisers make it a pleasant occasion."),
+            _t(
+                "Tekenen zonder verrassingen, met iemand die met me meeleeft.",
+                "Signing without surprises, with someone who shares the moment.",
+            ),
+            _t(
+                "Goed geregeld; adviseurs maken er een prettig moment van.",
+                "Well organised; advisers make it a pleasant occasion.",
+            ),
             _t("Blij en opgelucht.", "Happy and relieved."),
-            _t("Het loopt goed af, maar het had minder spannend gemogen.", "It ends well, but it could have been less nerve-racking."),
+            _t(
+                "Het loopt goed af, maar het had minder spannend gemogen.",
+                "It ends well, but it could have been less nerve-racking.",
+            ),
             2,
         ),
     },
@@ -637,7 +880,10 @@ CAR_CLAIM_MOMENTS = [
             "Shortly after the collision the customer reports the damage in the app, with photos, the European accident "
             "statement and the other party's details. Those who prefer to call can reach the claims line day and night.",
         ),
-        "app", "claims", _CLAIMS, "scripted",
+        "app",
+        "claims",
+        _CLAIMS,
+        "scripted",
         _t(
             "Eerst de mens, dan het formulier: de app vraagt of iedereen in orde is en wijst de weg naar hulp langs de weg. "
             "Melden kost hooguit tien minuten en de klant kan tussendoor stoppen zonder iets kwijt te raken.",
@@ -652,7 +898,10 @@ CAR_CLAIM_MOMENTS = [
             "De klant krijgt per e-mail een bevestiging met dossiernummer, de naam van de schadebehandelaar en de volgende stappen.",
             "The customer receives an e-mail confirmation with the claim number, the claims handler's name and the next steps.",
         ),
-        "email", "claims", _CLAIMS, "scripted",
+        "email",
+        "claims",
+        _CLAIMS,
+        "scripted",
         _t(
             "De bevestiging komt binnen een uur en is geen standaardtekst vol voorwaarden: wie behandelt de schade, wat gebeurt "
             "er wanneer, en hoe regelt de klant vervangend vervoer.",
@@ -669,7 +918,10 @@ CAR_CLAIM_MOMENTS = [
             "The customer knows an assessor has to come, but not when. The damaged car sits outside or cannot be used, and the "
             "customer has no transport.",
         ),
-        None, None, _NOBODY, "variable",
+        None,
+        None,
+        _NOBODY,
+        "variable",
         _t(
             "Binnen twee werkdagen staat er een afspraak met de expert, met een tijdvak van hooguit twee uur. Kan het niet "
             "sneller, dan regelen we in de tussentijd vervangend vervoer.",
@@ -687,7 +939,10 @@ CAR_CLAIM_MOMENTS = [
             "The assessor inspects the car at the customer's home or at the repair shop, establishes the damage and estimates "
             "the repair costs.",
         ),
-        "visit", "claims", _t("schade-expert", "claims assessor"), "variable",
+        "visit",
+        "claims",
+        _t("schade-expert", "claims assessor"),
+        "variable",
         _t(
             "De expert komt op tijd, legt uit wat er te zien is en wat dat betekent voor de vergoeding, en laat geen open "
             "vragen achter. Dezelfde dag staat het rapport in de app.",
@@ -704,7 +959,10 @@ CAR_CLAIM_MOMENTS = [
             "The customer receives a letter with the decision: which part of the damage is covered, what excess applies, and "
             "whether the car will be repaired or written off.",
         ),
-        "letter", "claims", _CLAIMS, "variable",
+        "letter",
+        "claims",
+        _CLAIMS,
+        "variable",
         _t(
             "Het besluit staat in de eerste alinea, de uitleg in gewone taal daaronder. Bij een afwijzing of gedeeltelijke "
             "vergoeding belt de schadebehandelaar eerst zelf, zodat de brief geen verrassing is.",
@@ -721,7 +979,10 @@ CAR_CLAIM_MOMENTS = [
             "The customer disagrees with the decision, for instance about liability or the amount paid, and files an appeal "
             "through the form on the website.",
         ),
-        "web", "complaints", _COMPLAINTS, "variable",
+        "web",
+        "complaints",
+        _COMPLAINTS,
+        "variable",
         _t(
             "Iemand die niet bij het eerste besluit betrokken was, kijkt opnieuw en belt de klant binnen drie werkdagen. De "
             "klant hoort hoe lang de herbeoordeling duurt en krijgt de uitkomst met een heldere motivering.",
@@ -739,7 +1000,10 @@ CAR_CLAIM_MOMENTS = [
             "The car is at the repair shop. Parts are slow to arrive and the customer hears nothing, neither from the shop nor "
             "from the bank.",
         ),
-        None, None, _NOBODY, "variable",
+        None,
+        None,
+        _NOBODY,
+        "variable",
         _t(
             "Bank en herstelbedrijf delen de status: de klant ziet in de app in welke fase de reparatie is en wanneer de auto "
             "naar verwachting klaar is. Loopt het uit, dan belt de bank, niet de klant.",
@@ -756,7 +1020,10 @@ CAR_CLAIM_MOMENTS = [
             "gesloten.",
             "The customer collects the repaired car, the compensation and excess are settled and the claim is closed.",
         ),
-        "app", "claims", _CLAIMS, "scripted",
+        "app",
+        "claims",
+        _CLAIMS,
+        "scripted",
         _t(
             "Het geld staat binnen twee werkdagen op de rekening en de afrekening is in één oogopslag te begrijpen. De "
             "schadebehandelaar vraagt kort of alles naar wens is en of de klant nog ergens mee zit.",
@@ -785,74 +1052,115 @@ CAR_CLAIM_WORKSHOP = {
     ),
     "entries": {
         "report_claim": _entry(
-            _t("Snel en zonder gedoe melden, bij iemand die vraagt hoe het met me gaat.",
-               "Reporting quickly and easily, to someone who asks how I am doing."),
-            _t("Het formulier in de app werkt, maar is lang en vraagt dingen die de klant op dat moment niet weet.",
-               "The app form works, but it is long and asks things the customer does not know at that point."),
-            _t("Nog steeds van slag, en nu ook nog administratie.", "Still shaken, and now there is paperwork too."),
+            _t(
+                "Snel en zonder gedoe melden, bij iemand die vraagt hoe het met me gaat.",
+                "Reporting quickly and easily, to someone who asks how I am doing.",
+            ),
+            _t(
+                "Het formulier in de app werkt, maar is lang en vraagt dingen die de klant op dat moment niet weet.",
+                "The app form works, but it is long and asks things the customer does not know at that point.",
+            ),
+            _t(
+                "Nog steeds van slag, en nu ook nog administratie.",
+                "Still shaken, and now there is paperwork too.",
+            ),
             _t("Ze regelen het wel, maar ze zien mij niet.", "They handle it, but they don't see me."),
             -1,
         ),
         "claim_confirmation": _entry(
-            _t("Meteen weten wie mijn schade behandelt en wat er nu gebeurt.",
-               "Knowing right away who handles my claim and what happens next."),
-            _t("Een automatische e-mail met dossiernummer, zonder naam van een behandelaar en zonder planning.",
-               "An automatic e-mail with a claim number, no handler's name and no timeline."),
+            _t(
+                "Meteen weten wie mijn schade behandelt en wat er nu gebeurt.",
+                "Knowing right away who handles my claim and what happens next.",
+            ),
+            _t(
+                "Een automatische e-mail met dossiernummer, zonder naam van een behandelaar en zonder planning.",
+                "An automatic e-mail with a claim number, no handler's name and no timeline.",
+            ),
             _t("Neutraal; het is tenminste binnen.", "Neutral; at least it has been received."),
             _t("Een verzekeraar zoals alle andere.", "An insurer like any other."),
             0,
         ),
         "waiting_assessor": _entry(
-            _t("Binnen een paar dagen een expert, en tot die tijd vervangend vervoer.",
-               "An assessor within a few days, and a replacement car until then."),
-            _t("Het expertisebureau plant zelf; klanten wachten vaak een week en moeten zelf achter de afspraak aan.",
-               "The assessment firm schedules visits itself; customers often wait a week and have to chase the appointment."),
+            _t(
+                "Binnen een paar dagen een expert, en tot die tijd vervangend vervoer.",
+                "An assessor within a few days, and a replacement car until then.",
+            ),
+            _t(
+                "Het expertisebureau plant zelf; klanten wachten vaak een week en moeten zelf achter de afspraak aan.",
+                "The assessment firm schedules visits itself; customers often wait a week and have to chase the appointment.",
+            ),
             _t("Gestrest: ik kan niet naar mijn werk.", "Stressed: I can't get to work."),
-            _t("Premie innen gaat sneller dan schade betalen.", "They collect premiums faster than they pay claims."),
+            _t(
+                "Premie innen gaat sneller dan schade betalen.",
+                "They collect premiums faster than they pay claims.",
+            ),
             -2,
         ),
         "assessor_visit": _entry(
-            _t("Een expert die uitlegt wat er gebeurt en eerlijk is over de kosten.",
-               "An assessor who explains what is going on and is honest about the costs."),
-            _t("Experts zijn vakkundig en meestal vriendelijk, maar het rapport komt pas een paar dagen later.",
-               "Assessors are skilled and mostly friendly, but the report only arrives a few days later."),
+            _t(
+                "Een expert die uitlegt wat er gebeurt en eerlijk is over de kosten.",
+                "An assessor who explains what is going on and is honest about the costs.",
+            ),
+            _t(
+                "Experts zijn vakkundig en meestal vriendelijk, maar het rapport komt pas een paar dagen later.",
+                "Assessors are skilled and mostly friendly, but the report only arrives a few days later.",
+            ),
             _t("Opgelucht dat er eindelijk iets gebeurt.", "Relieved that something is finally happening."),
             _t("Ze nemen mijn schade serieus.", "They take my damage seriously."),
             1,
         ),
         "decision_letter": _entry(
-            _t("Een duidelijk besluit, en bij slecht nieuws eerst een telefoontje.",
-               "A clear decision, and a phone call first if the news is bad."),
-            _t("Een standaardbrief vol polisartikelen; bij een gedeeltelijke vergoeding moet de klant zelf uitzoeken waarom.",
-               "A standard letter full of policy clauses; if only part is paid, the customer has to work out why."),
+            _t(
+                "Een duidelijk besluit, en bij slecht nieuws eerst een telefoontje.",
+                "A clear decision, and a phone call first if the news is bad.",
+            ),
+            _t(
+                "Een standaardbrief vol polisartikelen; bij een gedeeltelijke vergoeding moet de klant zelf uitzoeken waarom.",
+                "A standard letter full of policy clauses; if only part is paid, the customer has to work out why.",
+            ),
             _t("Onzeker en een beetje bedrogen.", "Unsure and a little cheated."),
             _t("De kleine lettertjes winnen altijd.", "The small print always wins."),
             -1,
         ),
         "appeal": _entry(
-            _t("Een frisse, onafhankelijke blik en snel een antwoord.", "A fresh, independent look and a quick answer."),
-            _t("Het bezwaar gaat terug naar dezelfde behandelaar en de klant hoort wekenlang niets.",
-               "The appeal goes back to the same handler and the customer hears nothing for weeks."),
+            _t(
+                "Een frisse, onafhankelijke blik en snel een antwoord.",
+                "A fresh, independent look and a quick answer.",
+            ),
+            _t(
+                "Het bezwaar gaat terug naar dezelfde behandelaar en de klant hoort wekenlang niets.",
+                "The appeal goes back to the same handler and the customer hears nothing for weeks.",
+            ),
             _t("Machteloos en boos.", "Powerless and angry."),
             _t("Ze zijn rechter in hun eigen zaak.", "They are judge in their own case."),
             -3,
         ),
         "car_at_repair": _entry(
-            _t("Weten wanneer mijn auto klaar is, en het horen als het uitloopt.",
-               "Knowing when my car will be ready, and being told if it runs late."),
-            _t("Bank en hersteller delen geen status; de klant belt beide en krijgt twee verschillende verhalen.",
-               "The bank and the repair shop share no status; the customer calls both and gets two different stories."),
+            _t(
+                "Weten wanneer mijn auto klaar is, en het horen als het uitloopt.",
+                "Knowing when my car will be ready, and being told if it runs late.",
+            ),
+            _t(
+                "Bank en hersteller delen geen status; de klant belt beide en krijgt twee verschillende verhalen.",
+                "The bank and the repair shop share no status; the customer calls both and gets two different stories.",
+            ),
             _t("Vergeten, en het duurt maar en duurt maar.", "Forgotten, and it just drags on."),
             _t("Niemand voelt zich verantwoordelijk.", "Nobody feels responsible."),
             -2,
         ),
         "car_returned": _entry(
-            _t("Mijn auto als nieuw terug en het geld zonder gedoe op mijn rekening.",
-               "My car back as good as new and the money in my account without fuss."),
-            _t("De auto is meestal netjes hersteld; de betaling volgt binnen een week.",
-               "The car is usually repaired well; the payment follows within a week."),
+            _t(
+                "Mijn auto als nieuw terug en het geld zonder gedoe op mijn rekening.",
+                "My car back as good as new and the money in my account without fuss.",
+            ),
+            _t(
+                "De auto is meestal netjes hersteld; de betaling volgt binnen een week.",
+                "The car is usually repaired well; the payment follows within a week.",
+            ),
             _t("Opgelucht dat het voorbij is.", "Relieved that it is over."),
-            _t("Het resultaat is goed, de weg ernaartoe niet.", "The result is good; the road to it was not."),
+            _t(
+                "Het resultaat is goed, de weg ernaartoe niet.", "The result is good; the road to it was not."
+            ),
             2,
         ),
     },

@@ -36,49 +36,88 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
     existing = accounts_repo.organisation_by_slug(session, content.ORGANISATION["slug"])
     if existing is not None:
         return existing, False
-    org = accounts.create_organisation(session, content.ORGANISATION["name"], locale=content.ORGANISATION["locale"],
-                                       slug=content.ORGANISATION["slug"])
+    org = accounts.create_organisation(
+        session,
+        content.ORGANISATION["name"],
+        locale=content.ORGANISATION["locale"],
+        slug=content.ORGANISATION["slug"],
+    )
     org.timezone = content.ORGANISATION["timezone"]
     actor = system_principal(org.id)
 
-    teams = {t["key"]: accounts.create_team(session, actor, TeamIn(name=t["name"], description=t["description"]))
-             for t in content.TEAMS}
+    teams = {
+        t["key"]: accounts.create_team(session, actor, TeamIn(name=t["name"], description=t["description"]))
+        for t in content.TEAMS
+    }
     for user in content.USERS:
         accounts.create_user(
             session,
-            UserCreateIn(email=user["email"], name=user["name"], password=content.DEMO_PASSWORD,
-                         role=user["role"], locale=user["locale"]),
+            UserCreateIn(
+                email=user["email"],
+                name=user["name"],
+                password=content.DEMO_PASSWORD,
+                role=user["role"],
+                locale=user["locale"],
+            ),
             [teams[key].id for key in user["teams"]],
         )
     for value in content.EXPERIENCE_VALUES:
         journeys.create_experience_value(session, actor, ExperienceValueIn.model_validate(value))
-    channels = {c["key"]: journeys.create_channel(session, actor, ChannelIn(name=c["name"]))
-                for c in content.CUSTOM_CHANNELS}
+    channels = {
+        c["key"]: journeys.create_channel(session, actor, ChannelIn(name=c["name"]))
+        for c in content.CUSTOM_CHANNELS
+    }
 
     for spec in content.JOURNEYS:
-        journey = journeys.create_journey(session, actor, JourneyIn(
-            name=spec["name"], description=spec["description"], start_feeling=spec["start_feeling"]))
+        journey = journeys.create_journey(
+            session,
+            actor,
+            JourneyIn(
+                name=spec["name"], description=spec["description"], start_feeling=spec["start_feeling"]
+            ),
+        )
         moment_ids: dict[str, int] = {}
         for m in spec["moments"]:
             channel = m["channel"] or ""
             if channel.startswith("custom:"):
                 channel = f"custom:{channels[channel.removeprefix('custom:')].id}"
-            moment = journeys.create_moment(session, actor, journey.id, MomentIn(
-                name=m["name"], description=m["description"], channel=channel,
-                team_id=teams[m["team"]].id if m["team"] else None, role_label=m["role_label"],
-                predictability=m["predictability"], kind=m["kind"], contact=m["contact"],
-                service_guideline=m["service_guideline"],
-            ))
+            moment = journeys.create_moment(
+                session,
+                actor,
+                journey.id,
+                MomentIn(
+                    name=m["name"],
+                    description=m["description"],
+                    channel=channel,
+                    team_id=teams[m["team"]].id if m["team"] else None,
+                    role_label=m["role_label"],
+                    predictability=m["predictability"],
+                    kind=m["kind"],
+                    contact=m["contact"],
+                    service_guideline=m["service_guideline"],
+                ),
+            )
             moment_ids[m["key"]] = moment.id
         for w in spec["workshops"]:
-            workshop = journeys.create_workshop(session, actor, journey.id, WorkshopIn(
-                title=w["title"][lang], held_on=date.fromisoformat(w["held_on"]), facilitator=w["facilitator"],
-                participants=w["participants"], notes=w["notes"][lang],
-            ))
+            workshop = journeys.create_workshop(
+                session,
+                actor,
+                journey.id,
+                WorkshopIn(
+                    title=w["title"][lang],
+                    held_on=date.fromisoformat(w["held_on"]),
+                    facilitator=w["facilitator"],
+                    participants=w["participants"],
+                    notes=w["notes"][lang],
+                ),
+            )
             entries = [
                 WorkshopEntryIn(
-                    moment_id=moment_ids[key], wanted=e["wanted"][lang], today=e["today"][lang],
-                    feeling_today=e["feeling_today"][lang], quality_view=e["quality_view"][lang],
+                    moment_id=moment_ids[key],
+                    wanted=e["wanted"][lang],
+                    today=e["today"][lang],
+                    feeling_today=e["feeling_today"][lang],
+                    quality_view=e["quality_view"][lang],
                     expected_emotion=e["expected_emotion"],
                 )
                 for key, e in w["entries"].items()

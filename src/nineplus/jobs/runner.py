@@ -117,8 +117,9 @@ def _claim(now: datetime) -> int | None:
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, or_(Job.state == "queued", Job.locked_until < now))
-            .values(state="running", locked_until=now + timedelta(seconds=LOCK_SECONDS),
-                    attempts=Job.attempts + 1)
+            .values(
+                state="running", locked_until=now + timedelta(seconds=LOCK_SECONDS), attempts=Job.attempts + 1
+            )
         ).rowcount
         return job_id if claimed else None
 
@@ -147,7 +148,8 @@ def run_one(now: datetime | None = None) -> bool:
     with db.transaction() as session:
         system(session)
         session.execute(
-            update(Job).where(Job.id == job_id)
+            update(Job)
+            .where(Job.id == job_id)
             .values(state="done", finished_at=utcnow(), locked_until=None, last_error="")
         )
     return True

@@ -25,27 +25,56 @@ router = APIRouter(prefix="/api/v1", tags=["journeys"])
 
 
 def journey_out(j: Journey) -> JourneyOut:
-    return JourneyOut(id=j.id, name=j.name, description=j.description, start_feeling=j.start_feeling,
-                      archived=j.archived_at is not None, created_at=j.created_at)
+    return JourneyOut(
+        id=j.id,
+        name=j.name,
+        description=j.description,
+        start_feeling=j.start_feeling,
+        archived=j.archived_at is not None,
+        created_at=j.created_at,
+    )
 
 
 def moment_out(m: Moment) -> MomentOut:
     return MomentOut(
-        id=m.id, journey_id=m.journey_id, position=m.position, name=m.name, description=m.description,
-        channel=service.channel_code(m), team_id=m.team_id, role_label=m.role_label,
-        predictability=m.predictability, kind=m.kind, contact=m.contact,
-        service_guideline=m.service_guideline, archived=m.archived_at is not None,
+        id=m.id,
+        journey_id=m.journey_id,
+        position=m.position,
+        name=m.name,
+        description=m.description,
+        channel=service.channel_code(m),
+        team_id=m.team_id,
+        role_label=m.role_label,
+        predictability=m.predictability,
+        kind=m.kind,
+        contact=m.contact,
+        service_guideline=m.service_guideline,
+        archived=m.archived_at is not None,
     )
 
 
 def workshop_out(db: Db, w: Workshop) -> WorkshopOut:
     entries = [
-        WorkshopEntryIn(moment_id=e.moment_id, wanted=e.wanted, today=e.today, feeling_today=e.feeling_today,
-                        quality_view=e.quality_view, expected_emotion=e.expected_emotion)
+        WorkshopEntryIn(
+            moment_id=e.moment_id,
+            wanted=e.wanted,
+            today=e.today,
+            feeling_today=e.feeling_today,
+            quality_view=e.quality_view,
+            expected_emotion=e.expected_emotion,
+        )
         for e in sorted(repository.entries(db, [w.id]), key=lambda e: e.moment_id)
     ]
-    return WorkshopOut(id=w.id, journey_id=w.journey_id, title=w.title, held_on=w.held_on,
-                       facilitator=w.facilitator, participants=w.participants, notes=w.notes, entries=entries)
+    return WorkshopOut(
+        id=w.id,
+        journey_id=w.journey_id,
+        title=w.title,
+        held_on=w.held_on,
+        facilitator=w.facilitator,
+        participants=w.participants,
+        notes=w.notes,
+        entries=entries,
+    )
 
 
 @router.get("/journeys", response_model=list[JourneyOut], summary="List journeys")
@@ -76,15 +105,23 @@ def archive_journey(db: Db, me: ApiPrincipal, journey_id: int) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/journeys/{journey_id}/moments", response_model=list[MomentOut], summary="List a journey's moments")
-def list_moments(db: Db, me: ApiPrincipal, journey_id: int, include_archived: bool = False) -> list[MomentOut]:
+@router.get(
+    "/journeys/{journey_id}/moments", response_model=list[MomentOut], summary="List a journey's moments"
+)
+def list_moments(
+    db: Db, me: ApiPrincipal, journey_id: int, include_archived: bool = False
+) -> list[MomentOut]:
     require(me, Permission.VIEW_JOURNEYS)
     journey = service.get_journey(db, journey_id)
     return [moment_out(m) for m in repository.moments(db, journey.id, include_archived=include_archived)]
 
 
-@router.post("/journeys/{journey_id}/moments", response_model=MomentOut, status_code=201,
-             summary="Add a moment at the end")
+@router.post(
+    "/journeys/{journey_id}/moments",
+    response_model=MomentOut,
+    status_code=201,
+    summary="Add a moment at the end",
+)
 def create_moment(db: Db, me: ApiPrincipal, journey_id: int, body: MomentIn) -> MomentOut:
     return moment_out(service.create_moment(db, me, journey_id, body))
 
@@ -123,8 +160,12 @@ def list_workshops(db: Db, me: ApiPrincipal, journey_id: int) -> list[WorkshopOu
     return [workshop_out(db, w) for w in repository.workshops(db, journey.id)]
 
 
-@router.post("/journeys/{journey_id}/workshops", response_model=WorkshopOut, status_code=201,
-             summary="Record a workshop")
+@router.post(
+    "/journeys/{journey_id}/workshops",
+    response_model=WorkshopOut,
+    status_code=201,
+    summary="Record a workshop",
+)
 def create_workshop(db: Db, me: ApiPrincipal, journey_id: int, body: WorkshopIn) -> WorkshopOut:
     return workshop_out(db, service.create_workshop(db, me, journey_id, body))
 
@@ -135,8 +176,11 @@ def read_workshop(db: Db, me: ApiPrincipal, workshop_id: int) -> WorkshopOut:
     return workshop_out(db, service.get_workshop(db, workshop_id))
 
 
-@router.put("/workshops/{workshop_id}/entries", response_model=WorkshopOut,
-            summary="Store the four answers and expected emotion per moment")
+@router.put(
+    "/workshops/{workshop_id}/entries",
+    response_model=WorkshopOut,
+    summary="Store the four answers and expected emotion per moment",
+)
 def save_entries(db: Db, me: ApiPrincipal, workshop_id: int, body: WorkshopEntriesIn) -> WorkshopOut:
     service.save_entries(db, me, workshop_id, body)
     return workshop_out(db, service.get_workshop(db, workshop_id))

@@ -23,14 +23,24 @@ def channel_label(moment: Moment, custom_names: dict[int, dict[str, str]]) -> st
 
 def labels() -> MapLabels:
     return MapLabels(
-        start=_("Start"), start_feeling=_("Start feeling"), channel=_("Channel"), team=_("Team"),
-        kind=_("Path"), contact=_("Contact"), standard=_("Standard"), potential=_("Potential"),
-        touchpoint=_("Touchpoint"), customer_only=_("Customer only"), emotion=_("Emotion"),
+        start=_("Start"),
+        start_feeling=_("Start feeling"),
+        channel=_("Channel"),
+        team=_("Team"),
+        kind=_("Path"),
+        contact=_("Contact"),
+        standard=_("Standard"),
+        potential=_("Potential"),
+        touchpoint=_("Touchpoint"),
+        customer_only=_("Customer only"),
+        emotion=_("Emotion"),
         no_moments=_("This journey has no moments yet."),
     )
 
 
-def expected_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[tuple[Workshop, MapCurve]]:
+def expected_curves(
+    session: Session, journey: Journey, moments: list[Moment]
+) -> list[tuple[Workshop, MapCurve]]:
     """One expected curve per workshop, its points aligned with ``moments`` (None where not rated)."""
     workshops = repository.workshops(session, journey.id)
     by_workshop: dict[int, dict[int, int | None]] = {}
@@ -52,13 +62,23 @@ def build_map_svg(session: Session, journey: Journey) -> str:
     custom = {c.id: c.name for c in repository.channels(session, include_archived=True)}
     map_moments = [
         MapMoment(
-            id=m.id, name=localized(m.name, locale), channel=channel_label(m, custom),
-            team=team_names.get(m.team_id, "") if m.team_id else "", role=localized(m.role_label, locale),
-            kind=m.kind, contact=m.contact,  # type: ignore[arg-type]
+            id=m.id,
+            name=localized(m.name, locale),
+            channel=channel_label(m, custom),
+            team=team_names.get(m.team_id, "") if m.team_id else "",
+            role=localized(m.role_label, locale),
+            kind=m.kind,
+            contact=m.contact,  # type: ignore[arg-type]
         )
         for m in moments
     ]
     curves = [curve for _w, curve in expected_curves(session, journey, moments)]
-    subtitle = _("Start feeling %(value)+d · %(count)s moments · %(curves)s expected curves",
-                 value=journey.start_feeling, count=len(moments), curves=len(curves))
-    return render_journey_map(localized(journey.name, locale), map_moments, curves, labels(), subtitle=subtitle)
+    subtitle = _(
+        "Start feeling %(value)+d · %(count)s moments · %(curves)s expected curves",
+        value=journey.start_feeling,
+        count=len(moments),
+        curves=len(curves),
+    )
+    return render_journey_map(
+        localized(journey.name, locale), map_moments, curves, labels(), subtitle=subtitle
+    )

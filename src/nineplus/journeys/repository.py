@@ -21,7 +21,7 @@ def moment_counts(session: Session) -> dict[int, int]:
         .where(Moment.archived_at.is_(None))
         .group_by(Moment.journey_id)
     )
-    return {journey_id: count for journey_id, count in session.execute(stmt)}
+    return dict(session.execute(stmt).tuples().all())
 
 
 def moments(session: Session, journey_id: int, *, include_archived: bool = False) -> list[Moment]:
@@ -44,7 +44,9 @@ def channels(session: Session, *, include_archived: bool = False) -> list[Channe
 
 
 def experience_values(session: Session) -> list[ExperienceValue]:
-    return list(session.scalars(select(ExperienceValue).order_by(ExperienceValue.position, ExperienceValue.id)))
+    return list(
+        session.scalars(select(ExperienceValue).order_by(ExperienceValue.position, ExperienceValue.id))
+    )
 
 
 def workshops(session: Session, journey_id: int) -> list[Workshop]:
@@ -64,7 +66,8 @@ def entries(session: Session, workshop_ids: list[int]) -> list[WorkshopEntry]:
 def moments_of_team(session: Session, team_id: int) -> list[tuple[Moment, Journey]]:
     """The active moments a team owns, with their journeys."""
     stmt = (
-        select(Moment, Journey).join(Journey, Journey.id == Moment.journey_id)
+        select(Moment, Journey)
+        .join(Journey, Journey.id == Moment.journey_id)
         .where(Moment.team_id == team_id, Moment.archived_at.is_(None), Journey.archived_at.is_(None))
         .order_by(Journey.id, Moment.position)
     )

@@ -39,13 +39,19 @@ def _slug(text: str) -> str:
 
 # Journeys -------------------------------------------------------------------------------------------
 
+
 @router.get("/journeys", response_class=HTMLResponse)
 def journeys_page(request: Request, db: Db, me: PagePrincipal, archived: bool = False) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
-    return render(request, "journeys/list.html", {
-        "journeys": repository.journeys(db, include_archived=archived),
-        "moment_counts": repository.moment_counts(db), "show_archived": archived,
-    })
+    return render(
+        request,
+        "journeys/list.html",
+        {
+            "journeys": repository.journeys(db, include_archived=archived),
+            "moment_counts": repository.moment_counts(db),
+            "show_archived": archived,
+        },
+    )
 
 
 @router.get("/journeys/new", response_class=HTMLResponse)
@@ -60,8 +66,12 @@ async def create_journey(request: Request, db: Db, me: PagePrincipal) -> Respons
     try:
         journey = service.create_journey(db, me, parse(JourneyIn, form))
     except Invalid as exc:
-        return render(request, "journeys/journey_form.html",
-                      {"form": form, "journey": None, "errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "journeys/journey_form.html",
+            {"form": form, "journey": None, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, f"/journeys/{journey.id}", flash=_("Journey created. Now add its moments."))
 
 
@@ -101,8 +111,12 @@ async def update_journey(request: Request, db: Db, me: PagePrincipal, journey_id
     try:
         service.update_journey(db, me, journey.id, parse(JourneyIn, form))
     except Invalid as exc:
-        return render(request, "journeys/journey_form.html",
-                      {"form": form, "journey": journey, "errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "journeys/journey_form.html",
+            {"form": form, "journey": journey, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, f"/journeys/{journey.id}", flash=_("Journey saved."))
 
 
@@ -120,6 +134,7 @@ def restore_journey(request: Request, db: Db, me: PagePrincipal, journey_id: int
 
 # Moments --------------------------------------------------------------------------------------------
 
+
 def _moment_options(db: Db) -> dict[str, Any]:
     locale = get_locale()
     channels = [("", _("None (customer-only moment)"))]
@@ -136,9 +151,15 @@ def _moment_options(db: Db) -> dict[str, Any]:
 
 def _moment_form(moment: Any) -> dict[str, Any]:
     return {
-        "name": moment.name, "description": moment.description, "channel": service.channel_code(moment),
-        "team_id": moment.team_id or "", "role_label": moment.role_label, "predictability": moment.predictability,
-        "kind": moment.kind, "contact": moment.contact, "service_guideline": moment.service_guideline,
+        "name": moment.name,
+        "description": moment.description,
+        "channel": service.channel_code(moment),
+        "team_id": moment.team_id or "",
+        "role_label": moment.role_label,
+        "predictability": moment.predictability,
+        "kind": moment.kind,
+        "contact": moment.contact,
+        "service_guideline": moment.service_guideline,
     }
 
 
@@ -147,8 +168,11 @@ def new_moment_page(request: Request, db: Db, me: PagePrincipal, journey_id: int
     journey = service.get_journey(db, journey_id)
     require(me, Permission.EDIT_JOURNEYS)
     form = {"kind": "standard", "contact": "touchpoint", "predictability": "faq", "channel": "phone"}
-    return render(request, "journeys/moment_form.html",
-                  {"journey": journey, "moment": None, "form": form, **_moment_options(db)})
+    return render(
+        request,
+        "journeys/moment_form.html",
+        {"journey": journey, "moment": None, "form": form, **_moment_options(db)},
+    )
 
 
 @router.post("/journeys/{journey_id}/moments/new")
@@ -158,8 +182,12 @@ async def create_moment(request: Request, db: Db, me: PagePrincipal, journey_id:
     try:
         service.create_moment(db, me, journey.id, parse(MomentIn, form))
     except Invalid as exc:
-        return render(request, "journeys/moment_form.html", {"journey": journey, "moment": None, "form": form,
-                      "errors": exc.errors, **_moment_options(db)}, status_code=422)
+        return render(
+            request,
+            "journeys/moment_form.html",
+            {"journey": journey, "moment": None, "form": form, "errors": exc.errors, **_moment_options(db)},
+            status_code=422,
+        )
     target = f"/journeys/{journey.id}/moments/new" if form.get("and_another") else f"/journeys/{journey.id}"
     return redirect(request, target, flash=_("Moment added."))
 
@@ -169,8 +197,11 @@ def edit_moment_page(request: Request, db: Db, me: PagePrincipal, moment_id: int
     moment = service.get_moment(db, moment_id)
     require(me, Permission.EDIT_JOURNEYS)
     journey = service.get_journey(db, moment.journey_id)
-    return render(request, "journeys/moment_form.html", {"journey": journey, "moment": moment,
-                  "form": _moment_form(moment), **_moment_options(db)})
+    return render(
+        request,
+        "journeys/moment_form.html",
+        {"journey": journey, "moment": moment, "form": _moment_form(moment), **_moment_options(db)},
+    )
 
 
 @router.post("/moments/{moment_id}/edit")
@@ -181,8 +212,12 @@ async def update_moment(request: Request, db: Db, me: PagePrincipal, moment_id: 
     try:
         service.update_moment(db, me, moment.id, parse(MomentIn, form))
     except Invalid as exc:
-        return render(request, "journeys/moment_form.html", {"journey": journey, "moment": moment, "form": form,
-                      "errors": exc.errors, **_moment_options(db)}, status_code=422)
+        return render(
+            request,
+            "journeys/moment_form.html",
+            {"journey": journey, "moment": moment, "form": form, "errors": exc.errors, **_moment_options(db)},
+            status_code=422,
+        )
     return redirect(request, f"/journeys/{journey.id}", flash=_("Moment saved."))
 
 
@@ -192,7 +227,9 @@ async def move_moment(request: Request, db: Db, me: PagePrincipal, moment_id: in
     offset = -1 if form.get("direction") == "up" else 1
     moment = service.move_moment(db, me, moment_id, offset)
     if request.headers.get("HX-Request"):
-        return render(request, "journeys/detail.html", _journey_context(db, moment.journey_id), block="moments")
+        return render(
+            request, "journeys/detail.html", _journey_context(db, moment.journey_id), block="moments"
+        )
     return redirect(request, f"/journeys/{moment.journey_id}")
 
 
@@ -212,12 +249,18 @@ def restore_moment(request: Request, db: Db, me: PagePrincipal, moment_id: int) 
 def delete_moment(request: Request, db: Db, me: PagePrincipal, moment_id: int) -> Response:
     journey_id = service.get_moment(db, moment_id).journey_id
     outcome = service.remove_moment(db, me, moment_id)
-    message = _("Moment deleted.") if outcome == "deleted" else _(
-        "The moment holds data, so it was archived instead of deleted.")
-    return redirect(request, f"/journeys/{journey_id}", flash=message, kind="success" if outcome == "deleted" else "info")
+    message = (
+        _("Moment deleted.")
+        if outcome == "deleted"
+        else _("The moment holds data, so it was archived instead of deleted.")
+    )
+    return redirect(
+        request, f"/journeys/{journey_id}", flash=message, kind="success" if outcome == "deleted" else "info"
+    )
 
 
 # Journey map ----------------------------------------------------------------------------------------
+
 
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
 def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
@@ -225,9 +268,16 @@ def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Re
     journey = service.get_journey(db, journey_id)
     moments = repository.moments(db, journey.id)
     curves = mapdata.expected_curves(db, journey, moments)
-    return render(request, "journeys/map.html", {
-        "journey": journey, "svg": mapdata.build_map_svg(db, journey), "moments": moments, "curves": curves,
-    })
+    return render(
+        request,
+        "journeys/map.html",
+        {
+            "journey": journey,
+            "svg": mapdata.build_map_svg(db, journey),
+            "moments": moments,
+            "curves": curves,
+        },
+    )
 
 
 @router.get("/journeys/{journey_id}/map.svg")
@@ -236,8 +286,9 @@ def map_svg(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     journey = service.get_journey(db, journey_id)
     svg = mapdata.build_map_svg(db, journey)
     filename = f"journey-map-{journey.id}-{_slug(localized(journey.name, get_locale()))}.svg"
-    return Response(svg, media_type="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        svg, media_type="image/svg+xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/journeys/{journey_id}/map.png")
@@ -246,11 +297,13 @@ def map_png(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     journey = service.get_journey(db, journey_id)
     png = svg_to_png(mapdata.build_map_svg(db, journey), scale=2)
     filename = f"journey-map-{journey.id}-{_slug(localized(journey.name, get_locale()))}.png"
-    return Response(png, media_type="image/png",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        png, media_type="image/png", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 # Workshops ------------------------------------------------------------------------------------------
+
 
 @router.get("/journeys/{journey_id}/workshops/new", response_class=HTMLResponse)
 def new_workshop_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
@@ -266,8 +319,12 @@ async def create_workshop(request: Request, db: Db, me: PagePrincipal, journey_i
     try:
         workshop = service.create_workshop(db, me, journey.id, parse(WorkshopIn, form))
     except Invalid as exc:
-        return render(request, "journeys/workshop_new.html",
-                      {"journey": journey, "form": form, "errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "journeys/workshop_new.html",
+            {"journey": journey, "form": form, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, f"/workshops/{workshop.id}", flash=_("Workshop created. Fill in the moments."))
 
 
@@ -275,8 +332,11 @@ def _workshop_context(db: Db, workshop_id: int) -> dict[str, Any]:
     workshop = service.get_workshop(db, workshop_id)
     journey = service.get_journey(db, workshop.journey_id)
     entries = {e.moment_id: e for e in repository.entries(db, [workshop.id])}
-    moments = [m for m in repository.moments(db, journey.id, include_archived=True)
-               if m.archived_at is None or m.id in entries]
+    moments = [
+        m
+        for m in repository.moments(db, journey.id, include_archived=True)
+        if m.archived_at is None or m.id in entries
+    ]
     return {"workshop": workshop, "journey": journey, "moments": moments, "entries": entries}
 
 
@@ -285,8 +345,11 @@ def _entry_form(moments: list[Any], entries: dict[int, Any]) -> dict[str, Any]:
     for i, moment in enumerate(moments):
         e = entries.get(moment.id)
         form[str(i)] = {
-            "moment_id": moment.id, "wanted": e.wanted if e else "", "today": e.today if e else "",
-            "feeling_today": e.feeling_today if e else "", "quality_view": e.quality_view if e else "",
+            "moment_id": moment.id,
+            "wanted": e.wanted if e else "",
+            "today": e.today if e else "",
+            "feeling_today": e.feeling_today if e else "",
+            "quality_view": e.quality_view if e else "",
             "expected_emotion": e.expected_emotion if e else None,
         }
     return form
@@ -297,11 +360,19 @@ def workshop_page(request: Request, db: Db, me: PagePrincipal, workshop_id: int)
     require(me, Permission.VIEW_JOURNEYS)
     context = _workshop_context(db, workshop_id)
     w = context["workshop"]
-    form = {"title": w.title, "held_on": w.held_on.isoformat(), "facilitator": w.facilitator,
-            "participants": w.participants, "notes": w.notes,
-            "entries": _entry_form(context["moments"], context["entries"])}
-    return render(request, "journeys/workshop.html", {**context, "form": form,
-                  "can_edit": me.can(Permission.RUN_WORKSHOPS)})
+    form = {
+        "title": w.title,
+        "held_on": w.held_on.isoformat(),
+        "facilitator": w.facilitator,
+        "participants": w.participants,
+        "notes": w.notes,
+        "entries": _entry_form(context["moments"], context["entries"]),
+    }
+    return render(
+        request,
+        "journeys/workshop.html",
+        {**context, "form": form, "can_edit": me.can(Permission.RUN_WORKSHOPS)},
+    )
 
 
 @router.post("/workshops/{workshop_id}")
@@ -319,8 +390,12 @@ async def save_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id
         service.save_entries(db, me, workshop_id, entries)
     except Invalid as exc:
         form["entries"] = {str(i): item for i, item in enumerate(items)}
-        return render(request, "journeys/workshop.html", {**context, "form": form, "errors": exc.errors,
-                      "can_edit": True}, status_code=422)
+        return render(
+            request,
+            "journeys/workshop.html",
+            {**context, "form": form, "errors": exc.errors, "can_edit": True},
+            status_code=422,
+        )
     return redirect(request, f"/workshops/{workshop_id}", flash=_("Workshop saved."))
 
 
@@ -333,9 +408,15 @@ def delete_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id: in
 
 # Experience values and channels ---------------------------------------------------------------------
 
+
 def _settings_context(db: Db) -> dict[str, Any]:
-    return {"values": repository.experience_values(db), "channels": repository.channels(db),
-            "standard_channels": STANDARD_CHANNELS, "value_form": {}, "channel_form": {}}
+    return {
+        "values": repository.experience_values(db),
+        "channels": repository.channels(db),
+        "standard_channels": STANDARD_CHANNELS,
+        "value_form": {},
+        "channel_form": {},
+    }
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -350,8 +431,12 @@ async def create_value(request: Request, db: Db, me: PagePrincipal) -> Response:
     try:
         service.create_experience_value(db, me, parse(ExperienceValueIn, form))
     except Invalid as exc:
-        return render(request, "journeys/settings.html", {**_settings_context(db), "value_form": form,
-                      "value_errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "journeys/settings.html",
+            {**_settings_context(db), "value_form": form, "value_errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, "/settings", flash=_("Experience value added."))
 
 
@@ -359,8 +444,11 @@ async def create_value(request: Request, db: Db, me: PagePrincipal) -> Response:
 def edit_value_page(request: Request, db: Db, me: PagePrincipal, value_id: int) -> Response:
     value = service.get_experience_value(db, value_id)
     require(me, Permission.EDIT_SETTINGS)
-    return render(request, "journeys/value_form.html",
-                  {"value": value, "form": {"name": value.name, "description": value.description}})
+    return render(
+        request,
+        "journeys/value_form.html",
+        {"value": value, "form": {"name": value.name, "description": value.description}},
+    )
 
 
 @router.post("/settings/values/{value_id}/edit")
@@ -370,8 +458,12 @@ async def update_value(request: Request, db: Db, me: PagePrincipal, value_id: in
     try:
         service.update_experience_value(db, me, value.id, parse(ExperienceValueIn, form))
     except Invalid as exc:
-        return render(request, "journeys/value_form.html", {"value": value, "form": form, "errors": exc.errors},
-                      status_code=422)
+        return render(
+            request,
+            "journeys/value_form.html",
+            {"value": value, "form": form, "errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, "/settings", flash=_("Experience value saved."))
 
 
@@ -387,8 +479,12 @@ async def create_channel(request: Request, db: Db, me: PagePrincipal) -> Respons
     try:
         service.create_channel(db, me, parse(ChannelIn, form))
     except Invalid as exc:
-        return render(request, "journeys/settings.html", {**_settings_context(db), "channel_form": form,
-                      "channel_errors": exc.errors}, status_code=422)
+        return render(
+            request,
+            "journeys/settings.html",
+            {**_settings_context(db), "channel_form": form, "channel_errors": exc.errors},
+            status_code=422,
+        )
     return redirect(request, "/settings", flash=_("Channel added."))
 
 

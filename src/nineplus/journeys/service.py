@@ -25,11 +25,24 @@ from nineplus.journeys.schemas import (
 )
 
 JOURNEY_FIELDS = ("name", "description", "start_feeling", "archived_at")
-MOMENT_FIELDS = ("name", "description", "channel", "channel_id", "team_id", "role_label", "predictability",
-                 "kind", "contact", "service_guideline", "position", "archived_at")
+MOMENT_FIELDS = (
+    "name",
+    "description",
+    "channel",
+    "channel_id",
+    "team_id",
+    "role_label",
+    "predictability",
+    "kind",
+    "contact",
+    "service_guideline",
+    "position",
+    "archived_at",
+)
 
 
 # Journeys -------------------------------------------------------------------------------------------
+
 
 def get_journey(session: Session, journey_id: int) -> Journey:
     journey = session.get(Journey, journey_id)
@@ -40,8 +53,9 @@ def get_journey(session: Session, journey_id: int) -> Journey:
 
 def create_journey(session: Session, actor: Principal, data: JourneyIn) -> Journey:
     require(actor, Permission.EDIT_JOURNEYS)
-    journey = Journey(name=data.name.as_dict(), description=data.description.as_dict(),
-                      start_feeling=data.start_feeling)
+    journey = Journey(
+        name=data.name.as_dict(), description=data.description.as_dict(), start_feeling=data.start_feeling
+    )
     session.add(journey)
     session.flush()
     record(session, actor, "journey.created", journey, after=snapshot(journey, JOURNEY_FIELDS))
@@ -63,12 +77,19 @@ def set_journey_archived(session: Session, actor: Principal, journey_id: int, ar
     journey = get_journey(session, journey_id)
     before = snapshot(journey, JOURNEY_FIELDS)
     journey.archived_at = utcnow() if archived else None
-    record(session, actor, "journey.archived" if archived else "journey.restored", journey,
-           before=before, after=snapshot(journey, JOURNEY_FIELDS))
+    record(
+        session,
+        actor,
+        "journey.archived" if archived else "journey.restored",
+        journey,
+        before=before,
+        after=snapshot(journey, JOURNEY_FIELDS),
+    )
     return journey
 
 
 # Moments --------------------------------------------------------------------------------------------
+
 
 def get_moment(session: Session, moment_id: int) -> Moment:
     moment = session.get(Moment, moment_id)
@@ -88,7 +109,7 @@ def _apply_moment(session: Session, moment: Moment, data: MomentIn) -> None:
     errors: dict[str, str] = {}
     channel, channel_id = None, None
     if data.channel.startswith(CUSTOM_PREFIX):
-        raw = data.channel[len(CUSTOM_PREFIX):]
+        raw = data.channel[len(CUSTOM_PREFIX) :]
         custom = session.get(Channel, int(raw)) if raw.isdigit() else None
         if custom is None or (custom.archived_at is not None and custom.id != moment.channel_id):
             errors["channel"] = _("Choose one of the listed options.")
@@ -134,7 +155,9 @@ def update_moment(session: Session, actor: Principal, moment_id: int, data: Mome
     return moment
 
 
-def reorder_moments(session: Session, actor: Principal, journey_id: int, ordered_ids: list[int]) -> list[Moment]:
+def reorder_moments(
+    session: Session, actor: Principal, journey_id: int, ordered_ids: list[int]
+) -> list[Moment]:
     """Put the journey's active moments in the given order; archived ones follow, in their old order."""
     require(actor, Permission.EDIT_JOURNEYS)
     journey = get_journey(session, journey_id)
@@ -147,8 +170,14 @@ def reorder_moments(session: Session, actor: Principal, journey_id: int, ordered
     ordered = [by_id[i] for i in ordered_ids] + [m for m in every if m.archived_at is not None]
     for position, moment in enumerate(ordered):
         moment.position = position
-    record(session, actor, "journey.moments_reordered", journey,
-           before={"order": before}, after={"order": ordered_ids})
+    record(
+        session,
+        actor,
+        "journey.moments_reordered",
+        journey,
+        before={"order": before},
+        after={"order": ordered_ids},
+    )
     return ordered
 
 
@@ -173,8 +202,14 @@ def set_moment_archived(session: Session, actor: Principal, moment_id: int, arch
     if not archived:  # a restored moment goes to the end of the active moments
         others = repository.moments(session, moment.journey_id, include_archived=True)
         moment.position = max((m.position for m in others if m.id != moment.id), default=-1) + 1
-    record(session, actor, "moment.archived" if archived else "moment.restored", moment,
-           before=before, after=snapshot(moment, MOMENT_FIELDS))
+    record(
+        session,
+        actor,
+        "moment.archived" if archived else "moment.restored",
+        moment,
+        before=before,
+        after=snapshot(moment, MOMENT_FIELDS),
+    )
     return moment
 
 
@@ -193,6 +228,7 @@ def remove_moment(session: Session, actor: Principal, moment_id: int) -> str:
 
 
 # Channels and experience values ---------------------------------------------------------------------
+
 
 def create_channel(session: Session, actor: Principal, data: ChannelIn) -> Channel:
     require(actor, Permission.EDIT_SETTINGS)
@@ -216,20 +252,30 @@ def archive_channel(session: Session, actor: Principal, channel_id: int) -> Chan
 def create_experience_value(session: Session, actor: Principal, data: ExperienceValueIn) -> ExperienceValue:
     require(actor, Permission.EDIT_SETTINGS)
     position = len(repository.experience_values(session))
-    value = ExperienceValue(name=data.name.as_dict(), description=data.description.as_dict(), position=position)
+    value = ExperienceValue(
+        name=data.name.as_dict(), description=data.description.as_dict(), position=position
+    )
     session.add(value)
     session.flush()
     record(session, actor, "experience_value.created", value, after={"name": value.name})
     return value
 
 
-def update_experience_value(session: Session, actor: Principal, value_id: int, data: ExperienceValueIn) -> ExperienceValue:
+def update_experience_value(
+    session: Session, actor: Principal, value_id: int, data: ExperienceValueIn
+) -> ExperienceValue:
     require(actor, Permission.EDIT_SETTINGS)
     value = get_experience_value(session, value_id)
     before = {"name": value.name, "description": value.description}
     value.name, value.description = data.name.as_dict(), data.description.as_dict()
-    record(session, actor, "experience_value.updated", value, before=before,
-           after={"name": value.name, "description": value.description})
+    record(
+        session,
+        actor,
+        "experience_value.updated",
+        value,
+        before=before,
+        after={"name": value.name, "description": value.description},
+    )
     return value
 
 
@@ -248,6 +294,7 @@ def get_experience_value(session: Session, value_id: int) -> ExperienceValue:
 
 
 # Workshops ------------------------------------------------------------------------------------------
+
 
 def get_workshop(session: Session, workshop_id: int) -> Workshop:
     workshop = session.get(Workshop, workshop_id)
@@ -283,14 +330,17 @@ def delete_workshop(session: Session, actor: Principal, workshop_id: int) -> Non
     session.delete(workshop)
 
 
-def save_entries(session: Session, actor: Principal, workshop_id: int, data: WorkshopEntriesIn) -> list[WorkshopEntry]:
+def save_entries(
+    session: Session, actor: Principal, workshop_id: int, data: WorkshopEntriesIn
+) -> list[WorkshopEntry]:
     """Store the workshop's answers per moment; an entry with no text and no emotion is removed."""
     require(actor, Permission.RUN_WORKSHOPS)
     workshop = get_workshop(session, workshop_id)
     moment_ids = {m.id for m in repository.moments(session, workshop.journey_id, include_archived=True)}
     errors = {
         f"entries.{i}.moment_id": _("Choose a moment of this journey.")
-        for i, e in enumerate(data.entries) if e.moment_id not in moment_ids
+        for i, e in enumerate(data.entries)
+        if e.moment_id not in moment_ids
     }
     if len({e.moment_id for e in data.entries}) != len(data.entries):
         errors["entries"] = _("Each moment may appear only once.")
@@ -300,7 +350,9 @@ def save_entries(session: Session, actor: Principal, workshop_id: int, data: Wor
     kept: list[WorkshopEntry] = []
     for item in data.entries:
         values = item.model_dump(exclude={"moment_id"})
-        empty = not any(v for k, v in values.items() if k != "expected_emotion") and item.expected_emotion is None
+        empty = (
+            not any(v for k, v in values.items() if k != "expected_emotion") and item.expected_emotion is None
+        )
         entry = existing.get(item.moment_id)
         if empty:
             if entry is not None:

@@ -42,10 +42,14 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
             runner.stop()
 
     app = FastAPI(
-        title="nineplus API", version=__version__, lifespan=lifespan,
-        docs_url=None, redoc_url=None, openapi_url="/api/v1/openapi.json",
+        title="nineplus API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
         description="Customer journeys, interaction moments and workshops. Authenticate with "
-                    "`Authorization: Bearer <API key>` (keys are made under Admin → API keys).",
+        "`Authorization: Bearer <API key>` (keys are made under Admin → API keys).",
     )
 
     @app.middleware("http")
@@ -54,8 +58,15 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
         new_cookie = ensure_csrf_cookie(request)
         response: Response = await call_next(request)
         if new_cookie:
-            response.set_cookie(CSRF_COOKIE, new_cookie, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies, max_age=60 * 60 * 24 * 365, path="/")
+            response.set_cookie(
+                CSRF_COOKIE,
+                new_cookie,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+                max_age=60 * 60 * 24 * 365,
+                path="/",
+            )
         _security_headers(response, request)
         return response
 

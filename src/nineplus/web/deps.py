@@ -83,7 +83,11 @@ def _session_principal(request: Request, session: Session) -> Principal | None:
     user = session.get_one(User, principal.user_id)
     org = session.get_one(Organisation, principal.organisation_id)
     request.state.user_view = UserView(
-        id=user.id, name=user.name, email=user.email, role=user.role, organisation_name=org.name,
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        organisation_name=org.name,
         permissions=frozenset(p.value for p in Permission if principal.can(p)),
     )
     if user.locale in i18n.LOCALES:
@@ -145,6 +149,7 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 # CSRF: a random cookie per browser, and in every form (or the X-CSRF-Token header) its HMAC. A page on
 # another site can neither read the cookie nor compute the HMAC.
+
 
 def ensure_csrf_cookie(request: Request) -> str | None:
     """Make sure the browser has a CSRF cookie; return a new value to set, or None."""

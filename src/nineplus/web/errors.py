@@ -38,16 +38,18 @@ def _titles() -> dict[int, tuple[str, str]]:
     }
 
 
-async def error_page(request: Request, status: int, message: str | None = None,
-                     errors: dict[str, str] | None = None) -> Response:
+async def error_page(
+    request: Request, status: int, message: str | None = None, errors: dict[str, str] | None = None
+) -> Response:
     """The error response; an HTML page first finds the logged-in user, so it keeps menu and language."""
     if not _is_api(request):
         await run_in_threadpool(resolve_user_for_error_page, request)
     return error_response(request, status, message, errors)
 
 
-def error_response(request: Request, status: int, message: str | None = None,
-                   errors: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str | None = None, errors: dict[str, str] | None = None
+) -> Response:
     title, default_message = _titles().get(status, (_("Error"), ""))
     text = message or default_message
     if _is_api(request):
@@ -55,17 +57,23 @@ def error_response(request: Request, status: int, message: str | None = None,
         if errors:
             body["errors"] = errors
         return JSONResponse(body, status_code=status)
-    return render(request, "errors/error.html",
-                  {"status": status, "title": title, "message": text, "errors": errors or {}},
-                  status_code=status)
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": text, "errors": errors or {}},
+        status_code=status,
+    )
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": _("Authentication required: an API key or a login.")},
-                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                {"detail": _("Authentication required: an API key or a login.")},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
 
@@ -74,8 +82,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         await run_in_threadpool(resolve_user_for_error_page, request)
-        return error_response(request, 403, _("The form has expired or was not sent by this site. "
-                                               "Reload the page and try again."))
+        return error_response(
+            request,
+            403,
+            _("The form has expired or was not sent by this site. Reload the page and try again."),
+        )
 
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid) -> Response:

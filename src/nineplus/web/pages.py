@@ -22,12 +22,16 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, db: Db, me: PagePrincipal) -> Response:
     journeys = journeys_repo.journeys(db)
-    return render(request, "pages/overview.html", {
-        "journeys": journeys,
-        "moment_counts": journeys_repo.moment_counts(db),
-        "teams": accounts.list_teams(db, me),
-        "user_count": len(accounts_repo.users(db)),
-    })
+    return render(
+        request,
+        "pages/overview.html",
+        {
+            "journeys": journeys,
+            "moment_counts": journeys_repo.moment_counts(db),
+            "teams": accounts.list_teams(db, me),
+            "user_count": len(accounts_repo.users(db)),
+        },
+    )
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -69,5 +73,5 @@ def health(db: Db) -> JSONResponse:
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
-def api_docs(request: Request) -> Response:
+def api_docs(request: Request, me: OptionalPrincipal) -> Response:
     return render(request, "pages/api_docs.html", {"title": _("API documentation")})

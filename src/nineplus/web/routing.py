@@ -10,14 +10,23 @@ from fastapi.routing import APIRoute
 
 # (method, path) pairs a visitor may use without logging in. Everything else needs a login or an API
 # key; tests/web/test_public_routes.py checks both halves of that sentence.
-PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset({
-    ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
-    ("GET", "/password/forgot"), ("POST", "/password/forgot"),
-    ("GET", "/password/reset/{token}"), ("POST", "/password/reset/{token}"),
-    ("GET", "/invite/{token}"), ("POST", "/invite/{token}"),
-    ("POST", "/account/language"),
-    ("GET", "/healthz"), ("GET", "/api/docs"), ("GET", "/api/v1/openapi.json"),
-})
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("GET", "/password/forgot"),
+        ("POST", "/password/forgot"),
+        ("GET", "/password/reset/{token}"),
+        ("POST", "/password/reset/{token}"),
+        ("GET", "/invite/{token}"),
+        ("POST", "/invite/{token}"),
+        ("POST", "/account/language"),
+        ("GET", "/healthz"),
+        ("GET", "/api/docs"),
+        ("GET", "/api/v1/openapi.json"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,9 @@ def _static_versions() -> dict[str, str]:
     for path in STATIC_DIR.rglob("*"):
         if path.is_file():
             stat = path.stat()
-            out[path.relative_to(STATIC_DIR).as_posix()] = format(hash((stat.st_size, stat.st_mtime_ns)) & 0xFFFFFF, "x")
+            out[path.relative_to(STATIC_DIR).as_posix()] = format(
+                hash((stat.st_size, stat.st_mtime_ns)) & 0xFFFFFF, "x"
+            )
     return out
 
 
@@ -93,7 +95,11 @@ def base_context(request: Request) -> dict[str, Any]:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
     block: str | None = None,
 ) -> HTMLResponse:
     """Render a page, or only ``block`` of it (also when an HTMX request names a target block)."""
@@ -103,10 +109,7 @@ def render(
         target = request.headers["HX-Target"]
         if target in tmpl.blocks:
             block = target
-    if block is not None:
-        html = render_block(environment(), template, block, ctx)
-    else:
-        html = tmpl.render(ctx)
+    html = tmpl.render(ctx) if block is None else render_block(environment(), template, block, ctx)
     response = HTMLResponse(html, status_code=status_code)
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
@@ -127,14 +130,23 @@ def redirect(request: Request, url: str, *, flash: str | None = None, kind: str 
 def set_flash(response: Response, message: str, kind: str = "success") -> None:
     payload = base64.urlsafe_b64encode(json.dumps([{"kind": kind, "message": message}]).encode()).decode()
     signature = sign(get_settings().resolved_secret_key(), payload)
-    response.set_cookie(FLASH_COOKIE, f"{payload}.{signature}", max_age=60, httponly=True, samesite="lax",
-                        secure=get_settings().secure_cookies, path="/")
+    response.set_cookie(
+        FLASH_COOKIE,
+        f"{payload}.{signature}",
+        max_age=60,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        path="/",
+    )
 
 
 def read_flashes(request: Request) -> list[dict[str, str]]:
     raw = request.cookies.get(FLASH_COOKIE, "")
     payload, _, signature = raw.rpartition(".")
-    if not payload or not constant_time_equals(signature, sign(get_settings().resolved_secret_key(), payload)):
+    if not payload or not constant_time_equals(
+        signature, sign(get_settings().resolved_secret_key(), payload)
+    ):
         return []
     try:
         items = json.loads(base64.urlsafe_b64decode(payload.encode()))
