@@ -26,7 +26,9 @@ def _english_browser(client: TestClient) -> None:
     client.headers["Accept-Language"] = "en"
 
 
-def post_as_user(client: TestClient, path: str, data: dict[str, object] | None = None, page: str = "/"):  # type: ignore[no-untyped-def]
+def post_as_user(
+    client: TestClient, path: str, data: dict[str, object] | None = None, page: str = "/account"
+):  # type: ignore[no-untyped-def]
     return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, page)})
 
 
@@ -51,6 +53,7 @@ def team_names_on_teams_page(client: TestClient) -> list[str]:
 
 # The matrix and the README ---------------------------------------------------------------------------
 
+
 def test_the_readme_shows_the_permission_table_of_the_code() -> None:
     assert README.exists(), f"{README} is missing; it must show the permission table"
     assert permission_table_markdown() in README.read_text(encoding="utf-8")
@@ -72,14 +75,16 @@ def test_only_the_admin_manages_users_and_api_keys() -> None:
 
 # Teams -----------------------------------------------------------------------------------------------
 
+
 def test_a_team_member_sees_only_their_own_teams(client: TestClient, db: Session, bank_a: World) -> None:
     login(client, db, bank_a.users["member"])
     assert team_names_on_teams_page(client) == [bank_a.teams["contact"].name]
     assert client.get(f"/teams/{bank_a.teams['contact'].id}").status_code == 200
 
 
-def test_a_team_member_gets_404_for_another_team_of_their_organisation(client: TestClient, db: Session,
-                                                                       bank_a: World) -> None:
+def test_a_team_member_gets_404_for_another_team_of_their_organisation(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     login(client, db, bank_a.users["member"])
     response = client.get(f"/teams/{bank_a.teams['advice'].id}")
     assert response.status_code == 404
@@ -93,8 +98,9 @@ def test_a_viewer_sees_every_team(client: TestClient, db: Session, bank_a: World
     assert client.get(f"/teams/{bank_a.teams['advice'].id}").status_code == 200
 
 
-def test_the_teams_api_shows_a_team_member_only_their_teams(client: TestClient, db: Session,
-                                                             bank_a: World) -> None:
+def test_the_teams_api_shows_a_team_member_only_their_teams(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     login(client, db, bank_a.users["member"])
     response = client.get("/api/v1/teams")
     assert response.status_code == 200
@@ -108,8 +114,9 @@ NEW_JOURNEY = {"name.en": "Car damage", "start_feeling": "-1"}
 
 
 @pytest.mark.parametrize("who", ["viewer", "member", "team_lead"])
-def test_roles_without_edit_rights_get_403_when_creating_a_journey(client: TestClient, db: Session,
-                                                                   bank_a: World, who: str) -> None:
+def test_roles_without_edit_rights_get_403_when_creating_a_journey(
+    client: TestClient, db: Session, bank_a: World, who: str
+) -> None:
     login(client, db, bank_a.users[who])
     before = count(db, Journey)
     assert_403_page(client.get("/journeys/new"))
@@ -118,24 +125,26 @@ def test_roles_without_edit_rights_get_403_when_creating_a_journey(client: TestC
 
 
 @pytest.mark.parametrize("who", ["viewer", "member"])
-def test_viewers_and_team_members_cannot_open_the_users_page(client: TestClient, db: Session,
-                                                            bank_a: World, who: str) -> None:
+def test_viewers_and_team_members_cannot_open_the_users_page(
+    client: TestClient, db: Session, bank_a: World, who: str
+) -> None:
     login(client, db, bank_a.users[who])
     assert_403_page(client.get("/admin/users"))
 
 
 def test_the_menu_shows_only_what_the_role_may_use(client: TestClient, db: Session, bank_a: World) -> None:
     login(client, db, bank_a.users["member"])
-    links = {a["href"] for a in html(client.get("/")).select("nav.sidebar__nav a.nav__link")}
+    links = {a["href"] for a in html(client.get("/account")).select("nav.sidebar__nav a.nav__link")}
     assert "/journeys" in links
     assert not links & {"/admin/users", "/admin/api-keys", "/admin/audit"}
     login(client, db, bank_a.users["admin"])
-    links = {a["href"] for a in html(client.get("/")).select("nav.sidebar__nav a.nav__link")}
+    links = {a["href"] for a in html(client.get("/account")).select("nav.sidebar__nav a.nav__link")}
     assert {"/admin/users", "/admin/api-keys", "/admin/audit"} <= links
 
 
-def test_a_team_lead_can_record_a_workshop_but_not_create_a_journey(client: TestClient, db: Session,
-                                                                    bank_a: World) -> None:
+def test_a_team_lead_can_record_a_workshop_but_not_create_a_journey(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     assert bank_a.journey is not None
     login(client, db, bank_a.users["team_lead"])
     journey_page = html(client.get(f"/journeys/{bank_a.journey.id}"))
@@ -143,35 +152,47 @@ def test_a_team_lead_can_record_a_workshop_but_not_create_a_journey(client: Test
     assert journey_page.select_one(f'a[href="/journeys/{bank_a.journey.id}/edit"]') is None
 
     before = count(db, Workshop)
-    response = post_as_user(client, f"/journeys/{bank_a.journey.id}/workshops/new",
-                            {"title": "Team lead session", "held_on": "2026-04-01"})
+    response = post_as_user(
+        client,
+        f"/journeys/{bank_a.journey.id}/workshops/new",
+        {"title": "Team lead session", "held_on": "2026-04-01"},
+    )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/workshops/")
     assert count(db, Workshop) == before + 1
 
     assert_403_page(post_as_user(client, "/journeys/new", NEW_JOURNEY))
-    assert_403_page(post_as_user(client, f"/journeys/{bank_a.journey.id}/edit",
-                                 {"name.en": "Renamed", "start_feeling": "0"}))
+    assert_403_page(
+        post_as_user(
+            client, f"/journeys/{bank_a.journey.id}/edit", {"name.en": "Renamed", "start_feeling": "0"}
+        )
+    )
 
 
 @pytest.mark.parametrize("who", ["viewer", "member"])
-def test_viewers_and_team_members_cannot_record_workshops(client: TestClient, db: Session, bank_a: World,
-                                                         who: str) -> None:
+def test_viewers_and_team_members_cannot_record_workshops(
+    client: TestClient, db: Session, bank_a: World, who: str
+) -> None:
     assert bank_a.journey is not None
     login(client, db, bank_a.users[who])
     before = count(db, Workshop)
-    response = post_as_user(client, f"/journeys/{bank_a.journey.id}/workshops/new",
-                            {"title": "Not allowed", "held_on": "2026-04-01"})
+    response = post_as_user(
+        client,
+        f"/journeys/{bank_a.journey.id}/workshops/new",
+        {"title": "Not allowed", "held_on": "2026-04-01"},
+    )
     assert_403_page(response)
     assert count(db, Workshop) == before
 
 
-def test_a_cx_lead_edits_journeys_but_manages_neither_users_nor_api_keys(client: TestClient, db: Session,
-                                                                        bank_a: World) -> None:
+def test_a_cx_lead_edits_journeys_but_manages_neither_users_nor_api_keys(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     assert bank_a.journey is not None
     login(client, db, bank_a.users["cx_lead"])
-    response = post_as_user(client, f"/journeys/{bank_a.journey.id}/edit",
-                            {"name.en": "Mortgage, renamed", "start_feeling": "1"})
+    response = post_as_user(
+        client, f"/journeys/{bank_a.journey.id}/edit", {"name.en": "Mortgage, renamed", "start_feeling": "1"}
+    )
     assert response.status_code == 303
     system(db)
     db.expire_all()
@@ -183,7 +204,9 @@ def test_a_cx_lead_edits_journeys_but_manages_neither_users_nor_api_keys(client:
     assert_403_page(client.get("/admin/api-keys"))
     assert_403_page(post_as_user(client, "/admin/api-keys", {"name": "Sneaky", "scopes": "admin"}))
     assert_403_page(post_as_user(client, "/admin/invitations", {"email": "x@a.example", "role": "admin"}))
-    assert_403_page(post_as_user(client, f"/admin/users/{bank_a.users['cx_lead'].id}/role", {"role": "admin"}))
+    assert_403_page(
+        post_as_user(client, f"/admin/users/{bank_a.users['cx_lead'].id}/role", {"role": "admin"})
+    )
     assert count(db, ApiKey) == keys_before
     db.expire_all()
     assert db.get_one(User, bank_a.users["cx_lead"].id).role == "cx_lead"
@@ -198,21 +221,30 @@ def test_a_cx_lead_reads_the_audit_log(client: TestClient, db: Session, bank_a: 
 
 # Roles -----------------------------------------------------------------------------------------------
 
+
 def role_events(db: Session, user_id: int) -> list[AuditEvent]:
     system(db)
-    return list(db.scalars(select(AuditEvent).where(
-        AuditEvent.action == "user.role_changed", AuditEvent.object_id == str(user_id)).order_by(AuditEvent.id)))
+    return list(
+        db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "user.role_changed", AuditEvent.object_id == str(user_id))
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
-def test_an_admin_changes_a_role_and_the_audit_log_keeps_before_and_after(client: TestClient, db: Session,
-                                                                         bank_a: World) -> None:
+def test_an_admin_changes_a_role_and_the_audit_log_keeps_before_and_after(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     member = bank_a.users["member"]
     login(client, db, bank_a.users["admin"])
     page = html(client.get("/admin/users"))
     select_el = page.select_one(f'form[action="/admin/users/{member.id}/role"] select[name="role"]')
     assert select_el.select_one("option[selected]")["value"] == "team_member"
 
-    response = post_as_user(client, f"/admin/users/{member.id}/role", {"role": "team_lead"}, page="/admin/users")
+    response = post_as_user(
+        client, f"/admin/users/{member.id}/role", {"role": "team_lead"}, page="/admin/users"
+    )
     assert response.status_code == 303
     db.expire_all()
     assert db.get_one(User, member.id).role == "team_lead"
@@ -223,7 +255,9 @@ def test_an_admin_changes_a_role_and_the_audit_log_keeps_before_and_after(client
     assert event.organisation_id == bank_a.org.id
 
 
-def test_the_new_role_takes_effect_on_the_next_request(client: TestClient, db: Session, bank_a: World) -> None:
+def test_the_new_role_takes_effect_on_the_next_request(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     viewer = bank_a.users["viewer"]
     login(client, db, viewer)
     assert_403_page(client.get("/journeys/new"))
@@ -233,8 +267,9 @@ def test_the_new_role_takes_effect_on_the_next_request(client: TestClient, db: S
     assert client.get("/journeys/new").status_code == 200
 
 
-def test_an_admin_cannot_take_the_admin_role_from_themselves(client: TestClient, db: Session,
-                                                            bank_a: World) -> None:
+def test_an_admin_cannot_take_the_admin_role_from_themselves(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     admin = bank_a.users["admin"]
     login(client, db, admin)
     response = post_as_user(client, f"/admin/users/{admin.id}/role", {"role": "viewer"}, page="/admin/users")
@@ -272,9 +307,12 @@ def test_a_role_change_is_shown_on_the_audit_page(client: TestClient, db: Sessio
     assert json.loads(cells[5].get_text(strip=True)) == {"role": "viewer"}
 
 
-def test_the_audit_page_shows_only_the_own_organisations_events(client: TestClient, db: Session,
-                                                                bank_a: World, bank_b: World) -> None:
+def test_the_audit_page_shows_only_the_own_organisations_events(
+    client: TestClient, db: Session, bank_a: World, bank_b: World
+) -> None:
     login(client, db, bank_a.users["admin"])
-    actors = {r.select("td")[1].get_text(strip=True) for r in html(client.get("/admin/audit")).select("tbody tr")}
+    actors = {
+        r.select("td")[1].get_text(strip=True) for r in html(client.get("/admin/audit")).select("tbody tr")
+    }
     assert actors
     assert not any("Bank B" in actor for actor in actors)

@@ -224,7 +224,9 @@ def edit_team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) ->
     accounts.require(me, Permission.EDIT_TEAMS)
     members = [u.id for u in repository.team_members(db, team.id)]
     form = {"name": team.name, "description": team.description, "member_ids": members}
-    return render(request, "accounts/team_form.html", {"form": form, "team": team, "users": repository.users(db)})
+    return render(
+        request, "accounts/team_form.html", {"form": form, "team": team, "users": repository.users(db)}
+    )
 
 
 @router.post("/teams/{team_id}/edit")

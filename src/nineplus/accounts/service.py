@@ -179,8 +179,14 @@ def set_team_members(session: Session, actor: Principal, team_id: int, user_ids:
     for user_id in set(user_ids) - set(current):
         session.add(TeamMembership(user_id=user_id, team_id=team.id))
     if set(current) != set(user_ids):
-        record(session, actor, "team.members_changed", team,
-               before={"member_ids": sorted(current)}, after={"member_ids": sorted(set(user_ids))})
+        record(
+            session,
+            actor,
+            "team.members_changed",
+            team,
+            before={"member_ids": sorted(current)},
+            after={"member_ids": sorted(set(user_ids))},
+        )
     session.flush()
     return team
 

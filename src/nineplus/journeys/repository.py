@@ -21,7 +21,7 @@ def moment_counts(session: Session) -> dict[int, int]:
         .where(Moment.archived_at.is_(None))
         .group_by(Moment.journey_id)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {journey_id: count for journey_id, count in session.execute(stmt)}  # noqa: C416 - rows, not pairs
 
 
 def moments(session: Session, journey_id: int, *, include_archived: bool = False) -> list[Moment]:
