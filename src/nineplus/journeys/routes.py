@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -33,8 +36,14 @@ from nineplus.web.templating import redirect, render
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")[:60] or "journey"
+def _download_headers(journey_id: int, name: str, extension: str) -> dict[str, str]:
+    """An attachment header that survives any journey name: an ASCII fallback and the UTF-8 name."""
+    readable = f"journey-map-{journey_id}-{name}.{extension}"
+    ascii_name = unicodedata.normalize("NFKD", readable).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_name).strip("-")[:80] or f"journey-map.{extension}"
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable)}"
+    }
 
 
 # Journeys -------------------------------------------------------------------------------------------
@@ -179,6 +188,7 @@ def new_moment_page(request: Request, db: Db, me: PagePrincipal, journey_id: int
 async def create_moment(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
     journey = service.get_journey(db, journey_id)
     form = none_if_blank(await read_form(request), "team_id")
+    and_another = bool(form.pop("and_another", None))
     try:
         service.create_moment(db, me, journey.id, parse(MomentIn, form))
     except Invalid as exc:
@@ -188,7 +198,7 @@ async def create_moment(request: Request, db: Db, me: PagePrincipal, journey_id:
             {"journey": journey, "moment": None, "form": form, "errors": exc.errors, **_moment_options(db)},
             status_code=422,
         )
-    target = f"/journeys/{journey.id}/moments/new" if form.get("and_another") else f"/journeys/{journey.id}"
+    target = f"/journeys/{journey.id}/moments/new" if and_another else f"/journeys/{journey.id}"
     return redirect(request, target, flash=_("Moment added."))
 
 
@@ -285,10 +295,8 @@ def map_svg(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
     journey = service.get_journey(db, journey_id)
     svg = mapdata.build_map_svg(db, journey)
-    filename = f"journey-map-{journey.id}-{_slug(localized(journey.name, get_locale()))}.svg"
-    return Response(
-        svg, media_type="image/svg+xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    headers = _download_headers(journey.id, localized(journey.name, get_locale()), "svg")
+    return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
 @router.get("/journeys/{journey_id}/map.png")
@@ -296,10 +304,8 @@ def map_png(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
     journey = service.get_journey(db, journey_id)
     png = svg_to_png(mapdata.build_map_svg(db, journey), scale=2)
-    filename = f"journey-map-{journey.id}-{_slug(localized(journey.name, get_locale()))}.png"
-    return Response(
-        png, media_type="image/png", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    headers = _download_headers(journey.id, localized(journey.name, get_locale()), "png")
+    return Response(png, media_type="image/png", headers=headers)
 
 
 # Workshops ------------------------------------------------------------------------------------------
@@ -386,8 +392,8 @@ async def save_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id
     try:
         details = parse(WorkshopIn, form)
         entries = parse(WorkshopEntriesIn, {"entries": items})
-        service.update_workshop(db, me, workshop_id, details)
         service.save_entries(db, me, workshop_id, entries)
+        service.update_workshop(db, me, workshop_id, details)
     except Invalid as exc:
         form["entries"] = {str(i): item for i, item in enumerate(items)}
         return render(

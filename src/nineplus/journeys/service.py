@@ -197,6 +197,8 @@ def move_moment(session: Session, actor: Principal, moment_id: int, offset: int)
 def set_moment_archived(session: Session, actor: Principal, moment_id: int, archived: bool) -> Moment:
     require(actor, Permission.EDIT_JOURNEYS)
     moment = get_moment(session, moment_id)
+    if (moment.archived_at is not None) == archived:
+        return moment  # already in that state: nothing changes, nothing is logged
     before = snapshot(moment, MOMENT_FIELDS)
     moment.archived_at = utcnow() if archived else None
     if not archived:  # a restored moment goes to the end of the active moments
@@ -316,8 +318,13 @@ def create_workshop(session: Session, actor: Principal, journey_id: int, data: W
 def update_workshop(session: Session, actor: Principal, workshop_id: int, data: WorkshopIn) -> Workshop:
     require(actor, Permission.RUN_WORKSHOPS)
     workshop = get_workshop(session, workshop_id)
+    fields = tuple(data.model_dump())
+    before = snapshot(workshop, fields)
     for key, value in data.model_dump().items():
         setattr(workshop, key, value)
+    after = snapshot(workshop, fields)
+    if after != before:
+        record(session, actor, "workshop.updated", workshop, before=before, after=after)
     return workshop
 
 
@@ -365,4 +372,12 @@ def save_entries(
             setattr(entry, key, value)
         kept.append(entry)
     session.flush()
+    record(
+        session,
+        actor,
+        "workshop.entries_saved",
+        workshop,
+        before={"expected": {str(k): e.expected_emotion for k, e in existing.items()}},
+        after={"expected": {str(e.moment_id): e.expected_emotion for e in kept}},
+    )
     return kept

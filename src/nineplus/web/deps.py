@@ -40,7 +40,10 @@ def get_db(request: Request) -> Iterator[Session]:
     session = factory(write=request.method not in SAFE_METHODS)
     try:
         yield session
-        session.commit()
+        if getattr(request.state, "rollback", False):
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

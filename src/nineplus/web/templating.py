@@ -111,6 +111,8 @@ def render(
             block = target
     html = tmpl.render(ctx) if block is None else render_block(environment(), template, block, ctx)
     response = HTMLResponse(html, status_code=status_code)
+    if status_code >= 400:
+        request.state.rollback = True  # a refused form must leave nothing half-written
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
