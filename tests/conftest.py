@@ -36,8 +36,12 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", choices=("sqlite", "postgresql"), default=os.environ.get("NINEPLUS_TEST_DB", "sqlite"),
-                     help="database to run the suite on")
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("NINEPLUS_TEST_DB", "sqlite"),
+        help="database to run the suite on",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -84,7 +88,9 @@ class Databases:
 
 
 @pytest.fixture(scope="session")
-def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
     dbs = Databases(request.config.getoption("--db"), tmp_path_factory.mktemp("db"))
     yield dbs
     dbs.drop_all()
@@ -140,6 +146,7 @@ def _fresh_settings() -> Iterator[None]:
 
 # Named people (STYLE.md): alice is admin of Bank A, carol its CX lead, bob a team member of its
 # contact centre, victor a viewer; charlie is admin of Bank B, the outsider.
+
 
 @pytest.fixture
 def bank_a(db: Session) -> factories.World:

@@ -70,12 +70,20 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
     world.teams["advice"] = Team(name=f"Mortgage advice {name}")
     db.add_all(world.teams.values())
     people = {
-        "admin": "admin", "cx_lead": "cx_lead", "team_lead": "team_lead", "member": "team_member",
+        "admin": "admin",
+        "cx_lead": "cx_lead",
+        "team_lead": "team_lead",
+        "member": "team_member",
         "viewer": "viewer",
     }
     for key, role in people.items():
-        user = User(email=f"{key}@{prefix}.example", name=f"{key.title()} {name}", role=role,
-                    password_hash=password_hash(), locale="en")
+        user = User(
+            email=f"{key}@{prefix}.example",
+            name=f"{key.title()} {name}",
+            role=role,
+            password_hash=password_hash(),
+            locale="en",
+        )
         db.add(user)
         world.users[key] = user
     db.flush()
@@ -83,24 +91,52 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
         db.add(TeamMembership(user_id=world.users[key].id, team_id=world.teams["contact"].id))
     db.flush()
     actor = world.principal(db, "admin")
-    world.journey = journeys.create_journey(db, actor, JourneyIn(
-        name={"nl": f"Hypotheek {name}", "en": f"Mortgage {name}"}, start_feeling=2))
+    world.journey = journeys.create_journey(
+        db, actor, JourneyIn(name={"nl": f"Hypotheek {name}", "en": f"Mortgage {name}"}, start_feeling=2)
+    )
     for i, (channel, contact, kind) in enumerate(
-        [("phone", "touchpoint", "standard"), ("", "customer_only", "standard"), ("email", "touchpoint", "potential")]
+        [
+            ("phone", "touchpoint", "standard"),
+            ("", "customer_only", "standard"),
+            ("email", "touchpoint", "potential"),
+        ]
     ):
-        world.moments.append(journeys.create_moment(db, actor, world.journey.id, MomentIn(
-            name={"en": f"Moment {i + 1} {name}"}, channel=channel, contact=contact, kind=kind,
-            team_id=world.teams["contact"].id)))
-    world.workshop = journeys.create_workshop(db, actor, world.journey.id, WorkshopIn(
-        title=f"Workshop {name}", held_on=date(2026, 3, 12)))
-    journeys.save_entries(db, actor, world.workshop.id, WorkshopEntriesIn(entries=[
-        WorkshopEntryIn(moment_id=m.id, expected_emotion=e, wanted="quick help")
-        for m, e in zip(world.moments, (1, -2, 0), strict=True)
-    ]))
+        world.moments.append(
+            journeys.create_moment(
+                db,
+                actor,
+                world.journey.id,
+                MomentIn(
+                    name={"en": f"Moment {i + 1} {name}"},
+                    channel=channel,
+                    contact=contact,
+                    kind=kind,
+                    team_id=world.teams["contact"].id,
+                ),
+            )
+        )
+    world.workshop = journeys.create_workshop(
+        db, actor, world.journey.id, WorkshopIn(title=f"Workshop {name}", held_on=date(2026, 3, 12))
+    )
+    journeys.save_entries(
+        db,
+        actor,
+        world.workshop.id,
+        WorkshopEntriesIn(
+            entries=[
+                WorkshopEntryIn(moment_id=m.id, expected_emotion=e, wanted="quick help")
+                for m, e in zip(world.moments, (1, -2, 0), strict=True)
+            ]
+        ),
+    )
     world.channel = journeys.create_channel(db, actor, ChannelIn(name={"en": f"Notary {name}"}))
     world.value = journeys.create_experience_value(db, actor, ExperienceValueIn(name={"en": f"Clear {name}"}))
-    world.api_key, world.api_secret = apikeys.create_key(db, actor, ApiKeyIn(name=f"CRM {name}", scopes=["admin"]))
-    world.invitation_token = auth.invite(db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"), name)
+    world.api_key, world.api_secret = apikeys.create_key(
+        db, actor, ApiKeyIn(name=f"CRM {name}", scopes=["admin"])
+    )
+    world.invitation_token = auth.invite(
+        db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"), name
+    )
     world.invitation = db.scalars(select(Invitation)).one()
     db.commit()
     system(db)

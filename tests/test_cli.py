@@ -1,4 +1,4 @@
-"""The `nineplus` command line: help everywhere, migrations, the demo, users, and one clear line on failure."""
+"""The `nineplus` command line: help, migrations, the demo, users, and one clear line on failure."""
 
 from __future__ import annotations
 
@@ -15,8 +15,21 @@ BIN = Path(sys.executable).parent
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("args", [[], ["serve"], ["db"], ["db", "upgrade"], ["db", "check"], ["demo"],
-                                  ["demo", "load"], ["user"], ["user", "create"], ["jobs", "run"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["serve"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "check"],
+        ["demo"],
+        ["demo", "load"],
+        ["user"],
+        ["user", "create"],
+        ["jobs", "run"],
+    ],
+)
 def test_every_command_has_help(args: list[str]) -> None:
     result = runner.invoke(app, [*args, "--help"])
     assert result.exit_code == 0, result.output
@@ -26,35 +39,71 @@ def test_every_command_has_help(args: list[str]) -> None:
 def test_demo_load_is_safe_to_run_twice(committed_db: str) -> None:
     first = runner.invoke(app, ["demo", "load"])
     assert first.exit_code == 0, first.output
-    assert "loaded" in first.output and "admin@polderbank.example" in first.output
+    assert "loaded" in first.output
+    assert "admin@polderbank.example" in first.output
     second = runner.invoke(app, ["demo", "load"])
-    assert second.exit_code == 0 and "already there" in second.output
+    assert second.exit_code == 0
+    assert "already there" in second.output
 
 
 def test_user_create_makes_the_organisation_and_refuses_a_weak_password(committed_db: str) -> None:
-    ok = runner.invoke(app, ["user", "create", "--email", "ann@x.example", "--name", "Ann", "--role", "admin",
-                             "--organisation", "X Corp", "--password", "long enough password"])
+    ok = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "ann@x.example",
+            "--name",
+            "Ann",
+            "--role",
+            "admin",
+            "--organisation",
+            "X Corp",
+            "--password",
+            "long enough password",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
-    weak = runner.invoke(app, ["user", "create", "--email", "bo@x.example", "--name", "Bo",
-                               "--organisation", "X Corp", "--password", "short"])
+    weak = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "bo@x.example",
+            "--name",
+            "Bo",
+            "--organisation",
+            "X Corp",
+            "--password",
+            "short",
+        ],
+    )
     assert weak.exit_code == 1
     assert "password" in weak.output
 
 
 def test_an_unreachable_database_gives_one_clear_line(tmp_path: Path) -> None:
-    env = {"NINEPLUS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none", "PATH": str(BIN),
-           "NINEPLUS_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([BIN / "nineplus", "db", "upgrade"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    env = {
+        "NINEPLUS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "PATH": str(BIN),
+        "NINEPLUS_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [BIN / "nineplus", "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: cannot open the database")
+    assert len(lines) == 1
+    assert lines[0].startswith("error: cannot open the database")
 
 
 def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     env = {"NINEPLUS_DATA_DIR": str(tmp_path), "PATH": str(BIN)}
-    result = subprocess.run([BIN / "nineplus", "serve", "--port", "1"], env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [BIN / "nineplus", "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "nineplus db upgrade" in result.stderr

@@ -1,4 +1,4 @@
-"""The demo organisation: a bank with the mortgage journey, a negative-start journey, every role, two workshops."""
+"""The demo organisation: the mortgage journey, a negative-start journey, every role, two workshops."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def test_the_demo_holds_the_mortgage_journey_with_its_kinds_of_moments(db: Sessi
     assert len(moments) >= 8
     assert {m.kind for m in moments} == {"standard", "potential"}
     waiting = [m for m in moments if m.contact == "customer_only"]
-    assert waiting and all(m.channel is None and m.channel_id is None for m in waiting)
+    assert waiting
+    assert all(m.channel is None and m.channel_id is None for m in waiting)
     assert all(m.name.get("nl") and m.name.get("en") for m in moments)
     assert len(repository.workshops(db, mortgage.id)) == 2
     assert mortgage.start_feeling > 0
@@ -35,4 +36,5 @@ def test_the_demo_has_a_user_of_every_role_and_loads_only_once(db: Session) -> N
     roles = set(db.scalars(select(User.role).where(User.organisation_id == org.id)))
     assert roles == set(ROLES)
     again, created = load_demo(db)
-    assert again.id == org.id and not created
+    assert again.id == org.id
+    assert not created

@@ -21,5 +21,7 @@ def test_the_readme_shows_the_permission_matrix_of_the_code() -> None:
 
 
 def test_the_quick_start_names_the_two_commands_of_dev_py() -> None:
-    assert "python3 dev.py start" in README and "python3 dev.py test" in README
-    assert (ROOT / "dev.py").exists() and (ROOT / ".ci" / "run").exists()
+    assert "python3 dev.py start" in README
+    assert "python3 dev.py test" in README
+    assert (ROOT / "dev.py").exists()
+    assert (ROOT / ".ci" / "run").exists()

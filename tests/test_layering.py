@@ -38,6 +38,9 @@ def test_only_repositories_and_services_build_queries_on_models() -> None:
     # Routes stay thin (STYLE.md): they parse, call a service and render. A route module that imports
     # sqlalchemy's select() is building a query where it should not.
     for path in SRC.glob("*/routes.py"):
-        assert "select" not in {a for n in ast.walk(ast.parse(path.read_text()))
-                                if isinstance(n, ast.ImportFrom) and n.module == "sqlalchemy"
-                                for a in (x.name for x in n.names)}, path
+        assert "select" not in {
+            a
+            for n in ast.walk(ast.parse(path.read_text()))
+            if isinstance(n, ast.ImportFrom) and n.module == "sqlalchemy"
+            for a in (x.name for x in n.names)
+        }, path

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from nineplus.accounts import auth
 from nineplus.accounts.models import Invitation, LoginSession, PasswordReset, TeamMembership, User
+from nineplus.core.errors import NotFound
 from nineplus.core.i18n import translations
 from nineplus.core.models import utcnow
 from nineplus.core.security import verify_password
@@ -596,3 +597,26 @@ def test_logging_in_applies_the_users_stored_language(client: TestClient, db: Se
     db.commit()
     assert login_form(client, "member@a.example", PASSWORD).status_code == 303
     assert html(client.get("/account", headers={"Accept-Language": "en"})).html["lang"] == "nl"
+
+
+def test_a_password_reset_uses_up_every_other_open_link_of_the_user(db: Session, bank_a: World) -> None:
+    from nineplus.accounts import auth as auth_service
+    from nineplus.accounts.schemas import PasswordResetIn
+    from nineplus.core.tenancy import system as system_session
+
+    system_session(db)
+    email = bank_a.users["member"].email
+    auth_service.request_password_reset(db, email)
+    auth_service.request_password_reset(db, email)
+    db.flush()
+    links = [
+        j.payload["text"]
+        for j in db.scalars(select(Job).where(Job.kind == "send_email")).all()
+        if j.payload["to"] == email
+    ]
+    tokens = [text.split("/password/reset/")[1].split()[0] for text in links]
+    assert len(tokens) == 2
+    auth_service.reset_password(db, tokens[0], PasswordResetIn(password="a brand new password"))
+    system_session(db)
+    with pytest.raises(NotFound):
+        auth_service.open_reset(db, tokens[1])

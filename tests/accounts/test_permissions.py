@@ -316,3 +316,16 @@ def test_the_audit_page_shows_only_the_own_organisations_events(
     }
     assert actors
     assert not any("Bank B" in actor for actor in actors)
+
+
+def test_an_expired_invitation_is_not_listed_as_open(client: TestClient, db: Session, bank_a: World) -> None:
+    from datetime import timedelta
+
+    from nineplus.core.models import utcnow
+
+    assert bank_a.invitation is not None
+    bank_a.invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    login(client, db, bank_a.users["admin"])
+    page = html(client.get("/admin/users"))
+    assert bank_a.invitation.email not in page.get_text()

@@ -15,13 +15,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_ui_string_has_a_dutch_translation(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
-    subprocess.run([Path(sys.executable).parent / "pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "N_",
-                    "--no-location", "-o", pot, "."], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            pot,
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     with pot.open("rb") as fh:
         wanted = {m.id for m in read_po(fh) if m.id}
     with (i18n.LOCALE_DIR / "nl" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
-    translated = {m.id for m in catalog if m.id and (m.string if isinstance(m.string, str) else all(m.string))}
+    translated = {
+        m.id for m in catalog if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+    }
     missing = sorted(str(m) for m in wanted - translated)
     assert not missing, f"run `python3 dev.py i18n` and translate: {missing[:10]}"
 

@@ -71,14 +71,17 @@ def test_a_failing_job_is_retried_with_growing_backoff_then_marked_failed(commit
     job_id = _enqueue("test_fail", max_attempts=3)
     assert runner.run_pending() == 1
     first = _job(job_id)
-    assert first.state == "queued" and first.attempts == 1 and "receiver is down" in first.last_error
+    assert first.state == "queued"
+    assert first.attempts == 1
+    assert "receiver is down" in first.last_error
     assert first.run_at > utcnow() + timedelta(seconds=5)
     later = utcnow()
     for _ in range(2):
         later += timedelta(hours=1)
         assert runner.run_one(now=later)
     final = _job(job_id)
-    assert final.state == "failed" and final.attempts == 3
+    assert final.state == "failed"
+    assert final.attempts == 3
     assert runner.backoff(1) < runner.backoff(2) < runner.backoff(3)
 
 

@@ -53,8 +53,12 @@ def test_an_invitation_arrives_by_smtp_with_a_working_link(committed_db: str, sm
         from nineplus.core.tenancy import scope
 
         scope(session, world.org.id)
-        token = auth.invite(session, world.principal(session, "admin"),
-                            InviteIn(email="Nieuw@M.example", role="viewer"), "Mail Bank")
+        token = auth.invite(
+            session,
+            world.principal(session, "admin"),
+            InviteIn(email="Nieuw@M.example", role="viewer"),
+            "Mail Bank",
+        )
     runner.run_pending()
     invitations = [m for m in smtp.messages if m["To"] == "nieuw@m.example"]
     assert len(invitations) == 1
@@ -66,8 +70,9 @@ def test_an_invitation_arrives_by_smtp_with_a_working_link(committed_db: str, sm
         assert auth.open_invitation(session, token).email == "nieuw@m.example"
 
 
-def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_message(committed_db: str,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_message(
+    committed_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NINEPLUS_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("NINEPLUS_SMTP_PORT", str(_free_port()))  # nothing listens there
     get_settings.cache_clear()
@@ -82,4 +87,6 @@ def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_message(committed_d
     with transaction(write=False) as session:
         system(session)
         job = session.query(Job).filter(Job.kind == "send_email").one()
-    assert job.state == "queued" and job.attempts == 1 and job.last_error
+    assert job.state == "queued"
+    assert job.attempts == 1
+    assert job.last_error

@@ -17,8 +17,16 @@ from tests.conftest import Databases
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("NINEPLUS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BIN = Path(sys.executable).parent
 
 
@@ -32,15 +40,37 @@ def free_port() -> int:
 def live_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url, engine = databases.migrated()
     engine.dispose()
-    env = {**os.environ, "NINEPLUS_DATABASE_URL": url, "NINEPLUS_RUN_JOBS": "false",
-           "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("live"))}
-    subprocess.run([BIN / "nineplus", "user", "create", "--email", "lead@e2e.example", "--name", "Lea Lead",
-                    "--role", "cx_lead", "--organisation", "E2E Bank", "--password", PASSWORD],
-                   env=env, check=True, capture_output=True)
+    env = {
+        **os.environ,
+        "NINEPLUS_DATABASE_URL": url,
+        "NINEPLUS_RUN_JOBS": "false",
+        "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("live")),
+    }
+    subprocess.run(
+        [
+            BIN / "nineplus",
+            "user",
+            "create",
+            "--email",
+            "lead@e2e.example",
+            "--name",
+            "Lea Lead",
+            "--role",
+            "cx_lead",
+            "--organisation",
+            "E2E Bank",
+            "--password",
+            PASSWORD,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     log = (tmp_path_factory.mktemp("log") / "server.log").open("w")
-    server = subprocess.Popen([BIN / "nineplus", "serve", "--port", str(port)], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [BIN / "nineplus", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

@@ -48,8 +48,9 @@ def test_a_cx_lead_maps_a_journey_and_its_expected_curve(live_server: str, brows
         page.wait_for_selector(f"#moments-table tbody tr:nth-child({index + 1})")
     rows = page.locator("#moments-table tbody tr")
     assert rows.count() == 3
-    assert [rows.nth(i).locator("td").nth(1).locator(".strong").inner_text() for i in range(3)] == \
-        [m[0] for m in moments]
+    assert [rows.nth(i).locator("td").nth(1).locator(".strong").inner_text() for i in range(3)] == [
+        m[0] for m in moments
+    ]
 
     page.click("text=New workshop")
     page.fill("[name='title']", "Savings walk-through")
@@ -67,7 +68,9 @@ def test_a_cx_lead_maps_a_journey_and_its_expected_curve(live_server: str, brows
     svg = page.locator("#journey-map svg")
     assert svg.count() == 1
     points = page.locator("#journey-map svg circle.curve-point[data-curve='0']")
-    assert [int(points.nth(i).get_attribute("data-emotion") or "x") for i in range(points.count())] == expected
+    assert [
+        int(points.nth(i).get_attribute("data-emotion") or "x") for i in range(points.count())
+    ] == expected
     start = page.locator("#journey-map svg .start-point[data-curve='0']")
     assert start.get_attribute("data-emotion") == "1"
     ys = [float(points.nth(i).get_attribute("cy") or "0") for i in range(points.count())]

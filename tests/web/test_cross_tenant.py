@@ -29,12 +29,22 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
 
 
 def param_values(world: World) -> dict[str, int | str]:
-    assert world.journey and world.workshop and world.channel and world.value and world.api_key
+    assert world.journey
+    assert world.workshop
+    assert world.channel
+    assert world.value
+    assert world.api_key
     assert world.invitation
     return {
-        "journey_id": world.journey.id, "moment_id": world.moments[0].id, "workshop_id": world.workshop.id,
-        "team_id": world.teams["contact"].id, "user_id": world.users["member"].id, "key_id": world.api_key.id,
-        "invitation_id": world.invitation.id, "value_id": world.value.id, "channel_id": world.channel.id,
+        "journey_id": world.journey.id,
+        "moment_id": world.moments[0].id,
+        "workshop_id": world.workshop.id,
+        "team_id": world.teams["contact"].id,
+        "user_id": world.users["member"].id,
+        "key_id": world.api_key.id,
+        "invitation_id": world.invitation.id,
+        "value_id": world.value.id,
+        "channel_id": world.channel.id,
     }
 
 
@@ -95,24 +105,27 @@ def sweep(client: TestClient, b: World) -> list[str]:
     return leaks
 
 
-def test_no_route_reaches_another_organisations_objects(client: TestClient, db: Session, bank_a: World,
-                                                         bank_b: World) -> None:
+def test_no_route_reaches_another_organisations_objects(
+    client: TestClient, db: Session, bank_a: World, bank_b: World
+) -> None:
     login(client, db, bank_a.users["admin"])
     leaks = sweep(client, bank_b)
     assert leaks == [], "\n".join(leaks)
 
 
 def test_the_sweep_covers_every_object_route(client: TestClient, bank_a: World, bank_b: World) -> None:
-    object_routes = [r for r in iter_routes(client.app) if "{" in r.path and (r.method, r.path) not in PUBLIC_ROUTES]  # type: ignore[arg-type]
+    object_routes = [
+        r for r in iter_routes(client.app) if "{" in r.path and (r.method, r.path) not in PUBLIC_ROUTES
+    ]  # type: ignore[arg-type]
     assert len(object_routes) >= 40
     for route in object_routes:
         assert fill(route.path, param_values(bank_b)) is not None
 
 
 @pytest.mark.parametrize("model", [m.__name__ for m in tenancy.tenant_models()])
-def test_switching_off_the_scoping_of_any_model_is_caught(model: str, client: TestClient, db: Session,
-                                                           bank_a: World, bank_b: World,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_switching_off_the_scoping_of_any_model_is_caught(
+    model: str, client: TestClient, db: Session, bank_a: World, bank_b: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cls = next(m for m in tenancy.tenant_models() if m.__name__ == model)
     login(client, db, bank_a.users["admin"])
     monkeypatch.setattr(tenancy, "_unscoped_for_test", {cls})

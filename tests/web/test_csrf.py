@@ -11,8 +11,9 @@ from tests.conftest import html
 from tests.factories import World, csrf_token, login
 
 
-def test_every_html_form_route_refuses_a_post_without_the_token(client: TestClient, db: Session,
-                                                                bank_a: World) -> None:
+def test_every_html_form_route_refuses_a_post_without_the_token(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     login(client, db, bank_a.users["admin"])
     checked = 0
     for route in iter_routes(client.app):  # type: ignore[arg-type]
@@ -35,7 +36,9 @@ def test_a_forged_form_changes_nothing(client: TestClient, db: Session, bank_a: 
     assert db.query(Journey).filter(Journey.name["en"].as_string() == "Forged").count() == 0
 
 
-def test_the_api_on_a_browser_session_needs_the_header(client: TestClient, db: Session, bank_a: World) -> None:
+def test_the_api_on_a_browser_session_needs_the_header(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
     login(client, db, bank_a.users["admin"])
     body = {"name": {"en": "Via session"}, "start_feeling": 1}
     assert client.post("/api/v1/journeys", json=body).status_code == 403

@@ -46,6 +46,11 @@ def test_no_page_loads_anything_from_another_host() -> None:
 
 
 def test_the_vendored_assets_are_served(client: TestClient) -> None:
-    for path in ("/static/vendor/htmx.min.js", "/static/css/app.css", "/static/icons.svg",
-                 "/static/vendor/fonts/inter-latin-400-normal.woff2", "/static/vendor/swagger-ui/swagger-ui-bundle.js"):
+    for path in (
+        "/static/vendor/htmx.min.js",
+        "/static/css/app.css",
+        "/static/icons.svg",
+        "/static/vendor/fonts/inter-latin-400-normal.woff2",
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+    ):
         assert client.get(path).status_code == 200, path

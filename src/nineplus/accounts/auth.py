@@ -234,7 +234,12 @@ def reset_password(session: Session, token: str, data: PasswordResetIn) -> User:
     reset = open_reset(session, token)
     user = session.get_one(User, reset.user_id)
     user.password_hash = hash_password(data.password)
-    reset.used_at = utcnow()
+    now = utcnow()
+    session.execute(  # this link and every other open link of the user are used up
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
     revoke_sessions_of(session, user.id)
     scope(session, user.organisation_id)
     record(session, principal_for(session, user), "user.password_reset", user)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import ApiKey, Invitation, Organisation, Team, TeamMembership, User
+from nineplus.core.models import utcnow
 
 
 def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
@@ -62,7 +63,11 @@ def open_invitations(session: Session) -> list[Invitation]:
     return list(
         session.scalars(
             select(Invitation)
-            .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .where(
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
             .order_by(Invitation.created_at.desc())
         )
     )
