@@ -10,7 +10,7 @@ from nineplus.accounts.roles import Permission
 from nineplus.accounts.schemas import ApiKeyIn
 from nineplus.accounts.service import require
 from nineplus.audit.service import record
-from nineplus.core.errors import NotFound
+from nineplus.core.errors import get_or_404
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.security import new_token, token_hash
@@ -37,9 +37,7 @@ def create_key(session: Session, actor: Principal, data: ApiKeyIn) -> tuple[ApiK
 
 def revoke_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
     require(actor, Permission.MANAGE_API_KEYS)
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound("api_key")
+    key = get_or_404(session, ApiKey, key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         record(session, actor, "api_key.revoked", key, before={"revoked": False}, after={"revoked": True})

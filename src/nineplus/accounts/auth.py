@@ -18,7 +18,7 @@ from nineplus.accounts.roles import Permission
 from nineplus.accounts.schemas import AcceptInviteIn, InviteIn, PasswordResetIn
 from nineplus.accounts.service import require, set_memberships
 from nineplus.audit.service import record
-from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.errors import Invalid, NotFound, get_or_404
 from nineplus.core.i18n import gettext as _
 from nineplus.core.mail import queue_email
 from nineplus.core.models import utcnow
@@ -149,9 +149,7 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
 
 def revoke_invitation(session: Session, actor: Principal, invitation_id: int) -> None:
     require(actor, Permission.MANAGE_USERS)
-    invitation = session.get(Invitation, invitation_id)
-    if invitation is None:
-        raise NotFound("invitation")
+    invitation = get_or_404(session, Invitation, invitation_id)
     invitation.revoked_at = utcnow()
     record(session, actor, "invitation.revoked", invitation)
 

@@ -12,7 +12,7 @@ from nineplus.accounts.models import Organisation, Team, TeamMembership, User
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.schemas import RoleChangeIn, TeamIn, UserCreateIn
 from nineplus.audit.service import record
-from nineplus.core.errors import Forbidden, Invalid, NotFound
+from nineplus.core.errors import Forbidden, Invalid, NotFound, get_or_404
 from nineplus.core.i18n import gettext as _
 from nineplus.core.principal import Principal
 from nineplus.core.security import hash_password
@@ -58,27 +58,30 @@ def create_user(session: Session, data: UserCreateIn, team_ids: list[int] | None
 
 
 def set_memberships(session: Session, user: User, team_ids: list[int]) -> None:
-    known = {t.id for t in repository.teams(session)}
-    unknown = set(team_ids) - known
-    if unknown:
+    """Make exactly ``team_ids`` the teams of ``user``."""
+    if set(team_ids) - {t.id for t in repository.teams(session)}:
         raise Invalid({"team_ids": _("Choose teams of your own organisation.")})
-    current = {
-        m.team_id: m for m in session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id))
-    }
-    for team_id, membership in current.items():
-        if team_id not in team_ids:
+    current = session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id))
+    _sync(
+        session,
+        {m.team_id: m for m in current},
+        set(team_ids),
+        lambda team_id: TeamMembership(user_id=user.id, team_id=team_id),
+    )
+
+
+def _sync(session: Session, current: dict[int, TeamMembership], wanted: set[int], make) -> None:  # type: ignore[no-untyped-def]
+    """Delete the memberships not wanted and add the missing ones (keyed by the other side's id)."""
+    for key, membership in current.items():
+        if key not in wanted:
             session.delete(membership)
-    for team_id in team_ids:
-        if team_id not in current:
-            session.add(TeamMembership(user_id=user.id, team_id=team_id))
+    for key in wanted - set(current):
+        session.add(make(key))
     session.flush()
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("user")
-    return user
+    return get_or_404(session, User, user_id)
 
 
 def change_role(session: Session, actor: Principal, user_id: int, data: RoleChangeIn) -> User:
@@ -170,14 +173,14 @@ def set_team_members(session: Session, actor: Principal, team_id: int, user_ids:
     known = {u.id for u in repository.users(session)}
     if set(user_ids) - known:
         raise Invalid({"member_ids": _("Choose users of your own organisation.")})
-    current = {
-        m.user_id: m for m in session.scalars(select(TeamMembership).where(TeamMembership.team_id == team.id))
-    }
-    for user_id, membership in current.items():
-        if user_id not in user_ids:
-            session.delete(membership)
-    for user_id in set(user_ids) - set(current):
-        session.add(TeamMembership(user_id=user_id, team_id=team.id))
+    rows = session.scalars(select(TeamMembership).where(TeamMembership.team_id == team.id))
+    current = {m.user_id: m for m in rows}
+    _sync(
+        session,
+        dict(current),
+        set(user_ids),
+        lambda user_id: TeamMembership(user_id=user_id, team_id=team.id),
+    )
     if set(current) != set(user_ids):
         record(
             session,

@@ -32,3 +32,12 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
+
+
+def get_or_404(session, model, object_id):  # type: ignore[no-untyped-def]
+    """Return the row of ``model`` with this id in the session's organisation, or raise NotFound.
+    (The tenancy scoping makes another organisation's row invisible, so it is "not found" too.)"""
+    row = session.get(model, object_id)
+    if row is None:
+        raise NotFound(model.__tablename__)
+    return row

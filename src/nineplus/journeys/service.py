@@ -8,7 +8,7 @@ from nineplus.accounts.models import Team
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.audit.service import record, snapshot
-from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.errors import Invalid, get_or_404
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
@@ -45,10 +45,7 @@ MOMENT_FIELDS = (
 
 
 def get_journey(session: Session, journey_id: int) -> Journey:
-    journey = session.get(Journey, journey_id)
-    if journey is None:
-        raise NotFound("journey")
-    return journey
+    return get_or_404(session, Journey, journey_id)
 
 
 def create_journey(session: Session, actor: Principal, data: JourneyIn) -> Journey:
@@ -92,10 +89,7 @@ def set_journey_archived(session: Session, actor: Principal, journey_id: int, ar
 
 
 def get_moment(session: Session, moment_id: int) -> Moment:
-    moment = session.get(Moment, moment_id)
-    if moment is None:
-        raise NotFound("moment")
-    return moment
+    return get_or_404(session, Moment, moment_id)
 
 
 def channel_code(moment: Moment) -> str:
@@ -243,9 +237,7 @@ def create_channel(session: Session, actor: Principal, data: ChannelIn) -> Chann
 
 def archive_channel(session: Session, actor: Principal, channel_id: int) -> Channel:
     require(actor, Permission.EDIT_SETTINGS)
-    channel = session.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound("channel")
+    channel = get_or_404(session, Channel, channel_id)
     channel.archived_at = utcnow()
     record(session, actor, "channel.archived", channel)
     return channel
@@ -289,20 +281,14 @@ def delete_experience_value(session: Session, actor: Principal, value_id: int) -
 
 
 def get_experience_value(session: Session, value_id: int) -> ExperienceValue:
-    value = session.get(ExperienceValue, value_id)
-    if value is None:
-        raise NotFound("experience_value")
-    return value
+    return get_or_404(session, ExperienceValue, value_id)
 
 
 # Workshops ------------------------------------------------------------------------------------------
 
 
 def get_workshop(session: Session, workshop_id: int) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None:
-        raise NotFound("workshop")
-    return workshop
+    return get_or_404(session, Workshop, workshop_id)
 
 
 def create_workshop(session: Session, actor: Principal, journey_id: int, data: WorkshopIn) -> Workshop:
