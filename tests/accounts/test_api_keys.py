@@ -32,8 +32,12 @@ def make_key(db: Session, world: World, scopes: list[str], name: str = "Integrat
 
 
 def create_on_page(client: TestClient, name: str, scopes: list[str]):  # type: ignore[no-untyped-def]
+    """Create a key through the form and follow the redirect to the page that shows it (once)."""
     token = csrf_token(client, "/admin/api-keys")
-    return client.post("/admin/api-keys", data={"name": name, "scopes": scopes, "csrf_token": token})
+    posted = client.post("/admin/api-keys", data={"name": name, "scopes": scopes, "csrf_token": token})
+    if posted.status_code != 303:
+        return posted  # a refused form answers on the spot
+    return client.get(posted.headers["location"])
 
 
 def events(db: Session, action: str) -> list[AuditEvent]:
@@ -252,3 +256,13 @@ def test_bank_b_cannot_revoke_bank_as_key(
     assert response.status_code == 404
     client.cookies.clear()
     assert client.get("/api/v1/me", headers=bearer(bank_a.api_secret)).status_code == 200
+
+
+def test_reloading_after_creating_a_key_makes_no_second_key(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    login(client, db, bank_a.users["admin"])
+    create_on_page(client, "Reload check", ["read"])
+    client.get("/admin/api-keys")  # what a reload of the redirected page does
+    system(db)
+    assert len(db.scalars(select(ApiKey).where(ApiKey.name == "Reload check")).all()) == 1

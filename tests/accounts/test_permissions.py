@@ -329,3 +329,29 @@ def test_an_expired_invitation_is_not_listed_as_open(client: TestClient, db: Ses
     login(client, db, bank_a.users["admin"])
     page = html(client.get("/admin/users"))
     assert bank_a.invitation.email not in page.get_text()
+
+
+def test_an_admin_edits_a_teams_members_on_its_page(client: TestClient, db: Session, bank_a: World) -> None:
+    from nineplus.accounts.repository import team_members
+
+    login(client, db, bank_a.users["admin"])
+    team = bank_a.teams["advice"]
+    viewer, member = bank_a.users["viewer"], bank_a.users["member"]
+    token = csrf_token(client, f"/teams/{team.id}/edit")
+    data = {"csrf_token": token, "name": team.name, "member_ids": [str(viewer.id), str(member.id)]}
+    response = client.post(f"/teams/{team.id}/edit", data=data)
+    assert response.status_code == 303
+    system(db)
+    assert {u.id for u in team_members(db, team.id)} == {viewer.id, member.id}
+    response = client.post(f"/teams/{team.id}/edit", data={"csrf_token": token, "name": team.name})
+    assert response.status_code == 303
+    assert team_members(db, team.id) == []
+
+
+def test_the_same_address_cannot_be_invited_twice(client: TestClient, db: Session, bank_a: World) -> None:
+    login(client, db, bank_a.users["admin"])
+    token = csrf_token(client, "/admin/users")
+    data = {"csrf_token": token, "email": bank_a.invitation.email, "role": "viewer"}  # type: ignore[union-attr]
+    response = client.post("/admin/invitations", data=data)
+    assert response.status_code == 422
+    assert html(response).select_one("#f-email-error") is not None

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -593,3 +594,44 @@ def test_a_refused_change_writes_no_audit_event(db: Session, world: World, admin
     with pytest.raises(Forbidden):
         new_journey(db, world.principal(db, "viewer"))
     assert events_since(db, since) == []
+
+
+def test_a_channel_name_that_already_exists_is_refused_in_either_language(db: Session, bank_a: World) -> None:
+    from nineplus.core.errors import Invalid
+    from nineplus.core.tenancy import scope
+    from nineplus.journeys.schemas import ChannelIn
+
+    scope(db, bank_a.org.id)
+    actor = bank_a.principal(db, "admin")
+    for name in ({"en": "Telefoon"}, {"nl": "phone"}, {"en": "notary bank a"}):
+        with pytest.raises(Invalid):
+            journeys.create_channel(db, actor, ChannelIn(name=name))
+    journeys.create_channel(db, actor, ChannelIn(name={"en": "WhatsApp"}))
+
+
+def test_an_archived_channel_stays_with_the_moment_that_uses_it(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    from nineplus.core.tenancy import scope
+    from nineplus.journeys.schemas import MomentIn
+    from tests.conftest import html
+    from tests.factories import login
+
+    scope(db, bank_a.org.id)
+    actor = bank_a.principal(db, "admin")
+    assert bank_a.channel is not None
+    moment = bank_a.moments[0]
+    journeys.update_moment(
+        db, actor, moment.id, MomentIn(name={"en": "Notary visit"}, channel=f"custom:{bank_a.channel.id}")
+    )
+    journeys.archive_channel(db, actor, bank_a.channel.id)
+    db.commit()
+    login(client, db, bank_a.users["admin"])
+    page = html(client.get(f"/moments/{moment.id}/edit"))
+    selected = page.select_one("select[name=channel] option[selected]")
+    assert selected is not None
+    assert selected["value"] == f"custom:{bank_a.channel.id}"
+    scope(db, bank_a.org.id)
+    journeys.update_moment(
+        db, actor, moment.id, MomentIn(name={"en": "Renamed"}, channel=f"custom:{bank_a.channel.id}")
+    )

@@ -109,6 +109,10 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
     require(actor, Permission.MANAGE_USERS)
     if repository.email_taken(session, data.email):
         raise Invalid({"email": _("A user with this e-mail address already exists.")})
+    if any(i.email == data.email.lower() for i in repository.open_invitations(session)):
+        raise Invalid(
+            {"email": _("This address already has an open invitation. Withdraw it to send a new one.")}
+        )
     token = new_token()
     invitation = Invitation(
         email=data.email.lower(),
@@ -242,6 +246,20 @@ def reset_password(session: Session, token: str, data: PasswordResetIn) -> User:
     scope(session, user.organisation_id)
     record(session, principal_for(session, user), "user.password_reset", user)
     return user
+
+
+def change_password(session: Session, actor: Principal, current: str, data: PasswordResetIn) -> None:
+    """Change one's own password after checking the current one; other sessions are logged out."""
+    user = session.get_one(User, actor.user_id)
+    if not verify_password(user.password_hash, current):
+        raise Invalid({"current_password": _("This is not your current password.")})
+    user.password_hash = hash_password(data.password)
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    record(session, actor, "user.password_changed", user)
 
 
 @handler("purge_expired_tokens", every=timedelta(hours=6))

@@ -20,6 +20,7 @@ from nineplus.accounts.schemas import (
 from nineplus.audit.service import recent
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
+from nineplus.core.security import constant_time_equals, sign
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import system
 from nineplus.core.validation import parse
@@ -29,6 +30,7 @@ from nineplus.web.pages import safe_next
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+NEW_KEY_COOKIE = "nineplus_new_key"
 
 
 def _login_cookie(response: Response, token: str) -> None:
@@ -232,16 +234,15 @@ def edit_team_page(request: Request, db: Db, me: PagePrincipal, team_id: int) ->
 @router.post("/teams/{team_id}/edit")
 async def update_team(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
     team = accounts.get_team(db, me, team_id)
-    form = await read_form(request)
+    form = await read_form(request, lists=("member_ids",))
+    member_ids = [int(i) for i in form.pop("member_ids") if str(i).isdigit()]
     try:
         accounts.update_team(db, me, team.id, parse(TeamIn, form))
+        accounts.set_team_members(db, me, team.id, member_ids)
     except Invalid as exc:
-        return render(
-            request,
-            "accounts/team_form.html",
-            {"form": form, "team": team, "errors": exc.errors},
-            status_code=422,
-        )
+        form["member_ids"] = member_ids
+        context = {"form": form, "team": team, "errors": exc.errors, "users": repository.users(db)}
+        return render(request, "accounts/team_form.html", context, status_code=422)
     return redirect(request, f"/teams/{team.id}", flash=_("Team saved."))
 
 
@@ -255,6 +256,7 @@ def _users_context(db: Db, me: PagePrincipal) -> dict[str, object]:
         "teams": {t.id: t for t in repository.teams(db)},
         "invitations": repository.open_invitations(db),
         "roles": [(r, _(ROLE_LABELS[r])) for r in ROLES],
+        "role_labels": {r: _(ROLE_LABELS[r]) for r in ROLES},
         "form": {},
     }
 
@@ -313,7 +315,14 @@ def _keys_context(db: Db) -> dict[str, object]:
 @router.get("/admin/api-keys", response_class=HTMLResponse)
 def keys_page(request: Request, db: Db, me: PagePrincipal) -> Response:
     accounts.require(me, Permission.MANAGE_API_KEYS)
-    return render(request, "accounts/api_keys.html", _keys_context(db))
+    context = _keys_context(db)
+    shown = _new_key_from_cookie(request)
+    if shown is not None:
+        key_id, secret = shown
+        context.update(new_key=next((k for k in context["keys"] if k.id == key_id), None), secret=secret)  # type: ignore[attr-defined]
+    response = render(request, "accounts/api_keys.html", context)
+    response.delete_cookie(NEW_KEY_COOKIE, path="/admin/api-keys")
+    return response
 
 
 @router.post("/admin/api-keys")
@@ -329,8 +338,29 @@ async def create_key(request: Request, db: Db, me: PagePrincipal) -> Response:
             {**_keys_context(db), "form": form, "errors": exc.errors},
             status_code=422,
         )
-    # The secret is shown in this response only; it is never stored in plain text.
-    return render(request, "accounts/api_keys.html", {**_keys_context(db), "new_key": key, "secret": secret})
+    # Post/redirect/get, so a reload cannot make a second key. The secret rides to the next page in a
+    # short-lived, signed, HttpOnly cookie that the page deletes; the database keeps only its hash.
+    response = redirect(request, "/admin/api-keys")
+    value = f"{key.id}:{secret}"
+    response.set_cookie(
+        NEW_KEY_COOKIE,
+        f"{value}.{sign(get_settings().resolved_secret_key(), value)}",
+        max_age=120,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().secure_cookies,
+        path="/admin/api-keys",
+    )
+    return response
+
+
+def _new_key_from_cookie(request: Request) -> tuple[int, str] | None:
+    raw = request.cookies.get(NEW_KEY_COOKIE, "")
+    value, _sep, signature = raw.rpartition(".")
+    if not value or not constant_time_equals(signature, sign(get_settings().resolved_secret_key(), value)):
+        return None
+    key_id, _sep, secret = value.partition(":")
+    return (int(key_id), secret) if key_id.isdigit() else None
 
 
 @router.post("/admin/api-keys/{key_id}/revoke")

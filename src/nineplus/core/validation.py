@@ -31,6 +31,8 @@ def message_for(error: Any) -> str:
         return _("Choose one of the listed options.")
     if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
         return _("Enter a date as YYYY-MM-DD.")
+    if kind == "value_error" and str(error.get("msg", "")).endswith("required"):
+        return _("This field is required.")
     if kind == "value_error" and "email" in str(error.get("msg", "")).lower():
         return _("Enter a valid e-mail address.")
     if kind in ("list_type", "too_long", "too_short"):

@@ -402,7 +402,7 @@ def _legend(curves: Sequence[MapCurve], labels: MapLabels, width: int) -> tuple[
         line_look, point_look = _styles(color, curve.kind == "measured")
         band = _rect(0, -7, 36, 14, rx=3, fill=color, fill_opacity=0.14) if curve.kind == "measured" else ""
         sample = band + _line(2, 0.0, 34, 0.0, **line_look) + _el("circle", cx=18, cy=0, **point_look)
-        items.append((sample, _clip(curve.label, 70)))
+        items.append((sample, _clip(curve.label, 110)))
     if any(curve.start is not None for curve in curves):
         diamond = _el("polygon", points="18,-8 26,0 18,8 10,0", fill=MUTED)
         items.append((diamond, _clip(labels.start_feeling, 40)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.repository import teams
-from nineplus.core.i18n import get_locale
+from nineplus.core.i18n import get_locale, ngettext
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.journeys import repository
@@ -73,11 +73,13 @@ def build_map_svg(session: Session, journey: Journey) -> str:
         for m in moments
     ]
     curves = [curve for _w, curve in expected_curves(session, journey, moments)]
-    subtitle = _(
-        "Start feeling %(value)+d · %(count)s moments · %(curves)s expected curves",
-        value=journey.start_feeling,
-        count=len(moments),
-        curves=len(curves),
+    feeling = f"{journey.start_feeling:+d}" if journey.start_feeling else "0"
+    subtitle = " · ".join(
+        [
+            _("Start feeling %(value)s", value=feeling),
+            ngettext("%(num)d moment", "%(num)d moments", len(moments)),
+            ngettext("%(num)d expected curve", "%(num)d expected curves", len(curves)),
+        ]
     )
     return render_journey_map(
         localized(journey.name, locale), map_moments, curves, labels(), subtitle=subtitle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -12,11 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts.roles import Permission
-from nineplus.accounts.service import require
+from nineplus.accounts.service import require, visible_team_ids
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
+from nineplus.core.principal import Principal
 from nineplus.core.validation import parse
 from nineplus.journeys import mapdata, repository, service
 from nineplus.journeys.channels import CONTACTS, KINDS, PREDICTABILITY, STANDARD_CHANNELS
@@ -42,7 +44,9 @@ def _download_headers(journey_id: int, name: str, extension: str) -> dict[str, s
     ascii_name = unicodedata.normalize("NFKD", readable).encode("ascii", "ignore").decode()
     ascii_name = re.sub(r"[^A-Za-z0-9.]+", "-", ascii_name).strip("-")[:80] or f"journey-map.{extension}"
     return {
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable)}"
+        "Content-Disposition": (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable, safe='')}"
+        )
     }
 
 
@@ -84,7 +88,7 @@ async def create_journey(request: Request, db: Db, me: PagePrincipal) -> Respons
     return redirect(request, f"/journeys/{journey.id}", flash=_("Journey created. Now add its moments."))
 
 
-def _journey_context(db: Db, journey_id: int) -> dict[str, Any]:
+def _journey_context(db: Db, journey_id: int, me: Principal) -> dict[str, Any]:
     journey = service.get_journey(db, journey_id)
     moments = repository.moments(db, journey.id, include_archived=True)
     custom = {c.id: c.name for c in repository.channels(db, include_archived=True)}
@@ -96,13 +100,14 @@ def _journey_context(db: Db, journey_id: int) -> dict[str, Any]:
         "teams": {t.id: t for t in accounts_repo.teams(db)},
         "workshops": repository.workshops(db, journey.id),
         "predictability": PREDICTABILITY,
+        "visible_team_ids": visible_team_ids(db, me),
     }
 
 
 @router.get("/journeys/{journey_id}", response_class=HTMLResponse)
 def journey_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
-    return render(request, "journeys/detail.html", _journey_context(db, journey_id))
+    return render(request, "journeys/detail.html", _journey_context(db, journey_id, me))
 
 
 @router.get("/journeys/{journey_id}/edit", response_class=HTMLResponse)
@@ -144,11 +149,17 @@ def restore_journey(request: Request, db: Db, me: PagePrincipal, journey_id: int
 # Moments --------------------------------------------------------------------------------------------
 
 
-def _moment_options(db: Db) -> dict[str, Any]:
+def _moment_options(db: Db, keep_channel_id: int | None = None) -> dict[str, Any]:
+    """Choices for the moment form; an archived channel stays offered to the moment that uses it."""
     locale = get_locale()
+    archived = _("archived")
     channels = [("", _("None (customer-only moment)"))]
     channels += [(code, _(label)) for code, label in STANDARD_CHANNELS.items()]
-    channels += [(f"custom:{c.id}", localized(c.name, locale)) for c in repository.channels(db)]
+    channels += [
+        (f"custom:{c.id}", localized(c.name, locale) + (f" ({archived})" if c.archived_at else ""))
+        for c in repository.channels(db, include_archived=True)
+        if c.archived_at is None or c.id == keep_channel_id
+    ]
     return {
         "channel_options": channels,
         "team_options": [("", _("No owning team"))] + [(str(t.id), t.name) for t in accounts_repo.teams(db)],
@@ -210,7 +221,12 @@ def edit_moment_page(request: Request, db: Db, me: PagePrincipal, moment_id: int
     return render(
         request,
         "journeys/moment_form.html",
-        {"journey": journey, "moment": moment, "form": _moment_form(moment), **_moment_options(db)},
+        {
+            "journey": journey,
+            "moment": moment,
+            "form": _moment_form(moment),
+            **_moment_options(db, moment.channel_id),
+        },
     )
 
 
@@ -225,7 +241,13 @@ async def update_moment(request: Request, db: Db, me: PagePrincipal, moment_id: 
         return render(
             request,
             "journeys/moment_form.html",
-            {"journey": journey, "moment": moment, "form": form, "errors": exc.errors, **_moment_options(db)},
+            {
+                "journey": journey,
+                "moment": moment,
+                "form": form,
+                "errors": exc.errors,
+                **_moment_options(db, moment.channel_id),
+            },
             status_code=422,
         )
     return redirect(request, f"/journeys/{journey.id}", flash=_("Moment saved."))
@@ -238,7 +260,7 @@ async def move_moment(request: Request, db: Db, me: PagePrincipal, moment_id: in
     moment = service.move_moment(db, me, moment_id, offset)
     if request.headers.get("HX-Request"):
         return render(
-            request, "journeys/detail.html", _journey_context(db, moment.journey_id), block="moments"
+            request, "journeys/detail.html", _journey_context(db, moment.journey_id, me), block="moments"
         )
     return redirect(request, f"/journeys/{moment.journey_id}")
 
@@ -315,7 +337,8 @@ def map_png(db: Db, me: PagePrincipal, journey_id: int) -> Response:
 def new_workshop_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
     journey = service.get_journey(db, journey_id)
     require(me, Permission.RUN_WORKSHOPS)
-    return render(request, "journeys/workshop_new.html", {"journey": journey, "form": {}})
+    form = {"held_on": date.today().isoformat()}
+    return render(request, "journeys/workshop_new.html", {"journey": journey, "form": form})
 
 
 @router.post("/journeys/{journey_id}/workshops/new")
@@ -418,7 +441,7 @@ def delete_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id: in
 def _settings_context(db: Db) -> dict[str, Any]:
     return {
         "values": repository.experience_values(db),
-        "channels": repository.channels(db),
+        "channels": repository.channels(db, include_archived=True),
         "standard_channels": STANDARD_CHANNELS,
         "value_form": {},
         "channel_form": {},
@@ -492,6 +515,12 @@ async def create_channel(request: Request, db: Db, me: PagePrincipal) -> Respons
             status_code=422,
         )
     return redirect(request, "/settings", flash=_("Channel added."))
+
+
+@router.post("/settings/channels/{channel_id}/restore")
+def restore_channel(request: Request, db: Db, me: PagePrincipal, channel_id: int) -> Response:
+    service.restore_channel(db, me, channel_id)
+    return redirect(request, "/settings", flash=_("Channel restored."))
 
 
 @router.post("/settings/channels/{channel_id}/archive")

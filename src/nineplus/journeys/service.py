@@ -10,6 +10,7 @@ from nineplus.accounts.service import require
 from nineplus.audit.service import record, snapshot
 from nineplus.core.errors import Invalid, get_or_404
 from nineplus.core.i18n import gettext as _
+from nineplus.core.i18n import translations
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.journeys import repository
@@ -228,10 +229,34 @@ def remove_moment(session: Session, actor: Principal, moment_id: int) -> str:
 
 def create_channel(session: Session, actor: Principal, data: ChannelIn) -> Channel:
     require(actor, Permission.EDIT_SETTINGS)
+    _check_channel_name(session, data.name.as_dict())
     channel = Channel(name=data.name.as_dict())
     session.add(channel)
     session.flush()
     record(session, actor, "channel.created", channel, after={"name": channel.name})
+    return channel
+
+
+def _check_channel_name(session: Session, name: dict[str, str]) -> None:
+    """Refuse a name that a standard or another active channel already has, in either language."""
+    wanted = {text.strip().casefold() for text in name.values()}
+    taken = set()
+    for locale in ("nl", "en"):
+        taken |= {translations(locale).ugettext(label).casefold() for label in STANDARD_CHANNELS.values()}
+    for channel in repository.channels(session):
+        taken |= {text.strip().casefold() for text in channel.name.values()}
+    if wanted & taken:
+        raise Invalid({"name": _("A channel with this name already exists.")})
+
+
+def restore_channel(session: Session, actor: Principal, channel_id: int) -> Channel:
+    """Bring an archived channel back into the list of choices."""
+    require(actor, Permission.EDIT_SETTINGS)
+    channel = get_or_404(session, Channel, channel_id)
+    if channel.archived_at is not None:
+        _check_channel_name(session, channel.name)
+        channel.archived_at = None
+        record(session, actor, "channel.restored", channel)
     return channel
 
 

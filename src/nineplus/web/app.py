@@ -94,5 +94,8 @@ def _security_headers(response: Response, request: Request) -> None:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if not request.url.path.startswith("/static/"):
+        # Pages and API answers hold an organisation's data: never keep them in a shared or back-button cache.
+        headers.setdefault("Cache-Control", "no-store")
     if get_settings().secure_cookies:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -98,6 +98,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            return await error_page(request, 404)  # /journeys/abc names no object: not found
         errors: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]

@@ -8,12 +8,26 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
+from nineplus.accounts import auth
 from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts import service as accounts
+from nineplus.accounts.models import User
+from nineplus.accounts.schemas import PasswordResetIn
 from nineplus.core import i18n
+from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
+from nineplus.core.settings import get_settings
+from nineplus.core.validation import parse
 from nineplus.journeys import repository as journeys_repo
-from nineplus.web.deps import LOCALE_COOKIE, Db, OptionalPrincipal, PagePrincipal, csrf_protect
+from nineplus.web.deps import (
+    LOCALE_COOKIE,
+    SESSION_COOKIE,
+    Db,
+    OptionalPrincipal,
+    PagePrincipal,
+    csrf_protect,
+)
+from nineplus.web.forms import read_form
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -64,6 +78,32 @@ def account(request: Request, db: Db, me: PagePrincipal) -> Response:
     teams = accounts.list_teams(db, me)
     mine = [t for t in teams if t.id in me.team_ids]
     return render(request, "pages/account.html", {"my_teams": mine})
+
+
+@router.post("/account/password")
+async def change_password(request: Request, db: Db, me: PagePrincipal) -> Response:
+    form = await read_form(request)
+    try:
+        if form.get("password") != form.get("password_repeat"):
+            raise Invalid({"password_repeat": _("The two passwords are not the same.")})
+        auth.change_password(db, me, str(form.get("current_password", "")), parse(PasswordResetIn, form))
+    except Invalid as exc:
+        teams = accounts.list_teams(db, me)
+        context = {"my_teams": [t for t in teams if t.id in me.team_ids], "errors": exc.errors}
+        return render(request, "pages/account.html", context, status_code=422)
+    # Every session ended, this one included: keep this browser logged in with a fresh one.
+    response = redirect(request, "/account", flash=_("Your password has been changed."))
+    token = auth.start_session(db, db.get_one(User, me.user_id), request.headers.get("user-agent", ""))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=get_settings().secure_cookies,
+        samesite="lax",
+        max_age=get_settings().session_days * 86400,
+        path="/",
+    )
+    return response
 
 
 @router.get("/healthz")

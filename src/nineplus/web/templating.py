@@ -41,6 +41,7 @@ def environment() -> Environment:
     env.filters["tr"] = lambda value: localized(value, i18n.get_locale())
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
     return env
 
 

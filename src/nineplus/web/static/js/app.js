@@ -2,7 +2,8 @@
  *
  * (a) Every htmx request to this origin carries the CSRF token from
  *     <meta name="csrf-token" content="..."> as the X-CSRF-Token header.
- * (b) Confirmation prompts use htmx's own hx-confirm attribute; nothing to do here.
+ * (b) A submit button with data-confirm="question" asks before its form is sent (plain forms and
+ *     htmx forms alike); cancelling sends nothing.
  * (c) Buttons with data-dismiss remove their closest .flash (or [data-dismissable]).
  */
 (function () {
@@ -27,6 +28,16 @@
       evt.detail.headers["X-CSRF-Token"] = token;
     }
   });
+
+  document.addEventListener("click", function (evt) {
+    var target = evt.target;
+    if (!(target instanceof Element)) return;
+    var asking = target.closest("[data-confirm]");
+    if (asking && !window.confirm(asking.getAttribute("data-confirm"))) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
 
   document.addEventListener("click", function (evt) {
     var target = evt.target;
