@@ -8,7 +8,6 @@ from functools import cache
 
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts import apikeys, auth
@@ -134,10 +133,8 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
     world.api_key, world.api_secret = apikeys.create_key(
         db, actor, ApiKeyIn(name=f"CRM {name}", scopes=["admin"])
     )
-    world.invitation_token = auth.invite(
-        db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"), name
-    )
-    world.invitation = db.scalars(select(Invitation)).one()
+    world.invitation = auth.invite(db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"))
+    world.invitation_token = auth.issue_invitation_link(db, world.invitation).rsplit("/", 1)[1]
     db.commit()
     system(db)
     return world

@@ -104,7 +104,7 @@ def test_a_key_needs_a_name_and_a_scope(client: TestClient, db: Session, bank_a:
     assert page.select_one("fieldset .field__error") is not None
     assert page.select_one("code#new-api-key") is None
     db.expire_all()
-    assert db.scalars(select(ApiKey)).all() == before
+    assert [k.id for k in db.scalars(select(ApiKey)).all()] == [k.id for k in before]
 
 
 def test_creating_a_key_writes_an_audit_event(client: TestClient, db: Session, bank_a: World) -> None:
@@ -152,8 +152,8 @@ def test_a_read_key_cannot_create_a_journey(client: TestClient, db: Session, ban
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["detail"]
     system(db)
-    assert db.scalars(select(Journey).where(Journey.organisation_id == bank_a.org.id)).all() == [
-        bank_a.journey
+    assert db.scalars(select(Journey.id).where(Journey.organisation_id == bank_a.org.id)).all() == [
+        bank_a.journey.id  # type: ignore[union-attr]
     ]
 
 

@@ -13,14 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nineplus.accounts import repository
-from nineplus.accounts.models import Invitation, LoginSession, PasswordReset, User
-from nineplus.accounts.roles import Permission
+from nineplus.accounts.models import Invitation, LoginSession, Organisation, PasswordReset, User
+from nineplus.accounts.roles import Permission, has_permission
 from nineplus.accounts.schemas import AcceptInviteIn, InviteIn, PasswordResetIn
 from nineplus.accounts.service import require, set_memberships
 from nineplus.audit.service import record
 from nineplus.core.errors import Invalid, NotFound, get_or_404
 from nineplus.core.i18n import gettext as _
-from nineplus.core.mail import queue_email
+from nineplus.core.i18n import set_locale
+from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.security import hash_password, needs_rehash, new_token, token_hash, verify_password
@@ -30,6 +31,7 @@ from nineplus.jobs.runner import handler
 
 INVITATION_DAYS = 7
 RESET_HOURS = 2
+RESET_RESEND_MINUTES = 5
 
 
 def principal_for(session: Session, user: User) -> Principal:
@@ -104,8 +106,8 @@ def revoke_sessions_of(session: Session, user_id: int) -> None:
 # Invitations ----------------------------------------------------------------------------------------
 
 
-def invite(session: Session, actor: Principal, data: InviteIn, organisation_name: str) -> str:
-    """Invite a staff member by e-mail; return the token (the e-mail carries the link)."""
+def invite(session: Session, actor: Principal, data: InviteIn) -> Invitation:
+    """Invite a staff member by e-mail; the link is made when the e-mail is sent."""
     require(actor, Permission.MANAGE_USERS)
     if repository.email_taken(session, data.email):
         raise Invalid({"email": _("A user with this e-mail address already exists.")})
@@ -113,12 +115,11 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
         raise Invalid(
             {"email": _("This address already has an open invitation. Withdraw it to send a new one.")}
         )
-    token = new_token()
     invitation = Invitation(
         email=data.email.lower(),
         role=data.role,
         team_ids=sorted(set(data.team_ids)),
-        token_hash=token_hash(token),
+        token_hash=token_hash(new_token()),  # nobody knows this one; sending the e-mail replaces it
         invited_by_id=actor.user_id,
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
@@ -134,21 +135,8 @@ def invite(session: Session, actor: Principal, data: InviteIn, organisation_name
         invitation,
         after={"email": invitation.email, "role": invitation.role, "team_ids": invitation.team_ids},
     )
-    link = f"{get_settings().base_url.rstrip('/')}/invite/{token}"
-    queue_email(
-        session,
-        invitation.email,
-        _("You are invited to %(org)s on nineplus", org=organisation_name),
-        _(
-            "%(name)s invited you to work with customer journeys in nineplus.\n\n"
-            "Open this link within %(days)s days to choose your password:\n%(link)s\n",
-            name=actor.name or organisation_name,
-            days=INVITATION_DAYS,
-            link=link,
-        ),
-        actor.organisation_id,
-    )
-    return token
+    queue_composed(session, "invitation", {"invitation_id": invitation.id}, actor.organisation_id)
+    return invitation
 
 
 def revoke_invitation(session: Session, actor: Principal, invitation_id: int) -> None:
@@ -168,6 +156,11 @@ def open_invitation(session: Session, token: str) -> Invitation:
         or invitation.expires_at <= utcnow()
     ):
         raise NotFound("invitation")
+    inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    if inviter is not None and (
+        not inviter.is_active or not has_permission(inviter.role, Permission.MANAGE_USERS)
+    ):
+        raise NotFound("invitation")  # an invitation is only as good as its sender's standing
     return invitation
 
 
@@ -176,7 +169,9 @@ def accept_invitation(session: Session, token: str, data: AcceptInviteIn) -> Use
     invitation = open_invitation(session, token)
     if repository.user_by_email(session, invitation.email) is not None:
         raise Invalid({"__all__": _("A user with this e-mail address already exists.")})
-    scope(session, invitation.organisation_id)
+    invitation_id, organisation_id = invitation.id, invitation.organisation_id
+    scope(session, organisation_id)
+    invitation = session.get_one(Invitation, invitation_id)
     user = User(
         email=invitation.email,
         name=data.name,
@@ -200,27 +195,90 @@ def request_password_reset(session: Session, email: str) -> None:
     user = repository.user_by_email(session, email)
     if user is None or not user.is_active:
         return
-    token = new_token()
-    session.add(
-        PasswordReset(
-            organisation_id=user.organisation_id,
-            user_id=user.id,
-            token_hash=token_hash(token),
-            expires_at=utcnow() + timedelta(hours=RESET_HOURS),
+    recent = session.scalar(
+        select(PasswordReset.id).where(
+            PasswordReset.user_id == user.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.created_at > utcnow() - timedelta(minutes=RESET_RESEND_MINUTES),
         )
     )
-    link = f"{get_settings().base_url.rstrip('/')}/password/reset/{token}"
-    queue_email(
-        session,
+    if recent is not None:
+        return  # one link per few minutes: asking again does not flood the inbox
+    reset = PasswordReset(
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        token_hash=token_hash(new_token()),  # replaced by the link's token when the e-mail is sent
+        expires_at=utcnow() + timedelta(hours=RESET_HOURS),
+    )
+    session.add(reset)
+    session.flush()
+    queue_composed(session, "password_reset", {"reset_id": reset.id}, user.organisation_id)
+
+
+def use_up_resets(session: Session, user_id: int) -> None:
+    """Make every open reset link of the user unusable (after a password change or deactivation)."""
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def issue_invitation_link(session: Session, invitation: Invitation) -> str:
+    """Give the invitation a fresh token and return its link (the old link stops working)."""
+    token = new_token()
+    invitation.token_hash = token_hash(token)
+    return f"{get_settings().base_url.rstrip('/')}/invite/{token}"
+
+
+def issue_reset_link(session: Session, reset: PasswordReset) -> str:
+    token = new_token()
+    reset.token_hash = token_hash(token)
+    return f"{get_settings().base_url.rstrip('/')}/password/reset/{token}"
+
+
+@composer("invitation")
+def _invitation_email(session: Session, payload: dict) -> Email | None:
+    invitation = session.get(Invitation, payload["invitation_id"])
+    if (
+        invitation is None
+        or invitation.accepted_at
+        or invitation.revoked_at
+        or invitation.expires_at <= utcnow()
+    ):
+        return None
+    org = session.get_one(Organisation, invitation.organisation_id)
+    inviter = session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    set_locale(org.locale)
+    return Email(
+        invitation.email,
+        _("You are invited to %(org)s on nineplus", org=org.name),
+        _(
+            "%(name)s invited you to work with customer journeys in nineplus.\n\n"
+            "Open this link within %(days)s days to choose your password:\n%(link)s\n",
+            name=inviter.name if inviter else org.name,
+            days=INVITATION_DAYS,
+            link=issue_invitation_link(session, invitation),
+        ),
+    )
+
+
+@composer("password_reset")
+def _reset_email(session: Session, payload: dict) -> Email | None:
+    reset = session.get(PasswordReset, payload["reset_id"])
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        return None
+    user = session.get_one(User, reset.user_id)
+    set_locale(user.locale or session.get_one(Organisation, user.organisation_id).locale)
+    return Email(
         user.email,
         _("Reset your nineplus password"),
         _(
             "Someone asked to reset the password of this account. If it was you, open this link within "
             "%(hours)s hours:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
             hours=RESET_HOURS,
-            link=link,
+            link=issue_reset_link(session, reset),
         ),
-        user.organisation_id,
     )
 
 
@@ -236,12 +294,7 @@ def reset_password(session: Session, token: str, data: PasswordResetIn) -> User:
     reset = open_reset(session, token)
     user = session.get_one(User, reset.user_id)
     user.password_hash = hash_password(data.password)
-    now = utcnow()
-    session.execute(  # this link and every other open link of the user are used up
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-    )
+    use_up_resets(session, user.id)
     revoke_sessions_of(session, user.id)
     scope(session, user.organisation_id)
     record(session, principal_for(session, user), "user.password_reset", user)
@@ -254,6 +307,7 @@ def change_password(session: Session, actor: Principal, current: str, data: Pass
     if not verify_password(user.password_hash, current):
         raise Invalid({"current_password": _("This is not your current password.")})
     user.password_hash = hash_password(data.password)
+    use_up_resets(session, user.id)
     session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))

@@ -272,9 +272,8 @@ async def invite(request: Request, db: Db, me: PagePrincipal) -> Response:
     accounts.require(me, Permission.MANAGE_USERS)
     form = await read_form(request, lists=("team_ids",))
     form["team_ids"] = [int(t) for t in form["team_ids"] if str(t).isdigit()]
-    org = db.get_one(Organisation, me.organisation_id)
     try:
-        auth.invite(db, me, parse(InviteIn, form), org.name)
+        auth.invite(db, me, parse(InviteIn, form))
     except Invalid as exc:
         context = {**_users_context(db, me), "form": form, "errors": exc.errors}
         return render(request, "accounts/users.html", context, status_code=422)
@@ -302,6 +301,7 @@ async def set_active(request: Request, db: Db, me: PagePrincipal, user_id: int) 
     accounts.set_active(db, me, user_id, active)
     if not active:
         auth.revoke_sessions_of(db, user_id)
+        auth.use_up_resets(db, user_id)
     return redirect(request, "/admin/users", flash=_("User activated.") if active else _("User deactivated."))
 
 

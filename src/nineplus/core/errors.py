@@ -37,7 +37,15 @@ class Conflict(DomainError):
 def get_or_404(session, model, object_id):  # type: ignore[no-untyped-def]
     """Return the row of ``model`` with this id in the session's organisation, or raise NotFound.
     (The tenancy scoping makes another organisation's row invisible, so it is "not found" too.)"""
+    from nineplus.core import tenancy
+
     row = session.get(model, object_id)
-    if row is None:
+    # session.get answers from the identity map without a query, so check the owner here as well
+    # (unless a test switched the scoping of this model off, to prove the cross-tenant test notices).
+    organisation_id = tenancy.current_organisation(session)
+    foreign = (
+        organisation_id is not None and getattr(row, "organisation_id", organisation_id) != organisation_id
+    )
+    if row is None or (foreign and model not in tenancy._unscoped_for_test):
         raise NotFound(model.__tablename__)
     return row

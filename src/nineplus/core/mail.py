@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -27,11 +29,43 @@ def build_message(to: str, subject: str, text: str) -> EmailMessage:
     return msg
 
 
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+
+
+Composer = Callable[[Session, dict[str, Any]], "Email | None"]
+_composers: dict[str, Composer] = {}
+
+
+def composer(name: str) -> Callable[[Composer], Composer]:
+    """Register a function that writes an e-mail when it is sent. E-mails that carry a secret (a reset
+    or invitation link) are composed then, from a row id: the secret is made at send time and only its
+    hash is stored, so it never sits in the job table."""
+
+    def register(fn: Composer) -> Composer:
+        _composers[name] = fn
+        return fn
+
+    return register
+
+
+def compose(session: Session, payload: dict[str, Any]) -> Email | None:
+    """The e-mail a queued job stands for; None when there is nothing to send any more."""
+    name = payload.get("compose")
+    if name is None:
+        return Email(payload["to"], payload["subject"], payload["text"])
+    return _composers[name](session, payload)
+
+
 def deliver(msg: EmailMessage) -> None:
     """Send one message now; raises on failure (the job runner retries)."""
     settings = get_settings()
     if not settings.smtp_host:
-        log.warning("NINEPLUS_SMTP_HOST is not set; e-mail to %s not sent:\n%s", msg["To"], msg)
+        # The body may hold a one-time link: never write it to a log.
+        log.warning("NINEPLUS_SMTP_HOST is not set; e-mail %r to %s not sent", msg["Subject"], msg["To"])
         return
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         if settings.smtp_starttls:
@@ -52,6 +86,15 @@ def queue_email(session: Session, to: str, subject: str, text: str, organisation
     )
 
 
+def queue_composed(session: Session, name: str, payload: dict[str, Any], organisation_id: int | None) -> None:
+    """Queue an e-mail that ``composer(name)`` writes when it is sent (see ``composer``)."""
+    enqueue(
+        session, "send_email", {"compose": name, **payload}, organisation_id=organisation_id, max_attempts=8
+    )
+
+
 @handler("send_email")
-def _send_email_job(_session: Session, payload: dict[str, Any]) -> None:
-    deliver(build_message(payload["to"], payload["subject"], payload["text"]))
+def _send_email_job(session: Session, payload: dict[str, Any]) -> None:
+    email = compose(session, payload)
+    if email is not None:
+        deliver(build_message(email.to, email.subject, email.text))

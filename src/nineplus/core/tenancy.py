@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from nineplus.core.models import Base, TenantMixin
 
@@ -26,7 +27,11 @@ class TenancyError(RuntimeError):
 
 
 def scope(session: Session, organisation_id: int) -> Session:
-    """Scope ``session`` to one organisation."""
+    """Scope ``session`` to one organisation. After a system step, what that step loaded is written and
+    forgotten, so no object of another organisation lingers in the identity map."""
+    if session.info.get(SYSTEM_KEY) or session.info.get(ORG_KEY, organisation_id) != organisation_id:
+        session.flush()
+        session.expunge_all()
     session.info[ORG_KEY] = organisation_id
     session.info.pop(SYSTEM_KEY, None)
     return session
@@ -51,6 +56,10 @@ def tenant_models() -> list[type[TenantMixin]]:
     )
 
 
+def _tenant_tables() -> set[str]:
+    return {cls.__tablename__ for cls in tenant_models()}  # type: ignore[attr-defined]
+
+
 def _criteria_for(cls: type, organisation_id: int):  # type: ignore[no-untyped-def]
     return with_loader_criteria(cls, lambda c: c.organisation_id == organisation_id, include_aliases=True)
 
@@ -66,8 +75,9 @@ def _scope_orm_execute(state: ORMExecuteState) -> None:
         return
     organisation_id = info.get(ORG_KEY)
     if organisation_id is None:
-        touched = {m.class_ for m in state.all_mappers}
-        if any(issubclass(cls, TenantMixin) for cls in touched):
+        # all_mappers misses some shapes (count over select_from, exists, unions): look at every table.
+        tables = {t.name for t in find_tables(state.statement, include_crud=True, include_joins=True)}
+        if tables & _tenant_tables():
             raise TenancyError("query on a tenant table from a session without organisation scope")
         return
     state.statement = state.statement.options(

@@ -422,7 +422,7 @@ async def save_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id
         return render(
             request,
             "journeys/workshop.html",
-            {**context, "form": form, "errors": exc.errors, "can_edit": True},
+            {**context, "form": form, "errors": exc.errors, "can_edit": me.can(Permission.RUN_WORKSHOPS)},
             status_code=422,
         )
     return redirect(request, f"/workshops/{workshop_id}", flash=_("Workshop saved."))

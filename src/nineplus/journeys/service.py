@@ -178,6 +178,7 @@ def reorder_moments(
 
 def move_moment(session: Session, actor: Principal, moment_id: int, offset: int) -> Moment:
     """Move a moment ``offset`` places among the active moments (e.g. -1 is one place earlier)."""
+    require(actor, Permission.EDIT_JOURNEYS)
     moment = get_moment(session, moment_id)
     active = [m.id for m in repository.moments(session, moment.journey_id)]
     if moment.id not in active:

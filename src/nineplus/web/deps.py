@@ -15,7 +15,7 @@ from nineplus.accounts.roles import ROLE_LABELS, Permission
 from nineplus.core import db, i18n
 from nineplus.core.errors import DomainError
 from nineplus.core.principal import Principal
-from nineplus.core.security import constant_time_equals, new_token, sign
+from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 
@@ -154,18 +154,27 @@ OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 # another site can neither read the cookie nor compute the HMAC.
 
 
+def _csrf_basis(request: Request, csrf_cookie: str) -> str:
+    """What the token signs: the login session when there is one (so a token planted through a cookie
+    of the attacker's choosing is worthless for a logged-in victim), else the browser's CSRF cookie."""
+    session_cookie = request.cookies.get(SESSION_COOKIE)
+    return "session:" + token_hash(session_cookie) if session_cookie else "browser:" + csrf_cookie
+
+
 def ensure_csrf_cookie(request: Request) -> str | None:
-    """Make sure the browser has a CSRF cookie; return a new value to set, or None."""
+    """Make sure the browser has a CSRF cookie and compute the page's token; return a new cookie or None."""
     existing = request.cookies.get(CSRF_COOKIE)
     value = existing if existing and len(existing) >= 20 else new_token(24)
     request.state.csrf_cookie = value
-    request.state.csrf_token = sign(get_settings().resolved_secret_key(), "csrf:" + value)
+    request.state.csrf_token = sign(
+        get_settings().resolved_secret_key(), "csrf:" + _csrf_basis(request, value)
+    )
     return None if value == existing else value
 
 
 def check_csrf_value(request: Request, presented: str) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    expected = sign(get_settings().resolved_secret_key(), "csrf:" + cookie)
+    expected = sign(get_settings().resolved_secret_key(), "csrf:" + _csrf_basis(request, cookie))
     if not cookie or not presented or not constant_time_equals(presented, expected):
         raise CsrfFailed("csrf")
 

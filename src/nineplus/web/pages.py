@@ -55,6 +55,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    if "\\" in target or not target.isprintable():
+        return default  # browsers read "/\\host" as "//host"
     return target
 
 
