@@ -29,7 +29,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.VIEW_JOURNEYS: N_("View journeys, moments, workshops and journey maps"),
     Permission.EDIT_JOURNEYS: N_("Create, edit, reorder and archive journeys and moments"),
     Permission.RUN_WORKSHOPS: N_("Record workshops and their expected emotions"),
-    Permission.VIEW_ALL_TEAMS: N_("See every team (otherwise only one's own teams)"),
+    Permission.VIEW_ALL_TEAMS: N_("Open every team's page and members (otherwise only one's own teams)"),
     Permission.EDIT_TEAMS: N_("Create and edit teams and their members"),
     Permission.EDIT_SETTINGS: N_("Edit experience values and the organisation's channels"),
     Permission.MANAGE_USERS: N_("Invite staff, change roles, deactivate users"),
