@@ -309,7 +309,8 @@ async def set_active(request: Request, db: Db, me: PagePrincipal, user_id: int) 
 
 
 def _keys_context(db: Db) -> dict[str, object]:
-    return {"keys": repository.api_keys(db), "scopes": SCOPES, "form": {}}
+    creators = {u.id: u.name for u in repository.users(db)}
+    return {"keys": repository.api_keys(db), "scopes": SCOPES, "form": {}, "creators": creators}
 
 
 @router.get("/admin/api-keys", response_class=HTMLResponse)
