@@ -25,6 +25,14 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "PasswordReset": "looked up by token hash on a system session",
     "TeamMembership": "always filtered by a user or team of the caller's organisation",
     "WorkshopEntry": "always filtered by a workshop of the caller's organisation",
+    # Issue 3 (surveys) has landed its data layer only; these leave this list as their pages arrive.
+    "Answer": "no route reads answers yet",
+    "Person": "no route reads persons yet",
+    "Question": "no route reads questions yet",
+    "Response": "no route reads responses yet",
+    "Survey": "no route reads surveys yet",
+    "SurveyInvitation": "no route reads survey invitations yet",
+    "SurveyVersion": "no route reads survey versions yet",
 }
 
 

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -35,6 +36,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_USERS: N_("Invite staff, change roles, deactivate users"),
     Permission.MANAGE_API_KEYS: N_("Create and revoke API keys"),
     Permission.VIEW_AUDIT: N_("Read the audit log"),
+    Permission.MANAGE_SURVEYS: N_("Design surveys, agree their protocol, field them and invite persons"),
 }
 
 _P = Permission
@@ -49,6 +51,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             _P.EDIT_TEAMS,
             _P.EDIT_SETTINGS,
             _P.VIEW_AUDIT,
+            _P.MANAGE_SURVEYS,
         }
     ),
     "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS}),

@@ -32,8 +32,14 @@ def moments(session: Session, journey_id: int, *, include_archived: bool = False
 
 
 def moment_has_data(session: Session, moment_id: int) -> bool:
-    """Whether anything refers to the moment (workshop entries now; responses in a later issue)."""
-    return bool(session.scalar(select(exists().where(WorkshopEntry.moment_id == moment_id))))
+    """Whether anything refers to the moment: workshop entries, survey questions or answers."""
+    from nineplus.feedback.models import Answer, Question
+
+    return bool(
+        session.scalar(select(exists().where(WorkshopEntry.moment_id == moment_id)))
+        or session.scalar(select(exists().where(Question.moment_id == moment_id)))
+        or session.scalar(select(exists().where(Answer.moment_id == moment_id)))
+    )
 
 
 def channels(session: Session, *, include_archived: bool = False) -> list[Channel]:

@@ -1,0 +1,251 @@
+"""Persons, personal invitation tokens and the storing of answers.
+
+A personal token is NOT NULL and unique, is stored as a hash, and is used up by a conditional UPDATE in
+the same transaction that stores the final answers: of two submits that race, one wins and the other is
+told the survey was already answered. A retried submit carries the same client id and is recognised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.models import Team
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.service import require
+from nineplus.core.errors import Conflict, Invalid, NotFound, get_or_404
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
+from nineplus.core.principal import Principal
+from nineplus.core.security import new_token, token_hash
+from nineplus.feedback import service
+from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
+from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
+from nineplus.journeys.repository import moments as journey_moments
+
+INVITATION_DAYS = 30
+
+
+class AlreadyAnswered(Conflict):
+    """This personal link has been used to answer already."""
+
+
+def create_person(session: Session, actor: Principal, data: PersonIn) -> Person:
+    require(actor, Permission.MANAGE_SURVEYS)
+    if data.team_id is not None and session.get(Team, data.team_id) is None:
+        raise Invalid({"team_id": _("Choose a team of your own organisation.")})
+    if data.external_id and session.scalar(select(Person.id).where(Person.external_id == data.external_id)):
+        raise Invalid({"external_id": _("Another person has this external id.")})
+    person = Person(
+        kind=data.kind,
+        email=data.email.lower() if data.email else None,
+        external_id=data.external_id,
+        name=data.name,
+        team_id=data.team_id,
+        attributes=data.attributes,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def invite(
+    session: Session, actor: Principal, survey_id: int, person_id: int, now: datetime | None = None
+) -> tuple[SurveyInvitation, str]:
+    """Make a personal single-use link for a person, under the survey's frozen protocol."""
+    require(actor, Permission.MANAGE_SURVEYS)
+    now = now or utcnow()
+    survey = service.get_survey(session, survey_id)
+    person = get_or_404(session, Person, person_id)
+    if survey.status != "live":
+        raise Invalid({"__all__": _("Only a survey that is being fielded can invite.")})
+    protocol = service.current_version(session, survey.id).protocol
+    if person.unsubscribed_at is not None:
+        raise Invalid({"person_id": _("This person has unsubscribed from surveys.")})
+    domain = (person.email or "").rpartition("@")[2]
+    if domain and domain in protocol.get("excluded_domains", []):
+        raise Invalid({"person_id": _("This address is excluded by the survey's protocol.")})
+    days = int(protocol.get("contact_days", 0))
+    if person.last_invited_at is not None and days and person.last_invited_at > now - timedelta(days=days):
+        raise Invalid({"person_id": _("This person was invited less than %(days)s days ago.", days=days)})
+    token = new_token()
+    invitation = SurveyInvitation(
+        survey_id=survey.id,
+        person_id=person.id,
+        token_hash=token_hash(token),
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+    person.last_invited_at = now
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def find_invitation(session: Session, token: str) -> SurveyInvitation:
+    """The invitation a link's token belongs to (a system session: the link names no organisation)."""
+    invitation = session.scalar(
+        select(SurveyInvitation).where(SurveyInvitation.token_hash == token_hash(token))
+    )
+    if invitation is None:
+        raise NotFound("survey_invitation")
+    return invitation
+
+
+def _check_value(question: Question, value: Any) -> dict[str, Any]:
+    """Validate one answer value against its question; return the columns to store."""
+    if value is None or value == "" or value == []:
+        return {}
+    if question.type in SCALES:
+        low, high = SCALES[question.type]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | str)
+            or not str(value).lstrip("-").isdigit()
+        ):
+            raise Invalid({f"q{question.id}": _("Enter a whole number.")})
+        number = int(value)
+        if not low <= number <= high:
+            raise Invalid(
+                {f"q{question.id}": _("Choose a value from %(low)s to %(high)s.", low=low, high=high)}
+            )
+        return {"value_int": number}
+    allowed = {o["value"] for o in question.options}
+    if question.type == "single":
+        if value not in allowed:
+            raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
+        return {"value_choices": [value]}
+    if question.type == "multiple":
+        chosen = value if isinstance(value, list) else [value]
+        if not set(chosen) <= allowed or len(set(chosen)) != len(chosen):
+            raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
+        return {"value_choices": chosen}
+    if question.type == "consent":
+        if str(value) not in ("yes", "no"):
+            raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
+        return {"value_text": str(value)}
+    text = str(value).strip()
+    if len(text) > 5000:
+        raise Invalid({f"q{question.id}": _("Use at most %(max)s characters.", max=5000)})
+    return {"value_text": text}
+
+
+def asked(question: Question, experienced: list[int]) -> list[int | None]:
+    """The moments a question is asked for, given the moments the respondent went through (routing)."""
+    if question.per_moment:
+        return list(experienced)
+    if question.moment_id is not None:
+        return [question.moment_id] if question.moment_id in experienced or not experienced else []
+    return [None]
+
+
+def _response_for(
+    session: Session, survey: Survey, invitation: SurveyInvitation | None, data: SubmitIn
+) -> Response:
+    existing = session.scalar(select(Response).where(Response.client_id == data.client_id))
+    if existing is not None:
+        if existing.survey_id != survey.id or (
+            invitation and existing.invitation_id not in (None, invitation.id)
+        ):
+            raise Invalid({"client_id": _("This response belongs to another survey.")})
+        return existing
+    if invitation is not None:
+        earlier = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
+        if earlier is not None:
+            if earlier.submitted_at is not None:
+                raise AlreadyAnswered("survey_invitation")
+            return earlier  # the same link, another device or a closed tab: carry on where it stopped
+    response = Response(
+        survey_id=survey.id,
+        version_id=service.current_version(session, survey.id).id,
+        invitation_id=invitation.id if invitation else None,
+        client_id=data.client_id,
+        locale=data.locale,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+    except IntegrityError:
+        raise AlreadyAnswered("survey_invitation") from None  # a concurrent submit took this link first
+    return response
+
+
+def submit(session: Session, survey_id: int, data: SubmitIn, token: str | None = None) -> Response:
+    """Store one page of answers (and, with ``final``, submit). The caller's transaction commits it;
+    the respondent is thanked only after that commit."""
+    survey = service.get_survey(session, survey_id)
+    if survey.status != "live":
+        raise Invalid({"__all__": _("This survey is not open for answers.")})
+    invitation = None
+    if token is not None:
+        invitation = find_invitation(session, token)
+        if invitation.survey_id != survey.id:
+            raise NotFound("survey_invitation")
+        if invitation.expires_at <= utcnow():
+            raise Invalid({"__all__": _("This link has expired.")})
+    response = _response_for(session, survey, invitation, data)
+    if response.submitted_at is not None:
+        return response  # a retry of a submit that already went through: same answer, nothing stored twice
+    if data.moments_experienced is not None:
+        known = {m.id for m in journey_moments(session, survey.journey_id)}
+        if not set(data.moments_experienced) <= known:
+            raise Invalid({"moments_experienced": _("Choose moments of this journey.")})
+        response.moments_experienced = sorted(set(data.moments_experienced))
+    by_id = {q.id: q for q in service.questions(session, response.version_id)}
+    _store_answers(session, response, by_id, data.answers)
+    if data.final:
+        _finish(session, response, by_id, invitation)
+    session.flush()
+    return response
+
+
+def _store_answers(
+    session: Session, response: Response, by_id: dict[int, Question], answers: list[AnswerIn]
+) -> None:
+    rows: dict[tuple[int, int | None], dict[str, Any]] = {}
+    for item in answers:
+        question = by_id.get(item.question_id)
+        if question is None:
+            raise Invalid({"answers": _("An answer names a question this survey does not ask.")})
+        if item.moment_id not in asked(question, response.moments_experienced):
+            raise Invalid({f"q{question.id}": _("This question is not asked for that moment.")})
+        rows[(question.id, item.moment_id)] = _check_value(question, item.value)
+    for (question_id, moment_id), values in rows.items():
+        condition = (Answer.response_id == response.id) & (Answer.question_id == question_id)
+        condition &= Answer.moment_id.is_(None) if moment_id is None else Answer.moment_id == moment_id
+        session.execute(delete(Answer).where(condition))
+        if values:
+            session.add(
+                Answer(response_id=response.id, question_id=question_id, moment_id=moment_id, **values)
+            )
+
+
+def _finish(
+    session: Session, response: Response, by_id: dict[int, Question], invitation: SurveyInvitation | None
+) -> None:
+    session.flush()
+    given = {
+        (a.question_id, a.moment_id)
+        for a in session.scalars(select(Answer).where(Answer.response_id == response.id))
+    }
+    missing = {
+        f"q{q.id}": _("This field is required.")
+        for q in by_id.values()
+        if q.required
+        for moment_id in asked(q, response.moments_experienced)
+        if (q.id, moment_id) not in given
+    }
+    if missing:
+        raise Invalid(missing)
+    if invitation is not None:
+        used = session.execute(
+            update(SurveyInvitation)
+            .where(SurveyInvitation.id == invitation.id, SurveyInvitation.used_at.is_(None))
+            .values(used_at=utcnow())
+        ).rowcount
+        if used != 1:
+            raise AlreadyAnswered("survey_invitation")
+    response.submitted_at = utcnow()

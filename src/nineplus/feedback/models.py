@@ -1,0 +1,173 @@
+"""Surveys, their frozen versions and questions, persons, invitations, responses and long-form answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nineplus.core.models import Base, TenantMixin, created, intpk
+
+QUESTION_TYPES = (
+    "nps",
+    "csat",
+    "effort",
+    "emotion",
+    "start_feeling",
+    "single",
+    "multiple",
+    "text",
+    "consent",
+)
+# The scale each numeric type stores (inclusive); choices and text carry no scale.
+SCALES: dict[str, tuple[int, int]] = {
+    "nps": (0, 10),
+    "csat": (1, 5),
+    "effort": (1, 7),
+    "emotion": (-3, 3),
+    "start_feeling": (-3, 3),
+}
+
+
+class Person(TenantMixin, Base):
+    """A customer or employee the organisation may invite; the one place personal data lives."""
+
+    __tablename__ = "persons"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "external_id"),
+        CheckConstraint("kind IN ('customer', 'employee')", name="kind"),
+        Index("ix_persons_org_email", "organisation_id", "email"),
+    )
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(10), default="customer")
+    email: Mapped[str | None] = mapped_column(String(254))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    unsubscribed_at: Mapped[datetime | None]
+    last_invited_at: Mapped[datetime | None]
+    created_at: Mapped[created]
+
+
+class Survey(TenantMixin, Base):
+    """A questionnaire on a journey: a relationship survey, or a transactional one about one moment."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("audience IN ('customer', 'employee')", name="audience"),
+        CheckConstraint("kind IN ('relationship', 'transactional')", name="kind"),
+        CheckConstraint("status IN ('draft', 'live', 'closed')", name="status"),
+    )
+
+    id: Mapped[intpk]
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="RESTRICT"), index=True)
+    moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"))
+    audience: Mapped[str] = mapped_column(String(10), default="customer")
+    kind: Mapped[str] = mapped_column(String(15), default="relationship")
+    title: Mapped[dict[str, str]]
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    created_at: Mapped[created]
+
+
+class SurveyVersion(TenantMixin, Base):
+    """One agreed measurement protocol. Version 1 is the draft until fielding starts; from then on a
+    version is frozen and a change makes the next version (audited, with a reason)."""
+
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    # Sampling frame, exclusions and period: {"frame": str, "excluded_domains": [...], "starts_on": ..., ...}
+    protocol: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    frozen_at: Mapped[datetime | None]
+
+
+class Question(TenantMixin, Base):
+    """A question of one survey version; ``key`` stays the same across versions of the survey."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        CheckConstraint("type IN (" + ", ".join(f"'{t}'" for t in QUESTION_TYPES) + ")", name="type"),
+    )
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int]
+    page: Mapped[int] = mapped_column(default=1)
+    type: Mapped[str] = mapped_column(String(20))
+    text: Mapped[dict[str, str]]
+    help: Mapped[dict[str, str]] = mapped_column(default=dict)
+    options: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list
+    )  # [{"value": "a", "label": {...}}]
+    per_moment: Mapped[bool] = mapped_column(default=False)  # asked once for every moment experienced
+    moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"))
+    required: Mapped[bool] = mapped_column(default=False)
+
+
+class SurveyInvitation(TenantMixin, Base):
+    """A personal, single-use link. The token is NOT NULL and unique, and is used up in the same
+    transaction that stores the answers (a used token answers once; a retry of the same submit is
+    recognised by its response id)."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (Index("ix_survey_invitations_survey_person", "survey_id", "person_id"),)
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[created]
+    expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+
+class Response(TenantMixin, Base):
+    """One respondent's answers to one survey version. ``client_id`` makes a retried submit idempotent."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "client_id"),
+        UniqueConstraint("invitation_id"),
+        Index("ix_responses_org_survey_submitted", "organisation_id", "survey_id", "submitted_at"),
+    )
+
+    id: Mapped[intpk]
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="RESTRICT"))
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_invitations.id", ondelete="SET NULL")
+    )
+    client_id: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    moments_experienced: Mapped[list[int]] = mapped_column(JSON, default=list)
+    started_at: Mapped[created]
+    submitted_at: Mapped[datetime | None]
+
+
+class Answer(TenantMixin, Base):
+    """One answer in long form: a row per response, question and (where the question asks it per
+    moment) moment. Never a column per question."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_response", "response_id"),)
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
+    moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"))
+    value_int: Mapped[int | None]
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_choices: Mapped[list[str] | None] = mapped_column(JSON)
