@@ -16,6 +16,9 @@ from nineplus.accounts.schemas import ApiKeyIn, InviteIn
 from nineplus.core.principal import Principal
 from nineplus.core.security import hash_password
 from nineplus.core.tenancy import scope, system
+from nineplus.feedback import service as feedback
+from nineplus.feedback.models import Survey
+from nineplus.feedback.schemas import QuestionIn, SurveyIn
 from nineplus.journeys import service as journeys
 from nineplus.journeys.models import Channel, ExperienceValue, Journey, Moment, Workshop
 from nineplus.journeys.schemas import (
@@ -53,6 +56,7 @@ class World:
     api_secret: str = ""
     invitation: Invitation | None = None
     invitation_token: str = ""
+    survey: Survey | None = None
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])
@@ -132,6 +136,12 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
     world.value = journeys.create_experience_value(db, actor, ExperienceValueIn(name={"en": f"Clear {name}"}))
     world.api_key, world.api_secret = apikeys.create_key(
         db, actor, ApiKeyIn(name=f"CRM {name}", scopes=["admin"])
+    )
+    world.survey = feedback.create_survey(
+        db, actor, SurveyIn(journey_id=world.journey.id, title={"en": f"Survey {name}"})
+    )
+    feedback.add_question(
+        db, actor, world.survey.id, QuestionIn(key="nps", type="nps", text={"en": f"Recommend {name}?"})
     )
     world.invitation = auth.invite(db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"))
     world.invitation_token = auth.issue_invitation_link(db, world.invitation).rsplit("/", 1)[1]

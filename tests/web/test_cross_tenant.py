@@ -25,14 +25,12 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "PasswordReset": "looked up by token hash on a system session",
     "TeamMembership": "always filtered by a user or team of the caller's organisation",
     "WorkshopEntry": "always filtered by a workshop of the caller's organisation",
-    # Issue 3 (surveys) has landed its data layer only; these leave this list as their pages arrive.
-    "Answer": "no route reads answers yet",
-    "Person": "no route reads persons yet",
-    "Question": "no route reads questions yet",
-    "Response": "no route reads responses yet",
-    "Survey": "no route reads surveys yet",
-    "SurveyInvitation": "no route reads survey invitations yet",
-    "SurveyVersion": "no route reads survey versions yet",
+    "Answer": "read only through a response of the caller's organisation (no route lists answers yet)",
+    "Person": "looked up by e-mail only to invite into a survey of the caller's organisation",
+    "Question": "always filtered by a survey version of the caller's organisation",
+    "Response": "counted per survey, shown only for the caller's surveys; found by token or client id",
+    "SurveyInvitation": "counted per survey of the caller's organisation; found by token hash",
+    "SurveyVersion": "always filtered by a survey of the caller's organisation",
 }
 
 
@@ -51,6 +49,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "user_id": world.users["member"].id,
         "key_id": world.api_key.id,
         "invitation_id": world.invitation.id,
+        "survey_id": world.survey.id,  # type: ignore[union-attr]
         "value_id": world.value.id,
         "channel_id": world.channel.id,
     }

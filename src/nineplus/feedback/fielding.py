@@ -14,14 +14,17 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nineplus.accounts.models import Team
+from nineplus.accounts.models import Organisation, Team
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.core.errors import Conflict, Invalid, NotFound, get_or_404
 from nineplus.core.i18n import gettext as _
-from nineplus.core.models import utcnow
+from nineplus.core.i18n import set_locale
+from nineplus.core.mail import Email, composer, queue_composed
+from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.security import new_token, token_hash
+from nineplus.core.settings import get_settings
 from nineplus.feedback import service
 from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
@@ -196,6 +199,7 @@ def submit(session: Session, survey_id: int, data: SubmitIn, token: str | None =
         response.moments_experienced = sorted(set(data.moments_experienced))
     by_id = {q.id: q for q in service.questions(session, response.version_id)}
     _store_answers(session, response, by_id, data.answers)
+    response.pages_done = max(response.pages_done, data.page)
     if data.final:
         _finish(session, response, by_id, invitation)
     session.flush()
@@ -210,9 +214,13 @@ def _store_answers(
         question = by_id.get(item.question_id)
         if question is None:
             raise Invalid({"answers": _("An answer names a question this survey does not ask.")})
+        name = f"q{question.id}" if item.moment_id is None else f"q{question.id}.m{item.moment_id}"
         if item.moment_id not in asked(question, response.moments_experienced):
-            raise Invalid({f"q{question.id}": _("This question is not asked for that moment.")})
-        rows[(question.id, item.moment_id)] = _check_value(question, item.value)
+            raise Invalid({name: _("This question is not asked for that moment.")})
+        try:
+            rows[(question.id, item.moment_id)] = _check_value(question, item.value)
+        except Invalid as exc:
+            raise Invalid({name: next(iter(exc.errors.values()))}) from None
     for (question_id, moment_id), values in rows.items():
         condition = (Answer.response_id == response.id) & (Answer.question_id == question_id)
         condition &= Answer.moment_id.is_(None) if moment_id is None else Answer.moment_id == moment_id
@@ -232,7 +240,7 @@ def _finish(
         for a in session.scalars(select(Answer).where(Answer.response_id == response.id))
     }
     missing = {
-        f"q{q.id}": _("This field is required.")
+        (f"q{q.id}" if moment_id is None else f"q{q.id}.m{moment_id}"): _("This field is required.")
         for q in by_id.values()
         if q.required
         for moment_id in asked(q, response.moments_experienced)
@@ -249,3 +257,44 @@ def _finish(
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
     response.submitted_at = utcnow()
+
+
+def invite_by_email(
+    session: Session, actor: Principal, survey_id: int, email: str, name: str = ""
+) -> SurveyInvitation:
+    """Invite an address (a known person, or a new customer) and queue the e-mail with the link."""
+    person = session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    if person is None:
+        person = create_person(session, actor, PersonIn(email=email, name=name))
+    invitation, _token = invite(session, actor, survey_id, person.id)
+    queue_composed(session, "survey_invitation", {"invitation_id": invitation.id}, actor.organisation_id)
+    return invitation
+
+
+@composer("survey_invitation")
+def _survey_email(session: Session, payload: dict[str, Any]) -> Email | None:
+    """Written when sent: the link's token is made now and only its hash is stored."""
+    invitation = session.get(SurveyInvitation, payload["invitation_id"])
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
+        return None
+    person = session.get_one(Person, invitation.person_id)
+    survey = session.get_one(Survey, invitation.survey_id)
+    organisation = session.get_one(Organisation, invitation.organisation_id)
+    if person.email is None or person.unsubscribed_at is not None:
+        return None
+    set_locale(organisation.locale)
+    token = new_token()
+    invitation.token_hash = token_hash(token)
+    invitation.sent_at = utcnow()
+    link = f"{get_settings().base_url.rstrip('/')}/r/{token}"
+    return Email(
+        person.email,
+        _("%(org)s would like to hear from you", org=organisation.name),
+        _(
+            "%(title)s\n\nWould you tell us how it went? It takes about two minutes:\n%(link)s\n\n"
+            "The link is personal and works until %(date)s.",
+            title=localized(survey.title, organisation.locale),
+            link=link,
+            date=invitation.expires_at.date().isoformat(),
+        ),
+    )

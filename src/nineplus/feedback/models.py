@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +71,10 @@ class Survey(TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(15), default="relationship")
     title: Mapped[dict[str, str]]
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    # The anonymous link's identifier: random, so surveys cannot be enumerated.
+    public_key: Mapped[str] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
+    )
     created_at: Mapped[created]
 
 
@@ -153,6 +158,7 @@ class Response(TenantMixin, Base):
     client_id: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     moments_experienced: Mapped[list[int]] = mapped_column(JSON, default=list)
+    pages_done: Mapped[int] = mapped_column(default=0)  # where a closed tab resumes
     started_at: Mapped[created]
     submitted_at: Mapped[datetime | None]
 

@@ -123,6 +123,7 @@ class SubmitIn(BaseModel):
     locale: Literal["nl", "en"] = "nl"
     moments_experienced: list[int] | None = Field(None, max_length=200)
     answers: list[AnswerIn] = Field(default_factory=list, max_length=500)
+    page: int = Field(0, ge=0, le=20)  # the page these answers come from (0: not from a paged form)
     final: bool = False
 
 

@@ -75,11 +75,15 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
 
     from nineplus.accounts import api as accounts_api
     from nineplus.accounts import routes as accounts_routes
+    from nineplus.feedback import public as feedback_public
+    from nineplus.feedback import routes as feedback_routes
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
     from nineplus.web import pages
 
     app.include_router(pages.router)
+    app.include_router(feedback_public.router)
+    app.include_router(feedback_routes.router)
     app.include_router(accounts_routes.router)
     app.include_router(journeys_routes.router)
     app.include_router(accounts_api.router)

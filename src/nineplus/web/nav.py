@@ -12,6 +12,7 @@ from nineplus.core.i18n import gettext as _
 _ITEMS = [
     ("/", N_("Overview"), "home", None),
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
+    ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/teams", N_("Teams"), "team", None),
     ("/settings", N_("Experience values and channels"), "settings", Permission.VIEW_JOURNEYS),
     ("/admin/users", N_("Users"), "user", Permission.MANAGE_USERS),

@@ -25,6 +25,13 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/healthz"),
         ("GET", "/api/docs"),
         ("GET", "/api/v1/openapi.json"),
+        # the response pages: a personal single-use link and a survey's anonymous link
+        ("GET", "/r/{token}"),
+        ("POST", "/r/{token}"),
+        ("GET", "/r/{token}/thanks"),
+        ("GET", "/s/{key}"),
+        ("POST", "/s/{key}"),
+        ("GET", "/s/{key}/thanks"),
     }
 )
 

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=15), nullable=False),
         sa.Column("title", nineplus.core.models.LocalizedText(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("public_key", sa.String(length=32), nullable=False),
         sa.Column("created_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.CheckConstraint("audience IN ('customer', 'employee')", name=op.f("ck_surveys_audience")),
@@ -78,6 +79,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
+        sa.UniqueConstraint("public_key", name=op.f("uq_surveys_public_key")),
     )
     with op.batch_alter_table("surveys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_surveys_journey_id"), ["journey_id"], unique=False)
@@ -209,6 +211,7 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("moments_experienced", sa.JSON(), nullable=False),
+        sa.Column("pages_done", sa.Integer(), nullable=False),
         sa.Column("started_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("submitted_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=False),

@@ -1,0 +1,249 @@
+"""Survey pages for the CX lead: list, create, design the draft, field, invite, and revise a live survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, EmailStr
+
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.service import require
+from nineplus.core.errors import Invalid
+from nineplus.core.i18n import N_, get_locale
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import localized
+from nineplus.core.principal import Principal
+from nineplus.core.settings import get_settings
+from nineplus.core.validation import parse
+from nineplus.feedback import fielding, repository, service
+from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SurveyIn
+from nineplus.journeys import repository as journeys_repo
+from nineplus.journeys.models import Journey
+from nineplus.web.deps import Db, PagePrincipal, csrf_protect
+from nineplus.web.forms import none_if_blank, read_form
+from nineplus.web.templating import redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+class _EmailIn(BaseModel):
+    email: EmailStr
+
+
+QUESTION_TYPES = {
+    "nps": N_("Recommendation (NPS, 0-10)"),
+    "csat": N_("Satisfaction (CSAT, 1-5)"),
+    "effort": N_("Effort (CES, 1-7)"),
+    "emotion": N_("Emotion (-3 to +3)"),
+    "start_feeling": N_("Start feeling (-3 to +3)"),
+    "single": N_("One choice"),
+    "multiple": N_("Several choices"),
+    "text": N_("Open text (why?)"),
+    "consent": N_("Consent (yes / no)"),
+}
+
+
+def _type_options() -> list[tuple[str, str]]:
+    return [(k, _(v)) for k, v in QUESTION_TYPES.items()]
+
+
+@router.get("/surveys", response_class=HTMLResponse)
+def surveys_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    require(me, Permission.MANAGE_SURVEYS)
+    journeys = {j.id: j for j in journeys_repo.journeys(db, include_archived=True)}
+    return render(
+        request,
+        "feedback/list.html",
+        {"surveys": repository.surveys(db), "journeys": journeys, "counts": repository.response_counts(db)},
+    )
+
+
+def _new_context(db: Db, form: dict[str, Any], errors: dict[str, str] | None = None) -> dict[str, Any]:
+    locale = get_locale()
+    journeys = journeys_repo.journeys(db)
+    moment_options = [("", "—")] + [
+        (str(m.id), f"{localized(j.name, locale)} → {localized(m.name, locale)}")
+        for j in journeys
+        for m in journeys_repo.moments(db, j.id)
+    ]
+    journey_options = [("", "—")] + [(str(j.id), localized(j.name, locale)) for j in journeys]
+    return {
+        "journey_options": journey_options,
+        "moment_options": moment_options,
+        "form": form,
+        "errors": errors,
+    }
+
+
+@router.get("/surveys/new", response_class=HTMLResponse)
+def new_survey_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    require(me, Permission.MANAGE_SURVEYS)
+    return render(
+        request, "feedback/new.html", _new_context(db, {"kind": "relationship", "audience": "customer"})
+    )
+
+
+@router.post("/surveys/new")
+async def create_survey(request: Request, db: Db, me: PagePrincipal) -> Response:
+    form = none_if_blank(await read_form(request), "moment_id", "journey_id")
+    try:
+        survey = service.create_survey(db, me, parse(SurveyIn, form))
+    except Invalid as exc:
+        return render(request, "feedback/new.html", _new_context(db, form, exc.errors), status_code=422)
+    return redirect(request, f"/surveys/{survey.id}", flash=_("Survey created. Add its questions."))
+
+
+def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
+    survey = service.get_survey(db, survey_id)
+    versions = service.versions(db, survey.id)
+    current = versions[-1]
+    started, submitted = repository.response_counts(db).get(survey.id, (0, 0))
+    invited, answered = repository.invitation_counts(db, survey.id)
+    journey = db.get_one(Journey, survey.journey_id)
+    return {
+        "survey": survey,
+        "journey": journey,
+        "versions": versions,
+        "current": current,
+        "questions": service.questions(db, current.id),
+        "started": started,
+        "submitted": submitted,
+        "invited": invited,
+        "answered": answered,
+        "type_labels": QUESTION_TYPES,
+        "type_options": _type_options(),
+        "moments": {m.id: m for m in journeys_repo.moments(db, survey.journey_id, include_archived=True)},
+        "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
+        "question_form": {"type": "nps", "page": 1},
+        "protocol_form": current.protocol,
+        "invite_form": {},
+    }
+
+
+@router.get("/surveys/{survey_id}", response_class=HTMLResponse)
+def survey_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    require(me, Permission.MANAGE_SURVEYS)
+    return render(request, "feedback/detail.html", _detail_context(db, me, survey_id))
+
+
+def _question_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The question form: options as one per line, "value = Dutch label | English label"."""
+    options = []
+    for line in str(form.pop("options_text", "")).splitlines():
+        value, _sep, labels = line.partition("=")
+        nl, _bar, en = labels.partition("|")
+        if value.strip():
+            options.append({"value": value.strip(), "label": {"nl": nl.strip(), "en": en.strip()}})
+    data = {**form, "options": options}
+    for flag in ("per_moment", "required"):
+        data[flag] = form.get(flag) == "on"
+    return none_if_blank(data, "moment_id")
+
+
+@router.post("/surveys/{survey_id}/questions")
+async def add_question(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    survey = service.get_survey(db, survey_id)
+    form = await read_form(request)
+    try:
+        service.add_question(db, me, survey.id, parse(QuestionIn, _question_data(dict(form))))
+    except Invalid as exc:
+        context = {**_detail_context(db, me, survey.id), "question_form": form, "question_errors": exc.errors}
+        return render(request, "feedback/detail.html", context, status_code=422)
+    return redirect(request, f"/surveys/{survey.id}", flash=_("Question added."))
+
+
+@router.post("/surveys/{survey_id}/protocol")
+async def set_protocol(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    survey = service.get_survey(db, survey_id)
+    form = none_if_blank(await read_form(request), "starts_on", "ends_on")
+    form["excluded_domains"] = [
+        d for d in str(form.get("excluded_domains", "")).replace(",", " ").split() if d
+    ]
+    try:
+        service.set_protocol(db, me, survey.id, parse(ProtocolIn, form))
+    except Invalid as exc:
+        context = {**_detail_context(db, me, survey.id), "protocol_form": form, "protocol_errors": exc.errors}
+        return render(request, "feedback/detail.html", context, status_code=422)
+    return redirect(request, f"/surveys/{survey.id}", flash=_("Protocol saved."))
+
+
+@router.post("/surveys/{survey_id}/field")
+def start_fielding(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    service.start_fielding(db, me, survey_id)
+    return redirect(
+        request, f"/surveys/{survey_id}", flash=_("The survey is being fielded; its protocol is frozen.")
+    )
+
+
+@router.post("/surveys/{survey_id}/close")
+def close_survey(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    service.close_survey(db, me, survey_id)
+    return redirect(request, f"/surveys/{survey_id}", flash=_("The survey is closed."))
+
+
+@router.post("/surveys/{survey_id}/invite")
+async def invite(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    survey = service.get_survey(db, survey_id)
+    form = await read_form(request)
+    try:
+        email = parse(_EmailIn, form).email
+        fielding.invite_by_email(db, me, survey.id, email, str(form.get("name", ""))[:200])
+    except Invalid as exc:
+        context = {**_detail_context(db, me, survey.id), "invite_form": form, "invite_errors": exc.errors}
+        return render(request, "feedback/detail.html", context, status_code=422)
+    return redirect(
+        request, f"/surveys/{survey.id}", flash=_("Invitation queued for %(email)s.", email=email)
+    )
+
+
+@router.get("/surveys/{survey_id}/revise", response_class=HTMLResponse)
+def revise_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    require(me, Permission.MANAGE_SURVEYS)
+    return render(
+        request, "feedback/revise.html", {**_detail_context(db, me, survey_id), "errors": {}, "form": {}}
+    )
+
+
+@router.post("/surveys/{survey_id}/revise")
+async def revise(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    """A new version with changed wording: every question keeps its key, type and options."""
+    context = _detail_context(db, me, survey_id)
+    form = await read_form(request)
+    texts = form.get("text", {}) if isinstance(form.get("text"), dict) else {}
+    questions = []
+    for q in context["questions"]:
+        wording = texts.get(q.key, {}) if isinstance(texts.get(q.key), dict) else {}
+        questions.append(
+            {
+                "key": q.key,
+                "type": q.type,
+                "text": {"nl": wording.get("nl", ""), "en": wording.get("en", "")},
+                "help": q.help,
+                "options": q.options,
+                "per_moment": q.per_moment,
+                "moment_id": q.moment_id,
+                "required": q.required,
+                "page": q.page,
+            }
+        )
+    try:
+        data = parse(
+            RevisionIn,
+            {
+                "reason": form.get("reason", ""),
+                "protocol": context["current"].protocol,
+                "questions": questions,
+            },
+        )
+        version = service.revise(db, me, survey_id, data)
+    except Invalid as exc:
+        return render(
+            request, "feedback/revise.html", {**context, "errors": exc.errors, "form": form}, status_code=422
+        )
+    return redirect(
+        request,
+        f"/surveys/{survey_id}",
+        flash=_("Version %(number)s is now being fielded.", number=version.number),
+    )

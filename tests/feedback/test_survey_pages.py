@@ -1,0 +1,123 @@
+"""The CX lead's survey pages: create, design, field, invite by e-mail, and revise into version 2."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nineplus.audit.models import AuditEvent
+from nineplus.core.mail import compose
+from nineplus.core.tenancy import system
+from nineplus.feedback.models import Survey
+from nineplus.jobs.models import Job
+from tests.conftest import html
+from tests.factories import World, csrf_token, login
+
+
+def test_a_cx_lead_designs_fields_invites_and_revises_a_survey(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    login(client, db, bank_a.users["cx_lead"])
+    token = csrf_token(client, "/surveys/new")
+    created = client.post(
+        "/surveys/new",
+        data={
+            "csrf_token": token,
+            "title.en": "After your mortgage",
+            "journey_id": str(bank_a.journey.id),
+            "kind": "relationship",  # type: ignore[union-attr]
+            "audience": "customer",
+            "moment_id": "",
+        },
+    )
+    assert created.status_code == 303
+    survey_url = created.headers["location"]
+    for key, kind, page in (("nps", "nps", "1"), ("feeling", "emotion", "2")):
+        data = {"csrf_token": token, "key": key, "type": kind, "text.en": f"Question {key}", "page": page}
+        if kind == "emotion":
+            data["per_moment"] = "on"
+        assert client.post(f"{survey_url}/questions", data=data).status_code == 303
+    protocol = {
+        "csrf_token": token,
+        "frame": "All customers",
+        "excluded_domains": "a.example",
+        "contact_days": "60",
+    }
+    assert client.post(f"{survey_url}/protocol", data=protocol).status_code == 303
+    assert client.post(f"{survey_url}/field", data={"csrf_token": token}).status_code == 303
+
+    page = html(client.get(survey_url, headers={"Accept-Language": "en"}))
+    assert [li.select_one(".strong").get_text() for li in page.select("#questions li")] == [
+        "Question nps",
+        "Question feeling",
+    ]
+    assert "a.example" in page.select_one("#protocol").get_text()
+
+    invited = client.post(f"{survey_url}/invite", data={"csrf_token": token, "email": "klant@example.org"})
+    assert invited.status_code == 303
+    refused = client.post(f"{survey_url}/invite", data={"csrf_token": token, "email": "collega@a.example"})
+    assert refused.status_code == 422
+    system(db)
+    job = db.scalars(select(Job).where(Job.kind == "send_email").order_by(Job.id.desc())).first()
+    assert job is not None
+    assert "text" not in job.payload
+    email = compose(db, job.payload)
+    assert email is not None
+    assert email.to == "klant@example.org"
+    link = re.search(r"/r/[A-Za-z0-9_-]{20,}", email.text)
+    assert link is not None
+    db.commit()
+    assert client.get(link.group(0)).status_code == 200
+    assert html(client.get(survey_url)).select_one("#stat-invited").get_text() == "1"
+
+    revised = client.post(
+        f"{survey_url}/revise",
+        data={
+            "csrf_token": token,
+            "reason": "Clearer wording",
+            "text.nps.en": "How likely would you recommend us?",
+            "text.feeling.en": "How did this step feel?",
+        },
+    )
+    assert revised.status_code == 303
+    survey = db.scalars(select(Survey).where(Survey.title["en"].as_string() == "After your mortgage")).one()
+    event = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "survey.revised", AuditEvent.object_id == str(survey.id)
+        )
+    ).one()
+    assert event.reason == "Clearer wording"
+    assert event.after["number"] == 2
+    versions = [li.get_text(" ", strip=True) for li in html(client.get(survey_url)).select("#versions li")]
+    assert len(versions) == 2
+    assert "Clearer wording" in versions[1]
+
+
+def test_a_revision_without_a_reason_is_refused(client: TestClient, db: Session, bank_a: World) -> None:
+    from nineplus.core.tenancy import scope
+    from nineplus.feedback import service
+
+    scope(db, bank_a.org.id)
+    service.start_fielding(db, bank_a.principal(db, "admin"), bank_a.survey.id)  # type: ignore[union-attr]
+    db.commit()
+    login(client, db, bank_a.users["admin"])
+    token = csrf_token(client, "/surveys")
+    response = client.post(
+        f"/surveys/{bank_a.survey.id}/revise",
+        data={
+            "csrf_token": token,
+            "reason": "",  # type: ignore[union-attr]
+            "text.nps.en": "Changed",
+        },
+    )
+    assert response.status_code == 422
+    assert html(response).select_one("#f-reason-error") is not None
+
+
+def test_team_members_do_not_manage_surveys(client: TestClient, db: Session, bank_a: World) -> None:
+    login(client, db, bank_a.users["member"])
+    assert client.get("/surveys").status_code == 403
+    assert html(client.get("/", headers={"Accept-Language": "en"})).select_one("a[href='/surveys']") is None
