@@ -50,6 +50,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "key_id": world.api_key.id,
         "invitation_id": world.invitation.id,
         "survey_id": world.survey.id,  # type: ignore[union-attr]
+        "kind": "svg",
         "value_id": world.value.id,
         "channel_id": world.channel.id,
     }

@@ -6,6 +6,7 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -86,10 +87,21 @@ def queue_email(session: Session, to: str, subject: str, text: str, organisation
     )
 
 
-def queue_composed(session: Session, name: str, payload: dict[str, Any], organisation_id: int | None) -> None:
+def queue_composed(
+    session: Session,
+    name: str,
+    payload: dict[str, Any],
+    organisation_id: int | None,
+    run_at: datetime | None = None,
+) -> None:
     """Queue an e-mail that ``composer(name)`` writes when it is sent (see ``composer``)."""
     enqueue(
-        session, "send_email", {"compose": name, **payload}, organisation_id=organisation_id, max_attempts=8
+        session,
+        "send_email",
+        {"compose": name, **payload},
+        organisation_id=organisation_id,
+        max_attempts=8,
+        run_at=run_at,
     )
 
 

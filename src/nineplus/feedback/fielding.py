@@ -23,7 +23,7 @@ from nineplus.core.i18n import set_locale
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
-from nineplus.core.security import new_token, token_hash
+from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
 from nineplus.feedback import service
 from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
@@ -75,17 +75,54 @@ def invite(
     days = int(protocol.get("contact_days", 0))
     if person.last_invited_at is not None and days and person.last_invited_at > now - timedelta(days=days):
         raise Invalid({"person_id": _("This person was invited less than %(days)s days ago.", days=days)})
-    token = new_token()
     invitation = SurveyInvitation(
         survey_id=survey.id,
         person_id=person.id,
-        token_hash=token_hash(token),
+        token_hash=token_hash(new_token()),  # replaced below, once the row has its id
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     person.last_invited_at = now
     session.add(invitation)
     session.flush()
+    token = invitation_token(invitation)
+    invitation.token_hash = token_hash(token)
+    reminder_days = int(protocol.get("reminder_days", 0))
+    if reminder_days:
+        queue_composed(
+            session,
+            "survey_reminder",
+            {"invitation_id": invitation.id},
+            survey.organisation_id,
+            run_at=now + timedelta(days=reminder_days),
+        )
     return invitation, token
+
+
+def invitation_token(invitation: SurveyInvitation) -> str:
+    """The link's token: derived from the row and the server's secret key, so the invitation and the
+    reminder carry the same link, while the database alone (a backup, a replica) holds only its hash."""
+    secret = get_settings().resolved_secret_key()
+    return sign(secret, f"survey-invitation:{invitation.organisation_id}:{invitation.id}")[:43]
+
+
+def unsubscribe_token(person: Person) -> str:
+    secret = get_settings().resolved_secret_key()
+    return f"{person.id}.{sign(secret, f'unsubscribe:{person.organisation_id}:{person.id}')[:32]}"
+
+
+def person_of_unsubscribe(session: Session, token: str) -> Person:
+    """The person an unsubscribe link names (a system session), or NotFound."""
+    person_id, _dot, _signature = token.partition(".")
+    person = session.get(Person, int(person_id)) if person_id.isdigit() else None
+    if person is None or not constant_time_equals(unsubscribe_token(person), token):
+        raise NotFound("person")
+    return person
+
+
+def unsubscribe(session: Session, person: Person) -> None:
+    """Honour an unsubscribe: no invitation or reminder reaches this person again."""
+    if person.unsubscribed_at is None:
+        person.unsubscribed_at = utcnow()
 
 
 def find_invitation(session: Session, token: str) -> SurveyInvitation:
@@ -273,28 +310,39 @@ def invite_by_email(
 
 @composer("survey_invitation")
 def _survey_email(session: Session, payload: dict[str, Any]) -> Email | None:
-    """Written when sent: the link's token is made now and only its hash is stored."""
+    return _survey_mail(session, payload, reminder=False)
+
+
+@composer("survey_reminder")
+def _survey_reminder(session: Session, payload: dict[str, Any]) -> Email | None:
+    return _survey_mail(session, payload, reminder=True)
+
+
+def _survey_mail(session: Session, payload: dict[str, Any], *, reminder: bool) -> Email | None:
     invitation = session.get(SurveyInvitation, payload["invitation_id"])
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         return None
     person = session.get_one(Person, invitation.person_id)
     survey = session.get_one(Survey, invitation.survey_id)
-    organisation = session.get_one(Organisation, invitation.organisation_id)
-    if person.email is None or person.unsubscribed_at is not None:
+    if person.email is None or person.unsubscribed_at is not None or survey.status != "live":
         return None
+    organisation = session.get_one(Organisation, invitation.organisation_id)
     set_locale(organisation.locale)
-    token = new_token()
-    invitation.token_hash = token_hash(token)
-    invitation.sent_at = utcnow()
-    link = f"{get_settings().base_url.rstrip('/')}/r/{token}"
-    return Email(
-        person.email,
-        _("%(org)s would like to hear from you", org=organisation.name),
-        _(
-            "%(title)s\n\nWould you tell us how it went? It takes about two minutes:\n%(link)s\n\n"
-            "The link is personal and works until %(date)s.",
-            title=localized(survey.title, organisation.locale),
-            link=link,
-            date=invitation.expires_at.date().isoformat(),
-        ),
+    base = get_settings().base_url.rstrip("/")
+    link = f"{base}/r/{invitation_token(invitation)}"
+    if not reminder:
+        invitation.sent_at = utcnow()
+    subject = (
+        _("A reminder: %(org)s would like to hear from you", org=organisation.name)
+        if reminder
+        else _("%(org)s would like to hear from you", org=organisation.name)
     )
+    body = _(
+        "%(title)s\n\nWould you tell us how it went? It takes about two minutes:\n%(link)s\n\n"
+        "The link is personal and works until %(date)s.",
+        title=localized(survey.title, organisation.locale),
+        link=link,
+        date=invitation.expires_at.date().isoformat(),
+    )
+    body += "\n\n" + _("No more surveys from us? %(link)s", link=f"{base}/u/{unsubscribe_token(person)}")
+    return Email(person.email, subject, body)

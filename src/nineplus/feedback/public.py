@@ -20,7 +20,7 @@ from nineplus.core.security import new_token
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback import fielding, respond
-from nineplus.feedback.models import Survey, SurveyInvitation
+from nineplus.feedback.models import Person, Survey, SurveyInvitation
 from nineplus.web.deps import Db, csrf_protect
 from nineplus.web.templating import redirect, render
 
@@ -200,3 +200,28 @@ async def anonymous_submit(request: Request, db: Db, key: str) -> Response:
 @router.get("/s/{key}/thanks", response_class=HTMLResponse)
 def anonymous_thanks(request: Request, db: Db, key: str) -> Response:
     return render(request, "feedback/thanks.html", {"survey": _by_key(db, key), "already": False})
+
+
+# Unsubscribe -----------------------------------------------------------------------------------------
+
+
+def _by_unsubscribe(db: Session, token: str) -> Any:
+    system(db)
+    person = fielding.person_of_unsubscribe(db, token)
+    person_id, organisation_id = person.id, person.organisation_id
+    scope(db, organisation_id)
+    return db.get_one(Person, person_id)
+
+
+@router.get("/u/{token}", response_class=HTMLResponse)
+def unsubscribe_page(request: Request, db: Db, token: str) -> Response:
+    person = _by_unsubscribe(db, token)
+    return render(
+        request, "feedback/unsubscribe.html", {"token": token, "done": person.unsubscribed_at is not None}
+    )
+
+
+@router.post("/u/{token}")
+def unsubscribe(request: Request, db: Db, token: str) -> Response:
+    fielding.unsubscribe(db, _by_unsubscribe(db, token))
+    return render(request, "feedback/unsubscribe.html", {"token": token, "done": True})

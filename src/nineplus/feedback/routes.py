@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, EmailStr
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
-from nineplus.core.errors import Invalid
+from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import N_, get_locale
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
@@ -140,6 +142,22 @@ def _question_data(form: dict[str, Any]) -> dict[str, Any]:
     for flag in ("per_moment", "required"):
         data[flag] = form.get(flag) == "on"
     return none_if_blank(data, "moment_id")
+
+
+@router.get("/surveys/{survey_id}/qr.{kind}")
+def survey_qr(db: Db, me: PagePrincipal, survey_id: int, kind: str) -> Response:
+    """The anonymous link as a QR code, to print on a receipt, a poster or a letter."""
+    require(me, Permission.MANAGE_SURVEYS)
+    survey = service.get_survey(db, survey_id)
+    if kind not in ("svg", "png"):
+        raise NotFound("qr")
+    link = f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}"
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {"xmldecl": False, "svgns": True, "title": link} if kind == "svg" else {}
+    segno.make(link, error="m").save(buffer, kind=kind, scale=8, border=2, **options)
+    media = "image/svg+xml" if kind == "svg" else "image/png"
+    headers = {"Content-Disposition": f'inline; filename="survey-{survey.id}-qr.{kind}"'}
+    return Response(buffer.getvalue(), media_type=media, headers=headers)
 
 
 @router.post("/surveys/{survey_id}/questions")

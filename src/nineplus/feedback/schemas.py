@@ -45,6 +45,7 @@ class ProtocolIn(BaseModel):
     starts_on: date | None = None
     ends_on: date | None = None
     contact_days: int = Field(90, ge=0, le=3650)  # no person is invited more than once in this many days
+    reminder_days: int = Field(5, ge=0, le=60)  # one reminder this many days after the invitation (0: none)
 
     @model_validator(mode="after")
     def _period(self) -> ProtocolIn:

@@ -32,6 +32,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/s/{key}"),
         ("POST", "/s/{key}"),
         ("GET", "/s/{key}/thanks"),
+        ("GET", "/u/{token}"),
+        ("POST", "/u/{token}"),
     }
 )
 
