@@ -20,12 +20,14 @@ from nineplus.feedback import service as feedback
 from nineplus.feedback.models import Survey
 from nineplus.feedback.schemas import QuestionIn, SurveyIn
 from nineplus.journeys import service as journeys
-from nineplus.journeys.models import Channel, ExperienceValue, Journey, Moment, Workshop
+from nineplus.journeys import walks
+from nineplus.journeys.models import Channel, ExperienceValue, Journey, Moment, WalkThrough, Workshop
 from nineplus.journeys.schemas import (
     ChannelIn,
     ExperienceValueIn,
     JourneyIn,
     MomentIn,
+    WalkThroughIn,
     WorkshopEntriesIn,
     WorkshopEntryIn,
     WorkshopIn,
@@ -57,6 +59,7 @@ class World:
     invitation: Invitation | None = None
     invitation_token: str = ""
     survey: Survey | None = None
+    walk: WalkThrough | None = None
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])
@@ -136,6 +139,9 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
     world.value = journeys.create_experience_value(db, actor, ExperienceValueIn(name={"en": f"Clear {name}"}))
     world.api_key, world.api_secret = apikeys.create_key(
         db, actor, ApiKeyIn(name=f"CRM {name}", scopes=["admin"])
+    )
+    world.walk = walks.create_walk(
+        db, actor, world.journey.id, WalkThroughIn(walker=f"Walker {name}", walked_on=date(2026, 4, 1))
     )
     world.survey = feedback.create_survey(
         db, actor, SurveyIn(journey_id=world.journey.id, title={"en": f"Survey {name}"})

@@ -31,6 +31,7 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "Response": "counted per survey, shown only for the caller's surveys; found by token or client id",
     "SurveyInvitation": "counted per survey of the caller's organisation; found by token hash",
     "SurveyVersion": "always filtered by a survey of the caller's organisation",
+    "WalkThroughEntry": "always filtered by a walk-through of the caller's organisation",
 }
 
 
@@ -51,6 +52,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "invitation_id": world.invitation.id,
         "survey_id": world.survey.id,  # type: ignore[union-attr]
         "kind": "svg",
+        "walk_id": world.walk.id,  # type: ignore[union-attr]
         "value_id": world.value.id,
         "channel_id": world.channel.id,
     }

@@ -54,6 +54,23 @@ def expected_curves(
     return curves
 
 
+def walk_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[MapCurve]:
+    """One curve per walk-through: what an employee or mystery shopper felt, moment by moment."""
+    from nineplus.journeys import walks
+
+    done = walks.walks(session, journey.id)
+    feelings: dict[int, dict[int, int | None]] = {}
+    for entry in walks.entries(session, [w.id for w in done]):
+        feelings.setdefault(entry.walk_id, {})[entry.moment_id] = entry.feeling
+    return [
+        MapCurve(
+            label=_("Walk-through by %(walker)s", walker=w.walker),
+            points=[feelings.get(w.id, {}).get(m.id) for m in moments],
+        )
+        for w in done
+    ]
+
+
 def build_map_svg(session: Session, journey: Journey) -> str:
     """Render the journey's map in the current UI language."""
     locale = get_locale()
@@ -73,12 +90,16 @@ def build_map_svg(session: Session, journey: Journey) -> str:
         for m in moments
     ]
     curves = [curve for _w, curve in expected_curves(session, journey, moments)]
+    expected = len(curves)
+    walked = walk_curves(session, journey, moments)
+    curves += walked
     feeling = f"{journey.start_feeling:+d}" if journey.start_feeling else "0"
     subtitle = " · ".join(
         [
             _("Start feeling %(value)s", value=feeling),
             ngettext("%(num)d moment", "%(num)d moments", len(moments)),
-            ngettext("%(num)d expected curve", "%(num)d expected curves", len(curves)),
+            ngettext("%(num)d expected curve", "%(num)d expected curves", expected),
+            *([ngettext("%(num)d walk-through", "%(num)d walk-throughs", len(walked))] if walked else []),
         ]
     )
     return render_journey_map(

@@ -119,3 +119,35 @@ class WorkshopEntry(TenantMixin, Base):
     expected_emotion: Mapped[int | None] = mapped_column(SmallInteger)
 
     workshop: Mapped[Workshop] = relationship(lazy="raise", back_populates="entries")
+
+
+class WalkThrough(TenantMixin, Base):
+    """An employee or mystery shopper walks the journey and records, per moment, a feeling and a note.
+    Kept apart from customers' responses; drawn as its own curve."""
+
+    __tablename__ = "walk_throughs"
+    __table_args__ = (
+        CheckConstraint("walker_role IN ('employee', 'mystery_shopper', 'together')", name="walker_role"),
+    )
+
+    id: Mapped[intpk]
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"), index=True)
+    walker: Mapped[str] = mapped_column(String(200))
+    walker_role: Mapped[str] = mapped_column(String(20), default="employee")
+    walked_on: Mapped[date]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created]
+
+
+class WalkThroughEntry(TenantMixin, Base):
+    __tablename__ = "walk_through_entries"
+    __table_args__ = (
+        UniqueConstraint("walk_id", "moment_id"),
+        CheckConstraint(f"feeling {_EMOTION}", name="feeling"),
+    )
+
+    id: Mapped[intpk]
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walk_throughs.id", ondelete="CASCADE"))
+    moment_id: Mapped[int] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"), index=True)
+    feeling: Mapped[int | None] = mapped_column(SmallInteger)
+    note: Mapped[str] = mapped_column(Text, default="")

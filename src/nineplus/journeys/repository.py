@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from nineplus.journeys.models import Channel, ExperienceValue, Journey, Moment, Workshop, WorkshopEntry
+from nineplus.journeys.models import (
+    Channel,
+    ExperienceValue,
+    Journey,
+    Moment,
+    WalkThroughEntry,
+    Workshop,
+    WorkshopEntry,
+)
 
 
 def journeys(session: Session, *, include_archived: bool = False) -> list[Journey]:
@@ -39,6 +47,7 @@ def moment_has_data(session: Session, moment_id: int) -> bool:
         session.scalar(select(exists().where(WorkshopEntry.moment_id == moment_id)))
         or session.scalar(select(exists().where(Question.moment_id == moment_id)))
         or session.scalar(select(exists().where(Answer.moment_id == moment_id)))
+        or session.scalar(select(exists().where(WalkThroughEntry.moment_id == moment_id)))
     )
 
 

@@ -21,6 +21,7 @@ from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.validation import parse
 from nineplus.journeys import mapdata, repository, service
+from nineplus.journeys import walks as walk_service
 from nineplus.journeys.channels import CONTACTS, KINDS, PREDICTABILITY, STANDARD_CHANNELS
 from nineplus.journeys.journey_map import svg_to_png
 from nineplus.journeys.schemas import (
@@ -99,6 +100,7 @@ def _journey_context(db: Db, journey_id: int, me: Principal) -> dict[str, Any]:
         "channel_labels": {m.id: mapdata.channel_label(m, custom) for m in moments},
         "teams": {t.id: t for t in accounts_repo.teams(db)},
         "workshops": repository.workshops(db, journey.id),
+        "walks": walk_service.walks(db, journey.id),
         "predictability": PREDICTABILITY,
         "visible_team_ids": visible_team_ids(db, me),
     }

@@ -108,3 +108,23 @@ class WorkshopOut(BaseModel):
     participants: str
     notes: str
     entries: list[WorkshopEntryIn]
+
+
+class WalkThroughIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    walker: Name
+    walker_role: Literal["employee", "mystery_shopper", "together"] = "employee"
+    walked_on: date
+    notes: LongText = ""
+
+
+class WalkEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    moment_id: int
+    feeling: Emotion | None = None
+    note: LongText = ""
+
+
+class WalkEntriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entries: list[WalkEntryIn] = Field(max_length=500)

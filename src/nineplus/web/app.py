@@ -79,6 +79,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.feedback import routes as feedback_routes
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
+    from nineplus.journeys import walk_routes
     from nineplus.web import pages
 
     app.include_router(pages.router)
@@ -86,6 +87,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(feedback_routes.router)
     app.include_router(accounts_routes.router)
     app.include_router(journeys_routes.router)
+    app.include_router(walk_routes.router)
     app.include_router(accounts_api.router)
     app.include_router(journeys_api.router)
     return app
