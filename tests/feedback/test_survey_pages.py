@@ -121,3 +121,32 @@ def test_team_members_do_not_manage_surveys(client: TestClient, db: Session, ban
     login(client, db, bank_a.users["member"])
     assert client.get("/surveys").status_code == 403
     assert html(client.get("/", headers={"Accept-Language": "en"})).select_one("a[href='/surveys']") is None
+
+
+def test_the_survey_page_shows_response_rates_per_team_and_channel(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    from nineplus.core.models import utcnow
+    from nineplus.core.tenancy import scope
+    from nineplus.feedback import fielding
+    from nineplus.feedback.schemas import PersonIn
+    from tests.feedback.conftest import build_live_survey
+
+    field = build_live_survey(db, bank_a)
+    team = bank_a.teams["contact"]
+    people = [
+        fielding.create_person(db, field.actor, PersonIn(email=f"p{i}@example.org", team_id=team.id))
+        for i in range(2)
+    ]
+    invitations = [fielding.invite(db, field.actor, field.survey.id, p.id)[0] for p in people]
+    for invitation in invitations:
+        invitation.sent_at = utcnow()
+    invitations[0].used_at = utcnow()
+    db.commit()
+    login(client, db, bank_a.users["cx_lead"])
+    scope(db, bank_a.org.id)
+    page = html(client.get(f"/surveys/{field.survey.id}", headers={"Accept-Language": "en"}))
+    team_row = [td.get_text() for td in page.select("#rates-team tbody tr")[0].select("td")]
+    assert team_row == [team.name, "2", "1", "50"]
+    email_row = [td.get_text() for td in page.select("#rates-channel tbody tr")[0].select("td")]
+    assert email_row[1:] == ["2", "1", "50"]

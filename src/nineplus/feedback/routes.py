@@ -118,6 +118,8 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "type_options": _type_options(),
         "moments": {m.id: m for m in journeys_repo.moments(db, survey.journey_id, include_archived=True)},
         "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
+        "rates_by_team": repository.rates_by_team(db, survey.id),
+        "rates_by_channel": repository.rates_by_channel(db, survey.id),
         "question_form": {"type": "nps", "page": 1},
         "protocol_form": current.protocol,
         "invite_form": {},
