@@ -66,7 +66,11 @@ def live_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) 
         check=True,
         capture_output=True,
     )
-    port = free_port()
+    yield from serve(env, tmp_path_factory, free_port())
+
+
+def serve(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, port: int) -> Iterator[str]:
+    """Start `nineplus serve` with ``env`` on ``port``, wait until it is healthy, yield its URL, stop it."""
     log = (tmp_path_factory.mktemp("log") / "server.log").open("w")
     server = subprocess.Popen(
         [BIN / "nineplus", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT

@@ -9,14 +9,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-import httpx2 as httpx
 import pytest
 from aiosmtpd.controller import Controller
 
 from nineplus.demo.content import DEMO_PASSWORD
 from tests.conftest import Databases
 from tests.core.test_mail import Inbox, _free_port
-from tests.e2e.conftest import BIN, free_port
+from tests.e2e.conftest import BIN, free_port, serve
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "nl-NL"}
@@ -49,25 +48,7 @@ def fielding_server(
         "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("fielding")),
     }
     subprocess.run([BIN / "nineplus", "demo", "load"], env=env, check=True, capture_output=True)
-    log = (tmp_path_factory.mktemp("log") / "server.log").open("w")
-    server = subprocess.Popen(
-        [BIN / "nineplus", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            pytest.fail(f"the live server did not start; see {log.name}")
-        time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    yield from serve(env, tmp_path_factory, port)
 
 
 def test_a_survey_on_the_mortgage_journey_is_fielded_end_to_end(
