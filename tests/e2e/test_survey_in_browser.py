@@ -15,10 +15,17 @@ from aiosmtpd.controller import Controller
 from nineplus.demo.content import DEMO_PASSWORD
 from tests.conftest import Databases
 from tests.core.test_mail import Inbox, _free_port
+from tests.e2e.axe import violations
 from tests.e2e.conftest import BIN, free_port, serve
 
 pytestmark = pytest.mark.browser
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "nl-NL"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "nl-NL",
+    "bypass_csp": True,
+}  # only so that the test can inject axe-core
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +108,7 @@ def test_a_survey_on_the_mortgage_journey_is_fielded_end_to_end(
     phone = browser.new_context(**PHONE)
     customer = phone.new_page()
     customer.goto(link.group(0))
+    assert violations(customer) == []
     checklist = customer.locator("input[name=moments]")
     customer.locator("input[name=moments]").nth(2).check(force=True)
     customer.locator("input[name=moments]").nth(4).check(force=True)
@@ -112,6 +120,7 @@ def test_a_survey_on_the_mortgage_journey_is_fielded_end_to_end(
 
     later = browser.new_context(**PHONE).new_page()
     later.goto(link.group(0))
+    assert violations(later) == []
     radios = later.locator("fieldset.question--emotion")
     assert radios.count() == 2  # asked only about the two steps ticked on page 1
     later.locator("fieldset.question--emotion").nth(0).locator("input[value='2']").check(force=True)
