@@ -39,6 +39,15 @@ def moments(session: Session, journey_id: int, *, include_archived: bool = False
     return list(session.scalars(stmt))
 
 
+def moments_for_record(session: Session, journey_id: int, recorded: set[int]) -> list[Moment]:
+    """The moments a workshop or walk-through page shows: the active ones, plus archived ones it recorded."""
+    return [
+        m
+        for m in moments(session, journey_id, include_archived=True)
+        if m.archived_at is None or m.id in recorded
+    ]
+
+
 def moment_has_data(session: Session, moment_id: int) -> bool:
     """Whether anything refers to the moment: workshop entries, survey questions or answers."""
     from nineplus.feedback.models import Answer, Question

@@ -33,7 +33,7 @@ from nineplus.journeys.schemas import (
     WorkshopIn,
 )
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
-from nineplus.web.forms import none_if_blank, read_form
+from nineplus.web.forms import none_if_blank, pop_indexed, read_form
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -363,11 +363,7 @@ def _workshop_context(db: Db, workshop_id: int) -> dict[str, Any]:
     workshop = service.get_workshop(db, workshop_id)
     journey = service.get_journey(db, workshop.journey_id)
     entries = {e.moment_id: e for e in repository.entries(db, [workshop.id])}
-    moments = [
-        m
-        for m in repository.moments(db, journey.id, include_archived=True)
-        if m.archived_at is None or m.id in entries
-    ]
+    moments = repository.moments_for_record(db, journey.id, set(entries))
     return {"workshop": workshop, "journey": journey, "moments": moments, "entries": entries}
 
 
@@ -410,10 +406,7 @@ def workshop_page(request: Request, db: Db, me: PagePrincipal, workshop_id: int)
 async def save_workshop(request: Request, db: Db, me: PagePrincipal, workshop_id: int) -> Response:
     context = _workshop_context(db, workshop_id)
     form = await read_form(request)
-    raw_entries = form.pop("entries", {})
-    items = [raw_entries[k] for k in sorted(raw_entries, key=lambda k: int(k) if k.isdigit() else 0)]
-    for item in items:
-        none_if_blank(item, "expected_emotion")
+    items = pop_indexed(form, "entries", "expected_emotion")
     try:
         details = parse(WorkshopIn, form)
         entries = parse(WorkshopEntriesIn, {"entries": items})

@@ -16,7 +16,7 @@ from nineplus.core.validation import parse
 from nineplus.journeys import repository, service, walks
 from nineplus.journeys.schemas import WalkEntriesIn, WalkThroughIn
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
-from nineplus.web.forms import none_if_blank, read_form
+from nineplus.web.forms import pop_indexed, read_form
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -58,11 +58,7 @@ def _context(db: Db, walk_id: int) -> dict[str, Any]:
     walk = walks.get_walk(db, walk_id)
     journey = service.get_journey(db, walk.journey_id)
     entries = {e.moment_id: e for e in walks.entries(db, [walk.id])}
-    moments = [
-        m
-        for m in repository.moments(db, journey.id, include_archived=True)
-        if m.archived_at is None or m.id in entries
-    ]
+    moments = repository.moments_for_record(db, journey.id, set(entries))
     return {"walk": walk, "journey": journey, "moments": moments, "entries": entries, "roles": _roles()}
 
 
@@ -90,10 +86,7 @@ def walk_page(request: Request, db: Db, me: PagePrincipal, walk_id: int) -> Resp
 async def save_walk(request: Request, db: Db, me: PagePrincipal, walk_id: int) -> Response:
     context = _context(db, walk_id)
     form = await read_form(request)
-    raw = form.pop("entries", {})
-    items = [
-        none_if_blank(raw[k], "feeling") for k in sorted(raw, key=lambda k: int(k) if k.isdigit() else 0)
-    ]
+    items = pop_indexed(form, "entries", "feeling")
     try:
         walks.save_walk(db, me, walk_id, parse(WalkThroughIn, form), parse(WalkEntriesIn, {"entries": items}))
     except Invalid as exc:

@@ -33,6 +33,16 @@ async def read_form(request: Request, *, lists: tuple[str, ...] = ()) -> dict[st
     return out
 
 
+def pop_indexed(form: dict[str, Any], key: str, *blank_to_none: str) -> list[dict[str, Any]]:
+    """Take ``key.0.x``, ``key.1.x`` ... out of a read form as a list in index order; the fields named in
+    ``blank_to_none`` turn from '' into None (an optional number left empty)."""
+    raw = form.pop(key, {})
+    if not isinstance(raw, dict):
+        return []
+    ordered = sorted((k for k in raw if k.isdigit() and isinstance(raw[k], dict)), key=int)
+    return [none_if_blank(raw[k], *blank_to_none) for k in ordered]
+
+
 def none_if_blank(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     for key in keys:
         if data.get(key) == "":
