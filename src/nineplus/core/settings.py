@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     """Every setting a deployment needs; the README lists them (a test keeps that list honest)."""
 
     model_config = SettingsConfigDict(env_prefix="NINEPLUS_", env_file=".env", extra="ignore")
+    _generated_key: str | None = PrivateAttr(None)
 
     data_dir: Path = Field(
         DEFAULT_DATA_DIR, description="Folder for the embedded database and the secret key."
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     mail_from: str = Field("nineplus <noreply@localhost>", description="Sender of e-mails.")
     run_jobs: bool = Field(True, description="Run the in-process job runner inside the web server.")
     default_locale: str = Field("nl", description="UI language when the browser states no preference.")
+    group_commit: bool = Field(
+        True,
+        description="Store whole-response submissions through one writer that commits concurrent ones "
+        "together (false: one transaction per submission).",
+    )
+    group_commit_max: int = Field(500, ge=1, description="Most submissions one group commit stores.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the embedded SQLite file."""
@@ -44,12 +51,14 @@ class Settings(BaseSettings):
         """Return the secret key; generate one into the data folder on first use."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        if self._generated_key is None:  # read once: every request signs with it
+            path = self.data_dir / "secret_key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            self._generated_key = path.read_text().strip()
+        return self._generated_key
 
 
 @lru_cache

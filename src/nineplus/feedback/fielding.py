@@ -243,21 +243,50 @@ def submit(session: Session, survey_id: int, data: SubmitIn, token: str | None =
     return response
 
 
-def _store_answers(
-    session: Session, response: Response, by_id: dict[int, Question], answers: list[AnswerIn]
-) -> None:
-    rows: dict[tuple[int, int | None], dict[str, Any]] = {}
+AnswerKey = tuple[int, int | None]  # (question id, moment id or None)
+
+
+def _field(question_id: int, moment_id: int | None) -> str:
+    return f"q{question_id}" if moment_id is None else f"q{question_id}.m{moment_id}"
+
+
+def checked_answers(
+    by_id: dict[int, Question], experienced: list[int], answers: list[AnswerIn]
+) -> dict[AnswerKey, dict[str, Any]]:
+    """Validate answers against their version's questions and the routing; return the columns to store
+    per (question, moment). An empty dict of columns means the answer was cleared."""
+    rows: dict[AnswerKey, dict[str, Any]] = {}
     for item in answers:
         question = by_id.get(item.question_id)
         if question is None:
             raise Invalid({"answers": _("An answer names a question this survey does not ask.")})
-        name = f"q{question.id}" if item.moment_id is None else f"q{question.id}.m{item.moment_id}"
-        if item.moment_id not in asked(question, response.moments_experienced):
+        name = _field(question.id, item.moment_id)
+        if item.moment_id not in asked(question, experienced):
             raise Invalid({name: _("This question is not asked for that moment.")})
         try:
             rows[(question.id, item.moment_id)] = _check_value(question, item.value)
         except Invalid as exc:
             raise Invalid({name: next(iter(exc.errors.values()))}) from None
+    return rows
+
+
+def missing_required(
+    by_id: dict[int, Question], experienced: list[int], given: set[AnswerKey]
+) -> dict[str, str]:
+    """The required answers (per moment where routed so) that ``given`` lacks, as field errors."""
+    return {
+        _field(q.id, moment_id): _("This field is required.")
+        for q in by_id.values()
+        if q.required
+        for moment_id in asked(q, experienced)
+        if (q.id, moment_id) not in given
+    }
+
+
+def _store_answers(
+    session: Session, response: Response, by_id: dict[int, Question], answers: list[AnswerIn]
+) -> None:
+    rows = checked_answers(by_id, response.moments_experienced, answers)
     for (question_id, moment_id), values in rows.items():
         condition = (Answer.response_id == response.id) & (Answer.question_id == question_id)
         condition &= Answer.moment_id.is_(None) if moment_id is None else Answer.moment_id == moment_id
@@ -276,13 +305,7 @@ def _finish(
         (a.question_id, a.moment_id)
         for a in session.scalars(select(Answer).where(Answer.response_id == response.id))
     }
-    missing = {
-        (f"q{q.id}" if moment_id is None else f"q{q.id}.m{moment_id}"): _("This field is required.")
-        for q in by_id.values()
-        if q.required
-        for moment_id in asked(q, response.moments_experienced)
-        if (q.id, moment_id) not in given
-    }
+    missing = missing_required(by_id, response.moments_experienced, given)
     if missing:
         raise Invalid(missing)
     if invitation is not None:

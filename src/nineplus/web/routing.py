@@ -34,6 +34,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/s/{key}/thanks"),
         ("GET", "/u/{token}"),
         ("POST", "/u/{token}"),
+        # a whole response in one JSON request, to a survey's anonymous key
+        ("POST", "/api/v1/public/surveys/{key}/responses"),
     }
 )
 
