@@ -28,6 +28,8 @@ runner = CliRunner()
         ["user"],
         ["user", "create"],
         ["jobs", "run"],
+        ["bench"],
+        ["bench", "submit"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:

@@ -1,0 +1,31 @@
+"""`nineplus bench submit` end to end, briefly: it starts the server, drives it over HTTP, and checks what
+is stored against what was acknowledged. Speed is the command's output, never asserted here."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_bench_submit_runs_and_checks_stored_against_acknowledged(tmp_path: Path) -> None:
+    env = {**os.environ, "NINEPLUS_DATA_DIR": str(tmp_path), "NINEPLUS_SECRET_KEY": "bench-test-key"}
+    env.pop("NINEPLUS_DATABASE_URL", None)
+    command = [sys.executable, "-m", "nineplus.cli", "bench", "submit"]
+    options = ["--seconds", "1.5", "--runs", "1", "--clients", "5", "--warmup", "0.5"]
+    result = subprocess.run(
+        command + options, env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs = re.findall(
+        r"(group commit|baseline) run 1: [\d,]+ responses/s.*?([\d,]+) acknowledged, ([\d,]+) stored",
+        result.stdout,
+    )
+    assert [mode for mode, _acked, _stored in runs] == ["group commit", "baseline"]
+    for _mode, acked, stored in runs:
+        assert int(acked.replace(",", "")) > 0
+        assert acked == stored
+    assert "ratio group commit / baseline" in result.stdout
+    assert (tmp_path / "bench" / "bench.db").exists()
