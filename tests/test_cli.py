@@ -30,6 +30,8 @@ runner = CliRunner()
         ["jobs", "run"],
         ["bench"],
         ["bench", "submit"],
+        ["bounces"],
+        ["bounces", "serve"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:

@@ -18,6 +18,7 @@ demo_app = typer.Typer(help="The demo organisation.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
+bounces_app = typer.Typer(help="Bounce notices of survey e-mails (VERP).", no_args_is_help=True)
 bench_app = typer.Typer(
     help="Benchmarks that print figures and ratios against a baseline.", no_args_is_help=True
 )
@@ -27,6 +28,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(docs_app, name="docs")
 app.add_typer(bench_app, name="bench")
+app.add_typer(bounces_app, name="bounces")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -156,6 +158,37 @@ def docs_permissions() -> None:
     from nineplus.accounts.roles import permission_table_markdown
 
     print(permission_table_markdown())
+
+
+@bounces_app.command("serve")
+def bounces_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="SMTP port (the MX of the bounce domain points here).")] = 2525,
+) -> None:
+    """Receive bounce notices for NINEPLUS_BOUNCE_DOMAIN over SMTP and count them per invitation."""
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    from nineplus.core.db import new_session
+    from nineplus.core.registry import import_all_models
+    from nineplus.feedback.bounces import BounceHandler
+
+    import_all_models()
+    domain = get_settings().bounce_domain
+    if not domain:
+        _fail("set NINEPLUS_BOUNCE_DOMAIN first (survey e-mails then carry return addresses at that domain)")
+    _check_database()
+    _require_schema()
+    controller = Controller(BounceHandler(lambda: new_session(write=True)), hostname=host, port=port)
+    controller.start()
+    console.print(f"receiving bounce notices for @{domain} on {host}:{port}  (Ctrl+C stops it)")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @bench_app.command("submit")

@@ -147,6 +147,6 @@ def test_the_survey_page_shows_response_rates_per_team_and_channel(
     scope(db, bank_a.org.id)
     page = html(client.get(f"/surveys/{field.survey.id}", headers={"Accept-Language": "en"}))
     team_row = [td.get_text() for td in page.select("#rates-team tbody tr")[0].select("td")]
-    assert team_row == [team.name, "2", "1", "50"]
+    assert team_row == [team.name, "2", "1", "50", "0"]
     email_row = [td.get_text() for td in page.select("#rates-channel tbody tr")[0].select("td")]
-    assert email_row[1:] == ["2", "1", "50"]
+    assert email_row[1:] == ["2", "1", "50", "0"]

@@ -35,6 +35,7 @@ class Email:
     to: str
     subject: str
     text: str
+    return_path: str | None = None  # the envelope sender, where bounce notices go (default: From)
 
 
 Composer = Callable[[Session, dict[str, Any]], "Email | None"]
@@ -61,7 +62,7 @@ def compose(session: Session, payload: dict[str, Any]) -> Email | None:
     return _composers[name](session, payload)
 
 
-def deliver(msg: EmailMessage) -> None:
+def deliver(msg: EmailMessage, return_path: str | None = None) -> None:
     """Send one message now; raises on failure (the job runner retries)."""
     settings = get_settings()
     if not settings.smtp_host:
@@ -73,7 +74,7 @@ def deliver(msg: EmailMessage) -> None:
             smtp.starttls()
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(msg)
+        smtp.send_message(msg, from_addr=return_path)
 
 
 def queue_email(session: Session, to: str, subject: str, text: str, organisation_id: int | None) -> None:
@@ -109,4 +110,4 @@ def queue_composed(
 def _send_email_job(session: Session, payload: dict[str, Any]) -> None:
     email = compose(session, payload)
     if email is not None:
-        deliver(build_message(email.to, email.subject, email.text))
+        deliver(build_message(email.to, email.subject, email.text), email.return_path)

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     smtp_password: str = Field("", description="SMTP password.")
     smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
     mail_from: str = Field("nineplus <noreply@localhost>", description="Sender of e-mails.")
+    bounce_domain: str = Field(
+        "",
+        description="Domain of the return address of survey e-mails (VERP: bounce+<signed id>@DOMAIN), "
+        "whose mail `nineplus bounces serve` receives; empty means bounces go to the From address.",
+    )
     run_jobs: bool = Field(True, description="Run the in-process job runner inside the web server.")
     default_locale: str = Field("nl", description="UI language when the browser states no preference.")
     group_commit: bool = Field(

@@ -25,7 +25,7 @@ from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
-from nineplus.feedback import service
+from nineplus.feedback import bounces, service
 from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
@@ -69,6 +69,8 @@ def invite(
     protocol = service.current_version(session, survey.id).protocol
     if person.unsubscribed_at is not None:
         raise Invalid({"person_id": _("This person has unsubscribed from surveys.")})
+    if person.bounced_at is not None:
+        raise Invalid({"person_id": _("Mail to this address bounced; correct the address first.")})
     domain = (person.email or "").rpartition("@")[2]
     if domain and domain in protocol.get("excluded_domains", []):
         raise Invalid({"person_id": _("This address is excluded by the survey's protocol.")})
@@ -347,7 +349,7 @@ def _survey_mail(session: Session, payload: dict[str, Any], *, reminder: bool) -
         return None
     person = session.get_one(Person, invitation.person_id)
     survey = session.get_one(Survey, invitation.survey_id)
-    if person.email is None or person.unsubscribed_at is not None or survey.status != "live":
+    if person.email is None or person.unsubscribed_at or person.bounced_at or survey.status != "live":
         return None
     organisation = session.get_one(Organisation, invitation.organisation_id)
     set_locale(organisation.locale)
@@ -368,4 +370,4 @@ def _survey_mail(session: Session, payload: dict[str, Any], *, reminder: bool) -
         date=invitation.expires_at.date().isoformat(),
     )
     body += "\n\n" + _("No more surveys from us? %(link)s", link=f"{base}/u/{unsubscribe_token(person)}")
-    return Email(person.email, subject, body)
+    return Email(person.email, subject, body, return_path=bounces.return_path(invitation))

@@ -50,6 +50,9 @@ class Person(TenantMixin, Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     unsubscribed_at: Mapped[datetime | None]
+    # Mail to this address came back for good (a permanent bounce): no invitation goes there until it is
+    # corrected.
+    bounced_at: Mapped[datetime | None]
     last_invited_at: Mapped[datetime | None]
     created_at: Mapped[created]
 
@@ -137,6 +140,10 @@ class SurveyInvitation(TenantMixin, Base):
     expires_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     used_at: Mapped[datetime | None]
+    # A delivery status notice came back to this invitation's return address (VERP).
+    bounced_at: Mapped[datetime | None]
+    bounce_status: Mapped[str | None] = mapped_column(String(10))  # e.g. 5.1.1 (permanent), 4.2.2
+    bounce_detail: Mapped[str | None] = mapped_column(String(300))
 
 
 class Response(TenantMixin, Base):

@@ -33,12 +33,17 @@ def person_by_email(session: Session, email: str) -> Person | None:
     return session.scalar(select(Person).where(Person.email == email.strip().lower()))
 
 
-def rates_by_team(session: Session, survey_id: int) -> list[tuple[str | None, int, int]]:
-    """Per team of the invited persons: (team name or None, invited, answered)."""
+def rates_by_team(session: Session, survey_id: int) -> list[tuple[str | None, int, int, int]]:
+    """Per team of the invited persons: (team name or None, invited, answered, bounced)."""
     from nineplus.accounts.models import Team
 
     stmt = (
-        select(Team.name, func.count(SurveyInvitation.id), func.count(SurveyInvitation.used_at))
+        select(
+            Team.name,
+            func.count(SurveyInvitation.id),
+            func.count(SurveyInvitation.used_at),
+            func.count(SurveyInvitation.bounced_at),
+        )
         .select_from(SurveyInvitation)
         .join(Person, Person.id == SurveyInvitation.person_id)
         .outerjoin(Team, Team.id == Person.team_id)
@@ -46,17 +51,20 @@ def rates_by_team(session: Session, survey_id: int) -> list[tuple[str | None, in
         .group_by(Team.name)
         .order_by(Team.name)
     )
-    return [(name, invited, answered) for name, invited, answered in session.execute(stmt)]
+    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
 
 
-def rates_by_channel(session: Session, survey_id: int) -> dict[str, tuple[int, int]]:
-    """Per channel: e-mail invitations (sent, submitted) and the anonymous link (started, submitted)."""
-    invited = select(func.count(SurveyInvitation.sent_at), func.count(SurveyInvitation.used_at)).where(
-        SurveyInvitation.survey_id == survey_id
-    )
+def rates_by_channel(session: Session, survey_id: int) -> dict[str, tuple[int, int, int | None]]:
+    """Per channel: e-mail invitations (sent, submitted, bounced) and the anonymous link (started,
+    submitted, None: a link cannot bounce)."""
+    invited = select(
+        func.count(SurveyInvitation.sent_at),
+        func.count(SurveyInvitation.used_at),
+        func.count(SurveyInvitation.bounced_at),
+    ).where(SurveyInvitation.survey_id == survey_id)
     link = select(func.count(), func.count(Response.submitted_at)).where(
         Response.survey_id == survey_id, Response.invitation_id.is_(None)
     )
-    sent, used = session.execute(invited).one()
+    sent, used, bounced = session.execute(invited).one()
     started, submitted = session.execute(link).one()
-    return {"email": (sent, used), "link": (started, submitted)}
+    return {"email": (sent, used, bounced), "link": (started, submitted, None)}
