@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from nineplus.audit.models import AuditEvent
 from nineplus.core.mail import compose
 from nineplus.core.tenancy import system
+from nineplus.feedback import service
 from nineplus.feedback.models import Survey
 from nineplus.jobs.models import Job
 from tests.conftest import html
 from tests.factories import World, csrf_token, login
+from tests.feedback.conftest import Field
 
 
 def test_a_cx_lead_designs_fields_invites_and_revises_a_survey(
@@ -94,6 +96,60 @@ def test_a_cx_lead_designs_fields_invites_and_revises_a_survey(
     versions = [li.get_text(" ", strip=True) for li in html(client.get(survey_url)).select("#versions li")]
     assert len(versions) == 2
     assert "Clearer wording" in versions[1]
+
+
+def form_values(form) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What a browser would post for ``form`` as it is shown."""
+    data = {
+        i["name"]: i.get("value", "")
+        for i in form.select("input[name]")
+        if i.get("type") != "checkbox" or i.has_attr("checked")
+    }
+    data.update({t["name"]: t.get_text() for t in form.select("textarea[name]")})
+    for s in form.select("select[name]"):
+        data[s["name"]] = (s.select_one("option[selected]") or s.select_one("option"))["value"]
+    return data
+
+
+def test_a_new_version_can_drop_and_add_questions_and_change_the_protocol(
+    client: TestClient, db: Session, field: Field, bank_a: World
+) -> None:
+    login(client, db, bank_a.users["cx_lead"])
+    url = f"/surveys/{field.survey.id}/revise"
+    data = form_values(html(client.get(url, headers={"Accept-Language": "en"})).select_one("#revise-form"))
+    assert data["protocol.excluded_domains"] == "a.example"
+    assert data["protocol.contact_days"] == "30"
+    assert "required.nps" in data  # the form starts from the version being fielded
+    data.update(
+        {
+            "remove.channel": "on",
+            "page.why": "3",
+            "new.key": "effort",
+            "new.type": "effort",
+            "new.text.nl": "Hoeveel moeite kostte het?",
+            "new.required": "on",
+            "protocol.contact_days": "45",
+            "reason": "Effort replaces the channel question (board decision)",
+        }
+    )
+    duplicate = {**data, "new.key": "nps", "new.type": "nps"}
+    refused = client.post(url, data=duplicate, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    assert html(refused).select_one("[id='f-new.key-error']") is not None
+    assert client.post(url, data=data).status_code == 303
+
+    version = service.current_version(db, field.survey.id)
+    assert version.number == 2
+    assert version.protocol["contact_days"] == 45
+    assert version.protocol["excluded_domains"] == ["a.example"]
+    asked = {q.key: q for q in service.questions(db, version.id)}
+    assert list(asked) == ["nps", "effort", "emotion", "why"]  # by page, then position
+    assert asked["why"].page == 3
+    assert asked["effort"].required
+    assert asked["nps"].required  # kept as it was
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "survey.revised")).one()
+    assert [q["key"] for q in event.before["questions"]] == ["nps", "channel", "emotion", "why"]
+    assert event.before["protocol"]["contact_days"] == 30
 
 
 def test_a_revision_without_a_reason_is_refused(client: TestClient, db: Session, bank_a: World) -> None:

@@ -67,16 +67,9 @@ def invite(
     if survey.status != "live":
         raise Invalid({"__all__": _("Only a survey that is being fielded can invite.")})
     protocol = service.current_version(session, survey.id).protocol
-    if person.unsubscribed_at is not None:
-        raise Invalid({"person_id": _("This person has unsubscribed from surveys.")})
-    if person.bounced_at is not None:
-        raise Invalid({"person_id": _("Mail to this address bounced; correct the address first.")})
-    domain = (person.email or "").rpartition("@")[2]
-    if domain and domain in protocol.get("excluded_domains", []):
-        raise Invalid({"person_id": _("This address is excluded by the survey's protocol.")})
-    days = int(protocol.get("contact_days", 0))
-    if person.last_invited_at is not None and days and person.last_invited_at > now - timedelta(days=days):
-        raise Invalid({"person_id": _("This person was invited less than %(days)s days ago.", days=days)})
+    reason = refusal(person, protocol, now)
+    if reason is not None:
+        raise Invalid({"person_id": refusal_message(reason, protocol)})
     invitation = SurveyInvitation(
         survey_id=survey.id,
         person_id=person.id,
@@ -98,6 +91,36 @@ def invite(
             run_at=now + timedelta(days=reminder_days),
         )
     return invitation, token
+
+
+REFUSALS = ("unsubscribed", "bounced", "excluded", "recently", "no_email")
+
+
+def refusal(person: Person, protocol: dict[str, Any], now: datetime) -> str | None:
+    """Why the protocol does not let this person be invited now (one of REFUSALS), or None."""
+    if person.unsubscribed_at is not None:
+        return "unsubscribed"
+    if person.bounced_at is not None:
+        return "bounced"
+    domain = (person.email or "").rpartition("@")[2]
+    if domain and domain in protocol.get("excluded_domains", []):
+        return "excluded"
+    days = int(protocol.get("contact_days", 0))
+    if person.last_invited_at is not None and days and person.last_invited_at > now - timedelta(days=days):
+        return "recently"
+    return None
+
+
+def refusal_message(reason: str, protocol: dict[str, Any]) -> str:
+    return {
+        "unsubscribed": _("This person has unsubscribed from surveys."),
+        "bounced": _("Mail to this address bounced; correct the address first."),
+        "excluded": _("This address is excluded by the survey's protocol."),
+        "recently": _(
+            "This person was invited less than %(days)s days ago.", days=protocol.get("contact_days", 0)
+        ),
+        "no_email": _("This person has no e-mail address."),
+    }[reason]
 
 
 def invitation_token(invitation: SurveyInvitation) -> str:

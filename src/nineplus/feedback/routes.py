@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, EmailStr
 
+from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid, NotFound
@@ -19,7 +20,7 @@ from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.validation import parse
-from nineplus.feedback import fielding, repository, service
+from nineplus.feedback import fielding, persons, repository, service
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SurveyIn
 from nineplus.journeys import repository as journeys_repo
 from nineplus.journeys.models import Journey
@@ -123,6 +124,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "question_form": {"type": "nps", "page": 1},
         "protocol_form": current.protocol,
         "invite_form": {},
+        "team_options": [("", _("All teams"))] + [(str(t.id), t.name) for t in accounts_repo.teams(db)],
     }
 
 
@@ -144,6 +146,15 @@ def _question_data(form: dict[str, Any]) -> dict[str, Any]:
     for flag in ("per_moment", "required"):
         data[flag] = form.get(flag) == "on"
     return none_if_blank(data, "moment_id")
+
+
+def _protocol_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The protocol form: excluded domains typed as one line, separated by spaces or commas."""
+    data = none_if_blank(dict(form), "starts_on", "ends_on")
+    data["excluded_domains"] = [
+        d for d in str(form.get("excluded_domains", "")).replace(",", " ").split() if d
+    ]
+    return data
 
 
 @router.get("/surveys/{survey_id}/qr.{kind}")
@@ -177,12 +188,9 @@ async def add_question(request: Request, db: Db, me: PagePrincipal, survey_id: i
 @router.post("/surveys/{survey_id}/protocol")
 async def set_protocol(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
     survey = service.get_survey(db, survey_id)
-    form = none_if_blank(await read_form(request), "starts_on", "ends_on")
-    form["excluded_domains"] = [
-        d for d in str(form.get("excluded_domains", "")).replace(",", " ").split() if d
-    ]
+    form = await read_form(request)
     try:
-        service.set_protocol(db, me, survey.id, parse(ProtocolIn, form))
+        service.set_protocol(db, me, survey.id, parse(ProtocolIn, _protocol_data(form)))
     except Invalid as exc:
         context = {**_detail_context(db, me, survey.id), "protocol_form": form, "protocol_errors": exc.errors}
         return render(request, "feedback/detail.html", context, status_code=422)
@@ -218,23 +226,71 @@ async def invite(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
     )
 
 
+def _revision_form(context: dict[str, Any]) -> dict[str, Any]:
+    """The new-version form filled with the version being fielded."""
+    questions = context["questions"]
+    return {
+        "text": {q.key: q.text for q in questions},
+        "page": {q.key: q.page for q in questions},
+        "required": {q.key: "on" for q in questions if q.required},
+        "remove": {},
+        "new": {"type": "nps", "page": 1},
+        "protocol": context["current"].protocol,
+    }
+
+
+@router.post("/surveys/{survey_id}/invite-group")
+async def invite_group(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    """Invite every person of a kind (and team) whom the protocol allows; say how many were skipped why."""
+    survey = service.get_survey(db, survey_id)
+    form = await read_form(request)
+    kind = str(form.get("kind", ""))
+    team_id = int(form["team_id"]) if str(form.get("team_id", "")).isdigit() else None
+    try:
+        if kind not in ("customer", "employee"):
+            raise Invalid({"kind": _("Choose one of the listed options.")})
+        report = persons.invite_selection(db, me, survey.id, kind=kind, team_id=team_id)
+    except Invalid as exc:
+        context = {**_detail_context(db, me, survey.id), "group_errors": exc.errors}
+        return render(request, "feedback/detail.html", context, status_code=422)
+    labels = {
+        "unsubscribed": _("unsubscribed"),
+        "bounced": _("address bounced"),
+        "excluded": _("excluded domain"),
+        "recently": _("invited recently"),
+        "no_email": _("no e-mail address"),
+    }
+    message = _("%(count)s invitation(s) queued.", count=report.invited)
+    if report.skipped:
+        skipped = ", ".join(f"{labels[reason]}: {n}" for reason, n in sorted(report.skipped.items()))
+        message += " " + _("Not invited: %(skipped)s.", skipped=skipped)
+    return redirect(request, f"/surveys/{survey.id}", flash=message)
+
+
 @router.get("/surveys/{survey_id}/revise", response_class=HTMLResponse)
 def revise_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
     require(me, Permission.MANAGE_SURVEYS)
-    return render(
-        request, "feedback/revise.html", {**_detail_context(db, me, survey_id), "errors": {}, "form": {}}
-    )
+    context = _detail_context(db, me, survey_id)
+    return render(request, "feedback/revise.html", {**context, "errors": {}, "form": _revision_form(context)})
+
+
+def _part(form: dict[str, Any], name: str) -> dict[str, Any]:
+    value = form.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 @router.post("/surveys/{survey_id}/revise")
 async def revise(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
-    """A new version with changed wording: every question keeps its key, type and options."""
+    """The next version: wording, page and required per question, questions removed or added, and the
+    protocol; a question keeps its key, type and options (a new key is a new question)."""
     context = _detail_context(db, me, survey_id)
     form = await read_form(request)
-    texts = form.get("text", {}) if isinstance(form.get("text"), dict) else {}
-    questions = []
-    for q in context["questions"]:
-        wording = texts.get(q.key, {}) if isinstance(texts.get(q.key), dict) else {}
+    texts, pages, required, remove = (_part(form, name) for name in ("text", "page", "required", "remove"))
+    complete = form.get("complete") == "1"  # the page sends every field; a bare post changes wording only
+    kept = [q for q in context["questions"] if remove.get(q.key) != "on"]
+    questions: list[dict[str, Any]] = []
+    for q in kept:
+        wording = texts.get(q.key) if isinstance(texts.get(q.key), dict) else {}
         questions.append(
             {
                 "key": q.key,
@@ -244,26 +300,54 @@ async def revise(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
                 "options": q.options,
                 "per_moment": q.per_moment,
                 "moment_id": q.moment_id,
-                "required": q.required,
-                "page": q.page,
+                "required": required.get(q.key) == "on" if complete else q.required,
+                "page": pages.get(q.key) or q.page,
             }
         )
+    new = _part(form, "new")
+    adding = bool(str(new.get("key", "")).strip())
+    if adding:
+        questions.append(_question_data(dict(new)))
     try:
+        if not questions:
+            raise Invalid({"__all__": _("A survey needs at least one question.")})
         data = parse(
             RevisionIn,
             {
                 "reason": form.get("reason", ""),
-                "protocol": context["current"].protocol,
+                "protocol": _protocol_data(_part(form, "protocol"))
+                if complete
+                else context["current"].protocol,
                 "questions": questions,
             },
         )
         version = service.revise(db, me, survey_id, data)
     except Invalid as exc:
+        errors = _revision_errors(exc.errors, [q.key for q in kept], adding)
         return render(
-            request, "feedback/revise.html", {**context, "errors": exc.errors, "form": form}, status_code=422
+            request, "feedback/revise.html", {**context, "errors": errors, "form": form}, status_code=422
         )
     return redirect(
         request,
         f"/surveys/{survey_id}",
         flash=_("Version %(number)s is now being fielded.", number=version.number),
     )
+
+
+def _revision_errors(errors: dict[str, str], keys: list[str], adding: bool) -> dict[str, str]:
+    """Name each error after the field the revision form shows (``questions.2.text`` -> ``text.why``)."""
+    out: dict[str, str] = {}
+    for name, message in errors.items():
+        parts = name.split(".")
+        if parts[0] == "questions" and len(parts) >= 3 and parts[1].isdigit():
+            index, field, rest = int(parts[1]), parts[2], parts[3:]
+            if index < len(keys):
+                name = ".".join([field, keys[index], *rest])
+            else:
+                name = ".".join(["new", field, *rest])
+        elif name == "questions" and adding:
+            name = "new.key"  # the only way to repeat a key is the new question's
+        elif name in ("moment_id", "type", "options") and adding:
+            name = f"new.{name}"
+        out.setdefault(name, message)
+    return out
