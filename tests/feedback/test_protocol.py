@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from nineplus.audit.models import AuditEvent
 from nineplus.core.errors import Forbidden, Invalid
+from nineplus.core.tenancy import scope
 from nineplus.feedback import fielding, service
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SubmitIn, SurveyIn
 from tests.factories import World
@@ -130,3 +131,15 @@ def test_choice_questions_need_distinct_options(db: Session) -> None:
                 "options": [{"value": "a", "label": {"en": "A"}}, {"value": "a", "label": {"en": "B"}}],
             },
         )
+
+
+def test_a_question_per_moment_cannot_share_page_one_with_the_checklist(db: Session, field: Field) -> None:
+    scope(db, field.survey.organisation_id)
+    survey = service.create_survey(
+        db, field.actor, SurveyIn(journey_id=field.survey.journey_id, title={"en": "Draft"})
+    )
+    spec = QuestionIn(key="feeling", type="emotion", text={"en": "Feeling?"}, per_moment=True)
+    with pytest.raises(Invalid) as refused:
+        service.add_question(db, field.actor, survey.id, spec)
+    assert set(refused.value.errors) == {"page"}
+    assert service.add_question(db, field.actor, survey.id, spec.model_copy(update={"page": 2})).page == 2

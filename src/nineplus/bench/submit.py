@@ -109,7 +109,12 @@ def prepare(url: str) -> BenchSurvey:
             specs = [
                 QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
                 QuestionIn(
-                    key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, required=True
+                    key="emotion",
+                    type="emotion",
+                    text={"nl": "Gevoel?"},
+                    per_moment=True,
+                    required=True,
+                    page=2,
                 ),
                 QuestionIn(key="why", type="text", text={"nl": "Waarom?"}),
             ]

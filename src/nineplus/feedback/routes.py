@@ -347,7 +347,5 @@ def _revision_errors(errors: dict[str, str], keys: list[str], adding: bool) -> d
                 name = ".".join(["new", field, *rest])
         elif name == "questions" and adding:
             name = "new.key"  # the only way to repeat a key is the new question's
-        elif name in ("moment_id", "type", "options") and adding:
-            name = f"new.{name}"
         out.setdefault(name, message)
     return out

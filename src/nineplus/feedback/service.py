@@ -88,6 +88,11 @@ def _draft(session: Session, survey: Survey) -> SurveyVersion:
 
 
 def _check_question(session: Session, survey: Survey, data: QuestionIn) -> None:
+    if data.per_moment and data.page == 1:
+        # Page 1 asks which steps the respondent went through; only a later page can ask about each.
+        raise Invalid(
+            {"page": _("A question per moment goes on page 2 or later: page 1 asks which steps were taken.")}
+        )
     if data.moment_id is not None:
         moment = session.get(Moment, data.moment_id)
         if moment is None or moment.journey_id != survey.journey_id:
@@ -192,8 +197,11 @@ def revise(session: Session, actor: Principal, survey_id: int, data: RevisionIn)
         raise Invalid({"__all__": _("This survey is still a draft: edit it directly.")})
     if len({q.key for q in data.questions}) != len(data.questions):
         raise Invalid({"questions": _("Each question needs its own key.")})
-    for question in data.questions:
-        _check_question(session, survey, question)
+    for index, question in enumerate(data.questions):
+        try:
+            _check_question(session, survey, question)
+        except Invalid as exc:
+            raise Invalid({f"questions.{index}.{k}": v for k, v in exc.errors.items()}) from None
     version = SurveyVersion(
         survey_id=survey.id,
         number=previous.number + 1,
