@@ -303,8 +303,8 @@ def test_a_role_change_is_shown_on_the_audit_page(client: TestClient, db: Sessio
     cells = changes[0].select("td")
     assert cells[1].get_text(strip=True) == f"{bank_a.users['admin'].name} <{bank_a.users['admin'].email}>"
     assert cells[3].get_text(strip=True) == f"User #{member.id}"
-    assert json.loads(cells[4].get_text(strip=True)) == {"role": "team_member"}
-    assert json.loads(cells[5].get_text(strip=True)) == {"role": "viewer"}
+    assert json.loads(cells[5].get_text(strip=True)) == {"role": "team_member"}
+    assert json.loads(cells[6].get_text(strip=True)) == {"role": "viewer"}
 
 
 def test_the_audit_page_shows_only_the_own_organisations_events(

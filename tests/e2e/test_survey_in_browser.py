@@ -135,3 +135,18 @@ def test_a_survey_on_the_mortgage_journey_is_fielded_end_to_end(
     again = browser.new_context(**PHONE).new_page()
     again.goto(link.group(0))
     assert "al ingevuld" in again.inner_text("main")
+
+    # The live survey changes: version 2, with its reason in the audit log.
+    lead.goto(f"{survey_url}/revise")
+    lead.fill("[name='text.nps.en']", "How likely are you to recommend us to a friend?")
+    lead.fill("#new-question [name='new.key']", "why")
+    lead.select_option("#new-question [name='new.type']", "text")
+    lead.fill("#new-question [name='new.text.en']", "What is the main reason for your score?")
+    lead.fill("#new-question [name='new.page']", "2")
+    lead.fill("#f-reason", "The board asked for the customer's own words")
+    lead.click("#revise-form button[type=submit]")
+    lead.wait_for_selector("#versions li:nth-child(2)")
+    assert "own words" in lead.inner_text("#versions")
+    assert "What is the main reason" in lead.inner_text("#questions")
+    lead.goto(f"{base}/admin/audit")
+    assert "The board asked for the customer's own words" in lead.inner_text("main")
