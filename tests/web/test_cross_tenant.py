@@ -79,6 +79,7 @@ API_BODIES: dict[str, object] = {
     "/api/v1/journeys/{journey_id}/workshops": {"title": "x", "held_on": "2026-01-01"},
     "/api/v1/workshops/{workshop_id}/entries": {"entries": []},
     "/api/v1/journeys/{journey_id}/moments/order": {"moment_ids": []},
+    "/api/v1/surveys/{survey_id}/responses": {"client_id": "sweep-0001", "answers": [{"question_id": 1}]},
 }
 
 

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
     MANAGE_SURVEYS = "manage_surveys"
+    VIEW_RESPONSES = "view_responses"
+    SUBMIT_RESPONSES = "submit_responses"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -37,6 +39,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_API_KEYS: N_("Create and revoke API keys"),
     Permission.VIEW_AUDIT: N_("Read the audit log"),
     Permission.MANAGE_SURVEYS: N_("Design surveys, agree their protocol, field them and invite persons"),
+    Permission.VIEW_RESPONSES: N_("Read and export survey responses"),
+    Permission.SUBMIT_RESPONSES: N_("Store responses through the API (for example from a kiosk or a CRM)"),
 }
 
 _P = Permission
@@ -52,6 +56,8 @@ MATRIX: dict[str, frozenset[Permission]] = {
             _P.EDIT_SETTINGS,
             _P.VIEW_AUDIT,
             _P.MANAGE_SURVEYS,
+            _P.VIEW_RESPONSES,
+            _P.SUBMIT_RESPONSES,
         }
     ),
     "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS}),
@@ -69,8 +75,17 @@ ROLE_LABELS = {
 
 # What an API key's scope allows, on top of the role of nobody: keys act for the organisation.
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "read": frozenset({_P.VIEW_JOURNEYS, _P.VIEW_ALL_TEAMS}),
-    "write": frozenset({_P.VIEW_JOURNEYS, _P.VIEW_ALL_TEAMS, _P.EDIT_JOURNEYS, _P.RUN_WORKSHOPS}),
+    "read": frozenset({_P.VIEW_JOURNEYS, _P.VIEW_ALL_TEAMS, _P.VIEW_RESPONSES}),
+    "write": frozenset(
+        {
+            _P.VIEW_JOURNEYS,
+            _P.VIEW_ALL_TEAMS,
+            _P.EDIT_JOURNEYS,
+            _P.RUN_WORKSHOPS,
+            _P.VIEW_RESPONSES,
+            _P.SUBMIT_RESPONSES,
+        }
+    ),
     "admin": frozenset(Permission),
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)

@@ -43,7 +43,15 @@ def create_person(session: Session, actor: Principal, data: PersonIn) -> Person:
         raise Invalid({"team_id": _("Choose a team of your own organisation.")})
     if data.external_id and session.scalar(select(Person.id).where(Person.external_id == data.external_id)):
         raise Invalid({"external_id": _("Another person has this external id.")})
-    person = Person(
+    person = new_person(data)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def new_person(data: PersonIn) -> Person:
+    """The row for a validated person (the address kept in lower case)."""
+    return Person(
         kind=data.kind,
         email=data.email.lower() if data.email else None,
         external_id=data.external_id,
@@ -51,9 +59,6 @@ def create_person(session: Session, actor: Principal, data: PersonIn) -> Person:
         team_id=data.team_id,
         attributes=data.attributes,
     )
-    session.add(person)
-    session.flush()
-    return person
 
 
 def invite(
@@ -196,6 +201,15 @@ def _check_value(question: Question, value: Any) -> dict[str, Any]:
     if len(text) > 5000:
         raise Invalid({f"q{question.id}": _("Use at most %(max)s characters.", max=5000)})
     return {"value_text": text}
+
+
+def answer_value(answer: Answer, kind: str) -> int | str | list[str] | None:
+    """An answer's value as its question type gives it: a number, a text, or the choice(s)."""
+    if answer.value_int is not None:
+        return answer.value_int
+    if answer.value_choices is not None:
+        return answer.value_choices if kind == "multiple" else answer.value_choices[0]
+    return answer.value_text
 
 
 def asked(question: Question, experienced: list[int]) -> list[int | None]:

@@ -139,16 +139,7 @@ def import_persons(session: Session, actor: Principal, rows: list[dict[str, str]
     for _number, data in valid:
         existing = _existing(session, data)
         if existing is None:
-            session.add(
-                Person(
-                    kind=data.kind,
-                    email=data.email.lower() if data.email else None,
-                    external_id=data.external_id,
-                    name=data.name,
-                    team_id=data.team_id,
-                    attributes=data.attributes,
-                )
-            )
+            session.add(fielding.new_person(data))
             report.created += 1
         else:
             if data.email and data.email.lower() != existing.email:

@@ -179,33 +179,39 @@ def _submission(survey: OpenSurvey, data: ResponseIn) -> Submission:
     )
 
 
+SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A retry: this client id was stored before.", "model": ResponseAck},
+    404: {"description": "No such survey."},
+    409: {"description": "The client id belongs to another response."},
+    410: {"description": "The survey is not being fielded."},
+    422: {"description": "An answer is missing or not valid; `errors` names each field."},
+}
+
+
 @router.post(
-    "/surveys/{key}/responses",
-    status_code=201,
-    response_model=ResponseAck,
-    responses={
-        200: {"description": "A retry: this client id was stored before.", "model": ResponseAck},
-        404: {"description": "No survey has this key."},
-        409: {"description": "The client id belongs to another response."},
-        410: {"description": "The survey is not being fielded."},
-        422: {"description": "An answer is missing or not valid; `errors` names each field."},
-    },
+    "/surveys/{key}/responses", status_code=201, response_model=ResponseAck, responses=SUBMIT_RESPONSES
 )
 async def submit_response(request: Request, key: str, data: ResponseIn) -> JSONResponse:
     """Store a complete response to the survey with this anonymous key. Answered only after the
     response is committed; a retry with the same client id is answered 200 with the same id."""
-    survey = await _survey(request.app, key)
+    return await store(request.app, key, data)
+
+
+async def store(app: FastAPI, key: str, data: ResponseIn) -> JSONResponse:
+    """Validate ``data`` against the survey behind ``key`` and store it (group commit, or a transaction
+    of its own); the JSON answer says whether it was stored now or by an earlier try."""
+    survey = await _survey(app, key)
     if not survey.live:
         return _closed()
     item = _submission(survey, data)
     if get_settings().group_commit:
-        future = _writer(request.app).submit(item)
+        future = _writer(app).submit(item)
         # shield: a client that goes away does not cancel the storing, which the writer owns now
         outcome: Outcome = await asyncio.wait_for(asyncio.shield(future), WAIT_SECONDS)
     else:
-        outcome = await run_in_threadpool(store_one, lambda: _open_session(request.app, write=True), item)
+        outcome = await run_in_threadpool(store_one, lambda: _open_session(app, write=True), item)
     if outcome.refused == "closed":
-        _cache(request.app).pop(key, None)
+        _cache(app).pop(key, None)
         return _closed()
     if outcome.refused is not None:
         raise Conflict("response")

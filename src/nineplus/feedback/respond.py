@@ -52,13 +52,7 @@ def build_page(session: Session, survey: Survey, response: Response | None, numb
             question = by_id.get(answer.question_id)
             if question is None:
                 continue
-            key = field_name(question, answer.moment_id)
-            if answer.value_int is not None:
-                values[key] = answer.value_int
-            elif answer.value_choices is not None:
-                values[key] = answer.value_choices if question.type == "multiple" else answer.value_choices[0]
-            else:
-                values[key] = answer.value_text
+            values[field_name(question, answer.moment_id)] = fielding.answer_value(answer, question.type)
     return Page(
         number=number,
         count=count,
