@@ -52,6 +52,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "invitation_id": world.invitation.id,
         "survey_id": world.survey.id,  # type: ignore[union-attr]
         "kind": "svg",
+        "dataset": "answers",
         "walk_id": world.walk.id,  # type: ignore[union-attr]
         "value_id": world.value.id,
         "channel_id": world.channel.id,

@@ -71,7 +71,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.accounts import api as accounts_api
     from nineplus.accounts import routes as accounts_routes
     from nineplus.feedback import api as feedback_api
-    from nineplus.feedback import person_routes
+    from nineplus.feedback import export_routes, person_routes
     from nineplus.feedback import public as feedback_public
     from nineplus.feedback import public_api as feedback_public_api
     from nineplus.feedback import routes as feedback_routes
@@ -91,6 +91,8 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(accounts_api.router)
     app.include_router(journeys_api.router)
     app.include_router(feedback_api.router)
+    app.include_router(export_routes.api)
+    app.include_router(export_routes.pages)
     return app
 
 
