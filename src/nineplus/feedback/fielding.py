@@ -252,7 +252,9 @@ def _response_for(
     return response
 
 
-def submit(session: Session, survey_id: int, data: SubmitIn, token: str | None = None) -> Response:
+def submit(
+    session: Session, survey_id: int, data: SubmitIn, token: str | None = None, source: str | None = None
+) -> Response:
     """Store one page of answers (and, with ``final``, submit). The caller's transaction commits it;
     the respondent is thanked only after that commit."""
     survey = service.get_survey(session, survey_id)
@@ -266,6 +268,8 @@ def submit(session: Session, survey_id: int, data: SubmitIn, token: str | None =
         if invitation.expires_at <= utcnow():
             raise Invalid({"__all__": _("This link has expired.")})
     response = _response_for(session, survey, invitation, data)
+    if source and not response.source_hash:
+        response.source_hash = source
     if response.submitted_at is not None:
         return response  # a retry of a submit that already went through: same answer, nothing stored twice
     if data.moments_experienced is not None:

@@ -52,6 +52,7 @@ class Submission:
     # (question id, moment id or None) -> the value columns to store
     answers: dict[tuple[int, int | None], dict[str, Any]]
     received_at: datetime = field(default_factory=utcnow)
+    source_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
                     "moments_experienced": items[i].moments_experienced,
                     "pages_done": 1,
                     "started_at": items[i].received_at,
+                    "source_hash": items[i].source_hash,
                     "submitted_at": now,
                 }
                 for i in fresh

@@ -168,6 +168,9 @@ class Response(TenantMixin, Base):
     pages_done: Mapped[int] = mapped_column(default=0)  # where a closed tab resumes
     started_at: Mapped[created]
     submitted_at: Mapped[datetime | None]
+    # A keyed hash of the sender's network address and browser (never the address itself): lets the
+    # honesty checks see a burst of responses from one device without storing who it was.
+    source_hash: Mapped[str | None] = mapped_column(String(16))
 
 
 class Answer(TenantMixin, Base):

@@ -19,7 +19,7 @@ from nineplus.core.i18n import get_locale
 from nineplus.core.security import new_token
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
-from nineplus.feedback import fielding, respond
+from nineplus.feedback import fielding, public_api, respond
 from nineplus.feedback.models import Person, Survey, SurveyInvitation
 from nineplus.web.deps import Db, csrf_protect
 from nineplus.web.templating import redirect, render
@@ -90,7 +90,8 @@ async def _save(
     page = respond.build_page(db, survey, response, page_number)
     try:
         data = respond.submission(form, page, client_id, get_locale())
-        stored = fielding.submit(db, survey.id, data, token)
+        source = public_api.source_of(request) if token is None else None  # personal links need none
+        stored = fielding.submit(db, survey.id, data, token, source)
     except Invalid as exc:
         target = respond.page_of_errors(db, survey, response, exc.errors) or page.number
         values = {k: v for k, v in form.items() if k.startswith("q")} if target == page.number else None

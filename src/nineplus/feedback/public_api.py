@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from nineplus.core import db
 from nineplus.core.errors import Conflict, Invalid, NotFound
 from nineplus.core.i18n import gettext as _
+from nineplus.core.security import sign
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback import fielding, service
@@ -159,7 +160,7 @@ def stop_writer(app: FastAPI) -> None:
         writer.stop()
 
 
-def _submission(survey: OpenSurvey, data: ResponseIn) -> Submission:
+def _submission(survey: OpenSurvey, data: ResponseIn, source: str | None) -> Submission:
     experienced = sorted(set(data.moments_experienced))
     if not set(experienced) <= survey.moment_ids:
         raise Invalid({"moments_experienced": _("Choose moments of this journey.")})
@@ -176,6 +177,7 @@ def _submission(survey: OpenSurvey, data: ResponseIn) -> Submission:
         locale=data.locale,
         moments_experienced=experienced,
         answers=rows,
+        source_hash=source,
     )
 
 
@@ -194,16 +196,24 @@ SUBMIT_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def submit_response(request: Request, key: str, data: ResponseIn) -> JSONResponse:
     """Store a complete response to the survey with this anonymous key. Answered only after the
     response is committed; a retry with the same client id is answered 200 with the same id."""
-    return await store(request.app, key, data)
+    return await store(request.app, key, data, source=source_of(request))
 
 
-async def store(app: FastAPI, key: str, data: ResponseIn) -> JSONResponse:
+def source_of(request: Request) -> str:
+    """A keyed hash of the sender's address and browser: the same device gives the same value, and the
+    value cannot be turned back into the address without the server's secret key."""
+    address = request.client.host if request.client else ""
+    agent = request.headers.get("user-agent", "")[:300]
+    return sign(get_settings().resolved_secret_key(), f"source:{address}|{agent}")[:16]
+
+
+async def store(app: FastAPI, key: str, data: ResponseIn, source: str | None = None) -> JSONResponse:
     """Validate ``data`` against the survey behind ``key`` and store it (group commit, or a transaction
     of its own); the JSON answer says whether it was stored now or by an earlier try."""
     survey = await _survey(app, key)
     if not survey.live:
         return _closed()
-    item = _submission(survey, data)
+    item = _submission(survey, data, source)
     if get_settings().group_commit:
         future = _writer(app).submit(item)
         # shield: a client that goes away does not cancel the storing, which the writer owns now
