@@ -289,7 +289,7 @@ def submit(
 AnswerKey = tuple[int, int | None]  # (question id, moment id or None)
 
 
-def _field(question_id: int, moment_id: int | None) -> str:
+def answer_field(question_id: int, moment_id: int | None) -> str:
     return f"q{question_id}" if moment_id is None else f"q{question_id}.m{moment_id}"
 
 
@@ -303,7 +303,7 @@ def checked_answers(
         question = by_id.get(item.question_id)
         if question is None:
             raise Invalid({"answers": _("An answer names a question this survey does not ask.")})
-        name = _field(question.id, item.moment_id)
+        name = answer_field(question.id, item.moment_id)
         if item.moment_id not in asked(question, experienced):
             raise Invalid({name: _("This question is not asked for that moment.")})
         try:
@@ -318,7 +318,7 @@ def missing_required(
 ) -> dict[str, str]:
     """The required answers (per moment where routed so) that ``given`` lacks, as field errors."""
     return {
-        _field(q.id, moment_id): _("This field is required.")
+        answer_field(q.id, moment_id): _("This field is required.")
         for q in by_id.values()
         if q.required
         for moment_id in asked(q, experienced)

@@ -53,6 +53,8 @@ class Submission:
     answers: dict[tuple[int, int | None], dict[str, Any]]
     received_at: datetime = field(default_factory=utcnow)
     source_hash: str | None = None
+    submitted_at: datetime | None = None  # when it was answered, for an import of older responses
+    require_live: bool = True  # an import may add history to a survey that is closed
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(items)
     by_org: dict[int, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        if status.get(item.survey_id) != "live":
+        if status.get(item.survey_id) not in (("live",) if item.require_live else ("live", "closed")):
             outcomes[index] = Outcome(refused="closed")
         else:
             by_org[item.organisation_id].append(index)
@@ -122,9 +124,9 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
                     "locale": items[i].locale,
                     "moments_experienced": items[i].moments_experienced,
                     "pages_done": 1,
-                    "started_at": items[i].received_at,
+                    "started_at": items[i].submitted_at or items[i].received_at,
                     "source_hash": items[i].source_hash,
-                    "submitted_at": now,
+                    "submitted_at": items[i].submitted_at or now,
                 }
                 for i in fresh
             ],

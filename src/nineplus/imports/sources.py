@@ -1,0 +1,154 @@
+"""Reading uploaded files row by row: CSV (any common delimiter and encoding) and XLSX, and recognising
+the response exports of Qualtrics and LimeSurvey.
+
+A source yields its rows lazily, so a file of a million rows is read in bounded memory. Each row keeps
+its line number in the file (the header is line 1; Qualtrics' two extra header rows are lines 2 and 3),
+which is what the error report names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nineplus.core.errors import Invalid
+from nineplus.core.i18n import gettext as _
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class Source:
+    """A file's columns, what the exporting tool said about them, and a way to read its rows."""
+
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    tool: str  # "plain", "qualtrics" or "limesurvey"
+    headers: list[str]
+    labels: dict[str, str] = field(default_factory=dict)  # header -> question text (Qualtrics row 2)
+    import_ids: dict[str, str] = field(default_factory=dict)  # header -> Qualtrics ImportId (row 3)
+    skip: int = 0  # data rows that are really header rows (Qualtrics: 2)
+    encoding: str = "utf-8-sig"
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number in the file, cells) for every data row, padded to the header's width."""
+        width = len(self.headers)
+        first_line = 2 + self.skip
+        raw = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
+        next(raw, None)  # the header
+        for _header_row in range(self.skip):
+            next(raw, None)
+        for number, cells in enumerate(raw, start=first_line):
+            if not any(c.strip() for c in cells):
+                continue
+            yield number, (cells + [""] * (width - len(cells)))[:width]
+
+
+def open_source(path: Path) -> Source:
+    """Look at the file's first rows: format, encoding, delimiter, columns and the tool that made it."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        source = Source(path, "xlsx", "plain", [])
+        head = list(itertools.islice(_xlsx_rows(path), 3))
+    elif suffix in (".csv", ".txt", ".tsv", ""):
+        encoding = _encoding(path)
+        sample = _read_text(path, encoding, 64 * 1024)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        source = Source(path, "csv", "plain", [], encoding=encoding, dialect=dialect)
+        head = list(itertools.islice(_csv_rows(source), 3))
+    else:
+        raise Invalid({"file": _("Upload a CSV or XLSX file.")})
+    if not head or not any(h.strip() for h in head[0]):
+        raise Invalid({"file": _("The first row must name the columns.")})
+    source.headers = [h.strip() for h in head[0]]
+    seen = [h.lower() for h in source.headers if h]
+    if len(set(seen)) != len(seen):
+        raise Invalid({"file": _("Two columns have the same name.")})
+    _recognise(source, head)
+    return source
+
+
+def _recognise(source: Source, head: list[list[str]]) -> None:
+    """Qualtrics puts the question texts in row 2 and ImportId JSON in row 3; LimeSurvey names its
+    columns id, submitdate, lastpage, startlanguage."""
+    if len(head) >= 3 and any(cell.strip().startswith('{"ImportId"') for cell in head[2]):
+        source.tool, source.skip = "qualtrics", 2
+        for header, label, meta in zip(source.headers, head[1], head[2], strict=False):
+            source.labels[header] = label.strip()
+            try:
+                source.import_ids[header] = str(json.loads(meta).get("ImportId", ""))
+            except (ValueError, AttributeError):
+                source.import_ids[header] = ""
+        return
+    names = {h.lower() for h in source.headers}
+    if {"id", "submitdate", "lastpage", "startlanguage"} <= names:
+        source.tool = "limesurvey"
+
+
+def _encoding(path: Path) -> str:
+    with path.open("rb") as file:
+        start = file.read(64 * 1024)
+    if start.startswith(codecs.BOM_UTF16_LE) or start.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    try:
+        start.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(start) - 4:  # not just a character cut in two at the end of the sample
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _read_text(path: Path, encoding: str, size: int) -> str:
+    with path.open(encoding=encoding, errors="replace", newline="") as file:
+        return file.read(size)
+
+
+def _csv_rows(source: Source) -> Iterator[list[str]]:
+    with source.path.open(encoding=source.encoding, errors="replace", newline="") as file:
+        yield from csv.reader(file, source.dialect)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
+        raise Invalid({"file": _("This is not a readable XLSX file.")}) from exc
+    try:
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield ["" if v is None else _xlsx_text(v) for v in row]
+    finally:
+        book.close()
+
+
+def _xlsx_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[no-any-return, attr-defined]
+    return str(value)
+
+
+def sample_rows(source: Source, n: int = 5) -> list[list[str]]:
+    """The first data rows, for the mapping page."""
+    return [cells for _line, cells in itertools.islice(source.rows(), n)]
+
+
+def from_bytes(content: bytes, folder: Path, name: str) -> Path:
+    """Keep an upload on disk (imports are read twice: once to check, once to store)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with path.open("wb") as file:
+        file.write(content)
+    return path

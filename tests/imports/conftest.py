@@ -1,0 +1,63 @@
+"""A survey whose wording and moments are those of the Qualtrics and LimeSurvey fixtures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from nineplus.core.principal import Principal
+from nineplus.core.tenancy import scope
+from nineplus.feedback import service
+from nineplus.feedback.models import Question, Survey
+from nineplus.feedback.schemas import OptionIn, QuestionIn, SurveyIn
+from nineplus.journeys import service as journeys
+from nineplus.journeys.models import Moment
+from nineplus.journeys.schemas import JourneyIn, MomentIn
+from tests.factories import World
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
+
+
+@dataclass
+class Target:
+    survey: Survey
+    questions: dict[str, Question]
+    moments: list[Moment]
+    actor: Principal
+
+
+def build_target(db: Session, world: World) -> Target:
+    scope(db, world.org.id)
+    actor = world.principal(db, "cx_lead")
+    journey = journeys.create_journey(db, actor, JourneyIn(name={"nl": "Hypotheek"}, start_feeling=1))
+    moments = [
+        journeys.create_moment(db, actor, journey.id, MomentIn(name={"nl": name}, channel="phone"))
+        for name in ("Afspraak maken", "Gesprek met de adviseur", "Offerte ontvangen")
+    ]
+    survey = service.create_survey(db, actor, SurveyIn(journey_id=journey.id, title={"nl": "Geschiedenis"}))
+    channel = [OptionIn(value=v, label={"nl": v.capitalize()}) for v in ("telefoon", "website", "kantoor")]
+    nps = "Hoe waarschijnlijk is het dat je ons aanbeveelt bij vrienden of familie?"
+    specs = [
+        QuestionIn(key="nps", type="nps", required=True, text={"nl": nps}),
+        QuestionIn(
+            key="kanaal", type="single", text={"nl": "Hoe heb je contact met ons gehad?"}, options=channel
+        ),
+        QuestionIn(
+            key="emo", type="emotion", per_moment=True, page=2, text={"nl": "Hoe voelde je je hierbij?"}
+        ),
+        QuestionIn(
+            key="waarom", type="text", page=2, text={"nl": "Wat is de belangrijkste reden voor je score?"}
+        ),
+    ]
+    questions = {s.key: service.add_question(db, actor, survey.id, s) for s in specs}
+    service.start_fielding(db, actor, survey.id)
+    db.flush()
+    return Target(survey, questions, moments, actor)
+
+
+@pytest.fixture
+def target(db: Session, bank_a: World) -> Target:
+    return build_target(db, bank_a)

@@ -1,0 +1,136 @@
+"""Importing responses: Qualtrics and LimeSurvey exports recognised and mapped, a broken file rejected
+with a row-level report and nothing written, valid rows only on request, and a re-import that adds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nineplus.core.i18n import begin_request
+from nineplus.feedback.models import Answer, Response
+from nineplus.imports import responses
+from nineplus.imports.sources import open_source
+from tests.imports.conftest import FIXTURES, Target
+
+
+def session_of(db: Session):  # type: ignore[no-untyped-def]
+    """The writer's sessions: here the test's own (its commits are savepoints)."""
+    return lambda: db
+
+
+def run(db: Session, target: Target, path: Path, mapping: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    source = open_source(path)
+    suggested = responses.suggest(source, list(target.questions.values()), target.moments)
+    plan = responses.plan(db, target.survey.id, source, mapping or suggested, "Europe/Amsterdam")
+    return source, suggested, plan
+
+
+def counts(db: Session, target: Target) -> tuple[int, int]:
+    of_survey = Response.survey_id == target.survey.id
+    return (
+        db.scalar(select(func.count()).select_from(Response).where(of_survey)) or 0,
+        db.scalar(select(func.count()).select_from(Answer).join(Response).where(of_survey)) or 0,
+    )
+
+
+def test_a_qualtrics_export_is_recognised_mapped_and_imported_once(db: Session, target: Target) -> None:
+    source, suggested, plan = run(db, target, FIXTURES / "qualtrics_export.csv")
+    assert (source.tool, source.skip) == ("qualtrics", 2)
+    q, m = target.questions, target.moments
+    assert suggested["ResponseId"] == "client_id"
+    assert suggested["EndDate"] == "submitted_at"
+    assert suggested["UserLanguage"] == "locale"
+    assert suggested["Finished"] == "finished"
+    assert suggested["Q1"] == f"q:{q['nps'].id}"
+    assert suggested["Q1_NPS_GROUP"] == ""  # the group is derived from the score, not an answer
+    assert suggested["Q2"] == f"q:{q['kanaal'].id}"
+    assert suggested["Q3_2"] == f"q:{q['emo'].id}:{m[1].id}"
+    assert suggested["Q4"] == f"q:{q['waarom'].id}"
+    assert suggested["RecipientEmail"] == ""  # contact data stays out of the responses
+
+    checked = responses.check(plan, source)
+    assert (checked.rows, checked.valid, checked.invalid, checked.skipped) == (4, 3, 0, 1)
+    written = responses.write(plan, source, session_of(db))
+    assert (written.stored, written.existing) == (3, 0)
+    assert counts(db, target) == (3, 3 * 3 + 2 + 3 + 3)  # nps + kanaal + why each; 3, 2 and 3 emotions
+    piet = db.scalars(
+        select(Response).where(Response.survey_id == target.survey.id).order_by(Response.started_at)
+    ).all()[1]
+    assert piet.submitted_at.isoformat() == "2026-03-02T10:45:02+00:00"  # 11:45:02 in Amsterdam
+    assert piet.moments_experienced == [m[0].id, m[1].id]
+    again = responses.write(plan, source, session_of(db))
+    assert (again.stored, again.existing) == (0, 3)
+    assert counts(db, target)[0] == 3
+
+
+def test_a_limesurvey_export_is_recognised_and_unfinished_rows_are_skipped(
+    db: Session, target: Target
+) -> None:
+    source, suggested, plan = run(db, target, FIXTURES / "limesurvey_export.csv")
+    assert source.tool == "limesurvey"
+    q, m = target.questions, target.moments
+    assert suggested["id"] == "client_id"
+    assert suggested["submitdate"] == "submitted_at"
+    assert suggested["NPS"] == f"q:{q['nps'].id}"
+    assert suggested["EMO[SQ001]"] == f"q:{q['emo'].id}:{m[0].id}"
+    assert suggested["EMO[SQ003]"] == f"q:{q['emo'].id}:{m[2].id}"
+    report = responses.write(plan, source, session_of(db))
+    assert (report.stored, report.skipped) == (2, 1)
+    english = db.scalars(select(Response).where(Response.locale == "en")).one()
+    assert english.moments_experienced == [m[0].id, m[1].id, m[2].id]
+
+
+def test_a_broken_file_is_rejected_row_by_row_and_writes_nothing(
+    db: Session, target: Target, tmp_path: Path
+) -> None:
+    begin_request("en")
+    broken = tmp_path / "broken.csv"
+    broken.write_text(
+        "respondent;datum;nps;kanaal;waarom\n"
+        "A-1;2026-01-05 10:00;9;telefoon;Prima\n"
+        "A-2;2026-01-05 11:00;11;website;Te laat\n"
+        "A-3;gisteren;7;fax;\n"
+        "A-4;2026-01-06 09:00;zeven;kantoor;Redelijk\n",
+        encoding="utf-8",
+    )
+    source, suggested, plan = run(db, target, broken)
+    assert suggested == {
+        "respondent": "client_id",
+        "datum": "submitted_at",
+        "nps": f"q:{target.questions['nps'].id}",
+        "kanaal": f"q:{target.questions['kanaal'].id}",
+        "waarom": f"q:{target.questions['waarom'].id}",
+    }
+    report = responses.check(plan, source)
+    assert (report.valid, report.invalid) == (1, 3)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [
+        (3, "nps", "11"),
+        (4, "datum", "gisteren"),
+        (4, "kanaal", "fax"),
+        (5, "nps", "zeven"),
+    ]
+    assert "0 to 10" in report.errors[0].reason
+    assert counts(db, target) == (0, 0)  # checking writes nothing
+    valid_only = responses.write(plan, source, session_of(db))
+    assert (valid_only.stored, valid_only.invalid) == (1, 3)
+    assert counts(db, target) == (1, 3)
+
+
+def test_an_xlsx_file_reads_like_its_csv(db: Session, target: Target, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "nps", "waarom"])
+    sheet.append(["X-1", 8, "Vlot geregeld"])
+    sheet.append(["X-2", 6.0, None])
+    path = tmp_path / "scores.xlsx"
+    book.save(path)
+    _source, _suggested, plan = run(db, target, path)
+    report = responses.write(plan, open_source(path), session_of(db))
+    assert report.stored == 2
+    assert sorted(
+        db.scalars(select(Answer.value_int).where(Answer.question_id == target.questions["nps"].id))
+    ) == [6, 8]
