@@ -31,6 +31,8 @@ runner = CliRunner()
         ["bench"],
         ["bench", "submit"],
         ["bounces"],
+        ["import"],
+        ["import", "responses"],
         ["bounces", "serve"],
     ],
 )

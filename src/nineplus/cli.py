@@ -18,6 +18,7 @@ demo_app = typer.Typer(help="The demo organisation.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
+import_app = typer.Typer(help="Load data from CSV or XLSX files.", no_args_is_help=True)
 bounces_app = typer.Typer(help="Bounce notices of survey e-mails (VERP).", no_args_is_help=True)
 bench_app = typer.Typer(
     help="Benchmarks that print figures and ratios against a baseline.", no_args_is_help=True
@@ -29,6 +30,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(docs_app, name="docs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(bounces_app, name="bounces")
+app.add_typer(import_app, name="import")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -158,6 +160,107 @@ def docs_permissions() -> None:
     from nineplus.accounts.roles import permission_table_markdown
 
     print(permission_table_markdown())
+
+
+@import_app.command("responses")
+def import_responses(
+    file: Annotated[str, typer.Argument(help="A CSV or XLSX file (Qualtrics and LimeSurvey exports too).")],
+    survey: Annotated[int, typer.Option(help="The id of the survey the responses belong to.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=TARGET, overriding the suggestion; TARGET is a question key, key[moment number or "
+            "name], client_id, submitted_at, locale, finished or ignore. Repeatable.",
+        ),
+    ] = None,
+    valid_only: Annotated[bool, typer.Option(help="Load the valid rows even when others are wrong.")] = False,
+    check_only: Annotated[bool, typer.Option(help="Check every row and report; write nothing.")] = False,
+) -> None:
+    """Import responses: show the column mapping, check every row (a wrong row rejects the whole file
+    unless --valid-only), then store them in short transactions. A second run adds nothing."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from nineplus.accounts.models import Organisation
+    from nineplus.core.db import new_session
+    from nineplus.core.errors import Invalid
+    from nineplus.core.i18n import begin_request
+    from nineplus.core.registry import import_all_models
+    from nineplus.core.tenancy import scope, system
+    from nineplus.feedback.models import Survey
+    from nineplus.imports import responses
+    from nineplus.imports.sources import count_rows, open_source
+    from nineplus.journeys.repository import moments as journey_moments
+
+    import_all_models()
+    begin_request("en")
+    _check_database()
+    _require_schema()
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"no such file: {file}")
+    session = new_session()
+    try:
+        system(session)
+        found = session.get(Survey, survey)
+        if found is None:
+            _fail(f"no survey has id {survey}")
+        assert found is not None
+        organisation = session.get_one(Organisation, found.organisation_id)
+        timezone = organisation.timezone or "Europe/Amsterdam"
+        scope(session, organisation.id)
+        from nineplus.feedback import service
+
+        questions = service.questions(session, service.current_version(session, survey).id)
+        moments = journey_moments(session, service.get_survey(session, survey).journey_id)
+        source = open_source(path)
+        mapping = responses.suggest(source, questions, moments)
+        for item in map_ or []:
+            column, equals, target = item.partition("=")
+            if not equals or column not in mapping:
+                _fail(f"--map {item!r}: give COLUMN=TARGET with a column of the file")
+            mapping[column] = responses.resolve(target, questions, moments)
+        plan = responses.plan(session, survey, source, mapping, timezone)
+        session.commit()
+    except Invalid as exc:
+        _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    finally:
+        session.close()
+    labels = dict(responses.question_choices(questions, moments, "en"))
+    table = Table("column", "holds", title=f"{path.name} ({source.tool} layout)")
+    for header in source.headers:
+        table.add_row(
+            header, labels.get(mapping.get(header, ""), "") if mapping.get(header) else "[dim]ignored[/dim]"
+        )
+    console.print(table)
+    total = count_rows(source)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("checking", total=total)
+        report = responses.check(plan, source, lambda n: progress.update(task, completed=n))
+        progress.update(task, completed=report.rows)
+    console.print(
+        f"{report.rows:,} rows: {report.valid:,} valid, {report.invalid:,} with errors, "
+        f"{report.skipped:,} unfinished (skipped)"
+    )
+    for error in report.errors[:20]:
+        console.print(f"  row {error.row}, column {error.column!r}, value {error.value!r}: {error.reason}")
+    if report.invalid > len(report.errors[:20]):
+        console.print(f"  ... and {report.invalid - len(report.errors[:20]):,} more rows with errors")
+    if check_only:
+        return
+    if report.invalid and not valid_only:
+        _fail("nothing was written; correct the file, or load the valid rows with --valid-only")
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("storing", total=total)
+        written = responses.write(
+            plan, source, lambda: new_session(write=True), lambda n: progress.update(task, completed=n)
+        )
+        progress.update(task, completed=written.rows)
+    console.print(f"stored {written.stored:,} new responses; {written.existing:,} were already there")
 
 
 @bounces_app.command("serve")

@@ -185,6 +185,26 @@ def _moment_for(sub: str | None, moments: list[Moment]) -> Moment | None:
     return None
 
 
+def resolve(text: str, questions: list[Question], moments: list[Moment]) -> str:
+    """A target written by a person ("nps", "emo[2]", "emo[Afspraak maken]", "client_id", "ignore") as a
+    target code; Invalid when it names nothing."""
+    text = text.strip()
+    if text.lower() in ("", "ignore", "-"):
+        return ""
+    if text in META or Target.parse(text):
+        return text
+    match = re.fullmatch(r"(.+?)\s*(?:\[(.+)\])?", text)
+    key, sub = (match.group(1).lower(), match.group(2)) if match else (text.lower(), None)
+    question = next((q for q in questions if q.key.lower() == key), None)
+    if question is not None and question.per_moment == (sub is not None):
+        if sub is None:
+            return f"q:{question.id}"
+        moment = _moment_for(sub, moments)
+        if moment is not None:
+            return f"q:{question.id}:{moment.id}"
+    raise Invalid({"map": _("%(target)s names no question (or moment) of this survey.", target=text)})
+
+
 # Planning and converting -------------------------------------------------------------------------------
 
 
