@@ -19,6 +19,7 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback import service as feedback
 from nineplus.feedback.models import Survey
 from nineplus.feedback.schemas import QuestionIn, SurveyIn
+from nineplus.imports.models import DataImport
 from nineplus.journeys import service as journeys
 from nineplus.journeys import walks
 from nineplus.journeys.models import Channel, ExperienceValue, Journey, Moment, WalkThrough, Workshop
@@ -60,6 +61,7 @@ class World:
     invitation_token: str = ""
     survey: Survey | None = None
     walk: WalkThrough | None = None
+    data_import: DataImport | None = None
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])
@@ -149,6 +151,10 @@ def bank(db: Session, name: str, *, prefix: str) -> World:
     feedback.add_question(
         db, actor, world.survey.id, QuestionIn(key="nps", type="nps", text={"en": f"Recommend {name}?"})
     )
+    world.data_import = DataImport(
+        survey_id=world.survey.id, filename=f"{prefix}.csv", stored_as="/nonexistent"
+    )
+    db.add(world.data_import)
     world.invitation = auth.invite(db, actor, InviteIn(email=f"new@{prefix}.example", role="viewer"))
     world.invitation_token = auth.issue_invitation_link(db, world.invitation).rsplit("/", 1)[1]
     db.commit()

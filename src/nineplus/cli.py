@@ -145,10 +145,10 @@ def user_create(
 @jobs_app.command("run")
 def jobs_run() -> None:
     """Run every due job once and exit."""
-    from nineplus.core.registry import import_all_models
+    from nineplus.core.registry import import_all_handlers
     from nineplus.jobs.runner import run_pending, schedule_periodic
 
-    import_all_models()
+    import_all_handlers()
     _check_database()
     schedule_periodic()
     console.print(f"ran {run_pending()} job(s)")

@@ -53,6 +53,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "survey_id": world.survey.id,  # type: ignore[union-attr]
         "kind": "svg",
         "dataset": "answers",
+        "import_id": world.data_import.id,  # type: ignore[union-attr]
         "walk_id": world.walk.id,  # type: ignore[union-attr]
         "value_id": world.value.id,
         "channel_id": world.channel.id,

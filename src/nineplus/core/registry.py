@@ -7,5 +7,16 @@ def import_all_models() -> None:
     from nineplus.accounts import models as _accounts  # noqa: F401
     from nineplus.audit import models as _audit  # noqa: F401
     from nineplus.feedback import models as _feedback  # noqa: F401
+    from nineplus.imports import models as _imports  # noqa: F401
     from nineplus.jobs import models as _jobs  # noqa: F401
     from nineplus.journeys import models as _journeys  # noqa: F401
+
+
+def import_all_handlers() -> None:
+    """Import every module that registers a job handler or an e-mail composer, so that a runner started
+    from the command line knows every kind of job the web server may have queued."""
+    import_all_models()
+    from nineplus.accounts import auth as _auth  # noqa: F401
+    from nineplus.core import mail as _mail  # noqa: F401
+    from nineplus.feedback import fielding as _fielding  # noqa: F401
+    from nineplus.imports import service as _imports_service  # noqa: F401

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nineplus import __version__
 from nineplus.core import i18n
-from nineplus.core.registry import import_all_models
+from nineplus.core.registry import import_all_handlers
 from nineplus.core.settings import get_settings
 from nineplus.web import errors
 from nineplus.web.deps import CSRF_COOKIE, choose_locale, ensure_csrf_cookie
@@ -28,7 +28,7 @@ CSP = (
 
 def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     """Build the web application. ``run_jobs`` starts the in-process job runner (default: settings)."""
-    import_all_models()
+    import_all_handlers()
     settings = get_settings()
     start_runner = settings.run_jobs if run_jobs is None else run_jobs
 
@@ -75,6 +75,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.feedback import public as feedback_public
     from nineplus.feedback import public_api as feedback_public_api
     from nineplus.feedback import routes as feedback_routes
+    from nineplus.imports import routes as import_routes
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
     from nineplus.journeys import walk_routes
@@ -85,6 +86,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(feedback_public.router)
     app.include_router(feedback_routes.router)
     app.include_router(person_routes.router)
+    app.include_router(import_routes.router)
     app.include_router(accounts_routes.router)
     app.include_router(journeys_routes.router)
     app.include_router(walk_routes.router)

@@ -1,0 +1,96 @@
+"""The import pages: upload a file to a survey, confirm the mapping, follow the progress, read the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.service import require
+from nineplus.core.errors import Invalid, get_or_404
+from nineplus.core.i18n import get_locale
+from nineplus.core.i18n import gettext as _
+from nineplus.feedback import service as surveys
+from nineplus.imports import responses, service
+from nineplus.imports.models import DataImport
+from nineplus.imports.sources import sample_rows
+from nineplus.web.deps import Db, PagePrincipal, csrf_protect
+from nineplus.web.forms import read_form
+from nineplus.web.templating import redirect, render
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+MAX_UPLOAD = 512 * 1024 * 1024  # a million responses in CSV is about 150 MB
+
+
+@router.get("/surveys/{survey_id}/import", response_class=HTMLResponse)
+def upload_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    require(me, Permission.SUBMIT_RESPONSES)
+    survey = surveys.get_survey(db, survey_id)
+    return render(request, "imports/upload.html", {"survey": survey, "errors": {}})
+
+
+@router.post("/surveys/{survey_id}/import")
+async def upload(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
+    require(me, Permission.SUBMIT_RESPONSES)
+    survey = surveys.get_survey(db, survey_id)
+    form = await request.form()
+    upload_file = form.get("file")
+    try:
+        if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+            raise Invalid({"file": _("Choose a CSV or XLSX file.")})
+        content = await upload_file.read(MAX_UPLOAD + 1)
+        if len(content) > MAX_UPLOAD:
+            raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
+        item = service.upload(db, me, survey.id, upload_file.filename, content)
+    except Invalid as exc:
+        return render(
+            request, "imports/upload.html", {"survey": survey, "errors": exc.errors}, status_code=422
+        )
+    return redirect(request, f"/imports/{item.id}")
+
+
+def _context(db: Db, item: DataImport, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    assert item.survey_id is not None
+    survey = surveys.get_survey(db, item.survey_id)
+    context: dict[str, Any] = {"item": item, "survey": survey, "errors": errors or {}}
+    if item.status in ("mapping", "rejected", "failed"):
+        source = service.source_of(item)
+        questions, moments = service._questions_and_moments(db, survey.id)
+        samples = sample_rows(source, 3)
+        context.update(
+            headers=source.headers,
+            samples=[[row[i] for row in samples] for i in range(len(source.headers))],
+            labels=source.labels,
+            choices=responses.question_choices(questions, moments, get_locale()),
+        )
+    return context
+
+
+@router.get("/imports/{import_id}", response_class=HTMLResponse)
+def import_page(request: Request, db: Db, me: PagePrincipal, import_id: int) -> Response:
+    require(me, Permission.SUBMIT_RESPONSES)
+    item = get_or_404(db, DataImport, import_id)
+    return render(request, "imports/import.html", _context(db, item))
+
+
+@router.post("/imports/{import_id}")
+async def confirm(request: Request, db: Db, me: PagePrincipal, import_id: int) -> Response:
+    require(me, Permission.SUBMIT_RESPONSES)
+    item = get_or_404(db, DataImport, import_id)
+    form = await read_form(request)
+    chosen = form.get("map") if isinstance(form.get("map"), dict) else {}
+    headers = service.source_of(item).headers if item.status in ("mapping", "rejected", "failed") else []
+    mapping = {header: str(chosen.get(str(i), "")) for i, header in enumerate(headers)}
+    if form.get("keep_mapping") == "1":
+        mapping = dict(item.mapping)
+    try:
+        service.confirm(db, me, item.id, mapping, valid_only=form.get("valid_only") == "on")
+    except Invalid as exc:
+        item.mapping = mapping
+        return render(request, "imports/import.html", _context(db, item, exc.errors), status_code=422)
+    return redirect(
+        request, f"/imports/{item.id}", flash=_("The file is being checked; this page shows how far.")
+    )

@@ -1,0 +1,179 @@
+"""Imports from the web page: keep the upload, confirm the mapping, then check and store in a job.
+
+The job never holds a write transaction for long: it reads the file in the job runner's thread, stores
+a chunk per transaction, and writes its progress to the import's row in short transactions of their own,
+which the page shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.models import Organisation
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.service import require
+from nineplus.audit.service import record
+from nineplus.core import db
+from nineplus.core.errors import Invalid, get_or_404
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
+from nineplus.core.principal import Principal
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import current_organisation, scope
+from nineplus.feedback import service as surveys
+from nineplus.imports import responses
+from nineplus.imports.models import DataImport
+from nineplus.imports.sources import Source, count_rows, open_source
+from nineplus.jobs.runner import enqueue, handler
+from nineplus.journeys.repository import moments as journey_moments
+
+PROGRESS_EVERY = 5000
+
+
+def folder(organisation_id: int) -> Path:
+    return get_settings().data_dir / "imports" / str(organisation_id)
+
+
+def upload(session: Session, actor: Principal, survey_id: int, filename: str, content: bytes) -> DataImport:
+    """Keep the file, recognise its layout and suggest a mapping; the import waits for confirmation."""
+    require(actor, Permission.SUBMIT_RESPONSES)
+    survey = surveys.get_survey(session, survey_id)
+    if survey.status == "draft":
+        raise Invalid({"file": _("Start fielding the survey before importing responses into it.")})
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
+        raise Invalid({"file": _("Upload a CSV or XLSX file.")})
+    path = folder(actor.organisation_id) / f"{uuid.uuid4().hex}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    try:
+        source = open_source(path)
+    except Invalid:
+        path.unlink(missing_ok=True)
+        raise
+    questions, moments = _questions_and_moments(session, survey_id)
+    item = DataImport(
+        kind="responses",
+        survey_id=survey.id,
+        filename=Path(filename).name[:255],
+        stored_as=str(path),
+        tool=source.tool,
+        mapping=responses.suggest(source, questions, moments),
+        created_by_id=actor.user_id,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _questions_and_moments(session: Session, survey_id: int) -> tuple[list[Any], list[Any]]:
+    survey = surveys.get_survey(session, survey_id)
+    questions = surveys.questions(session, surveys.current_version(session, survey.id).id)
+    return questions, journey_moments(session, survey.journey_id)
+
+
+def source_of(item: DataImport) -> Source:
+    return open_source(Path(item.stored_as))
+
+
+def confirm(
+    session: Session, actor: Principal, import_id: int, mapping: dict[str, str], *, valid_only: bool
+) -> DataImport:
+    """Check the mapping against the survey and queue the job that checks and stores the rows."""
+    require(actor, Permission.SUBMIT_RESPONSES)
+    item = get_or_404(session, DataImport, import_id)
+    if item.status not in ("mapping", "rejected", "failed"):
+        raise Invalid({"__all__": _("This import is already running or done.")})
+    assert item.survey_id is not None
+    organisation = session.get_one(Organisation, item.organisation_id)
+    responses.plan(
+        session, item.survey_id, source_of(item), mapping, organisation.timezone or "Europe/Amsterdam"
+    )
+    item.mapping, item.valid_only, item.status = mapping, valid_only, "queued"
+    item.errors, item.message, item.rows_done = [], "", 0
+    record(session, actor, "import.started", item, after={"file": item.filename, "valid_only": valid_only})
+    enqueue(
+        session, "run_import", {"import_id": item.id}, organisation_id=item.organisation_id, max_attempts=1
+    )
+    return item
+
+
+def _update(organisation_id: int, import_id: int, **values: Any) -> None:
+    with db.transaction() as session:
+        scope(session, organisation_id)
+        item = session.get_one(DataImport, import_id)
+        for name, value in values.items():
+            setattr(item, name, value)
+
+
+def run(
+    organisation_id: int, import_id: int, open_session: Callable[[], Session] | None = None
+) -> DataImport:
+    """Check every row; unless that rejects the file, store the valid rows. Progress lands on the row."""
+    open_session = open_session or (lambda: db.new_session(write=True))
+    with db.transaction(write=False) as session:
+        scope(session, organisation_id)
+        item = session.get_one(DataImport, import_id)
+        survey_id, mapping, valid_only = item.survey_id, dict(item.mapping), item.valid_only
+        source = source_of(item)
+        timezone = session.get_one(Organisation, organisation_id).timezone or "Europe/Amsterdam"
+        assert survey_id is not None
+        plan = responses.plan(session, survey_id, source, mapping, timezone)
+        session.expunge_all()
+    total = count_rows(source)
+    _update(organisation_id, import_id, status="checking", rows_total=total, rows_done=0)
+
+    def progress(rows: int) -> None:
+        _update(organisation_id, import_id, rows_done=rows)
+
+    report = responses.check(plan, source, progress)
+    errors = [e.__dict__ for e in report.errors]
+    counts = {"valid": report.valid, "invalid": report.invalid, "skipped": report.skipped, "errors": errors}
+    if report.invalid and not valid_only:
+        _update(
+            organisation_id,
+            import_id,
+            status="rejected",
+            rows_done=report.rows,
+            finished_at=utcnow(),
+            **counts,
+        )
+        return _load(organisation_id, import_id)
+    _update(organisation_id, import_id, status="storing", rows_done=0, **counts)
+    written = responses.write(plan, source, open_session, progress)
+    _update(
+        organisation_id,
+        import_id,
+        status="done",
+        rows_done=written.rows,
+        stored=written.stored,
+        existing=written.existing,
+        finished_at=utcnow(),
+    )
+    return _load(organisation_id, import_id)
+
+
+def _load(organisation_id: int, import_id: int) -> DataImport:
+    with db.transaction(write=False) as session:
+        scope(session, organisation_id)
+        item = session.get_one(DataImport, import_id)
+        session.expunge(item)
+        return item
+
+
+@handler("run_import")
+def _run_import_job(session: Session, payload: dict[str, Any]) -> None:
+    # The runner's own session stays unused: it would hold SQLite's write lock for the whole import.
+    organisation_id = current_organisation(session)
+    assert organisation_id is not None, "an import job belongs to an organisation"
+    import_id = int(payload["import_id"])
+    try:
+        run(organisation_id, import_id)
+    except Exception as exc:
+        _update(organisation_id, import_id, status="failed", message=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
