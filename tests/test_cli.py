@@ -33,6 +33,7 @@ runner = CliRunner()
         ["bounces"],
         ["import"],
         ["import", "responses"],
+        ["import", "persons"],
         ["bounces", "serve"],
     ],
 )

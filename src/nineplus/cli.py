@@ -181,9 +181,6 @@ def import_responses(
     unless --valid-only), then store them in short transactions. A second run adds nothing."""
     from pathlib import Path
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
-
     from nineplus.accounts.models import Organisation
     from nineplus.core.db import new_session
     from nineplus.core.errors import Invalid
@@ -192,7 +189,7 @@ def import_responses(
     from nineplus.core.tenancy import scope, system
     from nineplus.feedback.models import Survey
     from nineplus.imports import responses
-    from nineplus.imports.sources import count_rows, open_source
+    from nineplus.imports.sources import open_source
     from nineplus.journeys.repository import moments as journey_moments
 
     import_all_models()
@@ -230,17 +227,96 @@ def import_responses(
     finally:
         session.close()
     labels = dict(responses.question_choices(questions, moments, "en"))
-    table = Table("column", "holds", title=f"{path.name} ({source.tool} layout)")
+    _check_and_write(responses, plan, source, path.name, mapping, labels, valid_only, check_only, "responses")
+
+
+@import_app.command("persons")
+def import_persons(
+    file: Annotated[str, typer.Argument(help="A CSV or XLSX list of customers or employees.")],
+    organisation: Annotated[str, typer.Option(help="The organisation's name or slug.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=ROLE, overriding the suggestion; ROLE is email, external_id, name, team, kind, "
+            "attribute or ignore. Repeatable.",
+        ),
+    ] = None,
+    valid_only: Annotated[bool, typer.Option(help="Load the valid rows even when others are wrong.")] = False,
+    check_only: Annotated[bool, typer.Option(help="Check every row and report; write nothing.")] = False,
+) -> None:
+    """Import a list of persons: matched on external id, else e-mail, so a second run updates them."""
+    from pathlib import Path
+
+    from nineplus.accounts import repository, service
+    from nineplus.core.db import new_session
+    from nineplus.core.errors import Invalid
+    from nineplus.core.i18n import begin_request
+    from nineplus.core.registry import import_all_models
+    from nineplus.core.tenancy import system
+    from nineplus.imports import persons
+    from nineplus.imports.sources import open_source
+
+    import_all_models()
+    begin_request("en")
+    _check_database()
+    _require_schema()
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"no such file: {file}")
+    session = new_session()
+    try:
+        system(session)
+        org = repository.organisation_by_slug(session, service.slugify(organisation))
+        if org is None:
+            _fail(f"no organisation is called {organisation!r}")
+        assert org is not None
+        source = open_source(path)
+        mapping = persons.suggest(source)
+        for item in map_ or []:
+            column, equals, role = item.partition("=")
+            if not equals or column not in mapping:
+                _fail(f"--map {item!r}: give COLUMN=ROLE with a column of the file")
+            mapping[column] = "" if role.strip().lower() in ("ignore", "-", "") else role.strip()
+        plan = persons.plan(session, org.id, source, mapping)
+        session.commit()
+    except Invalid as exc:
+        _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    finally:
+        session.close()
+    labels = dict(persons.choices())
+    _check_and_write(persons, plan, source, path.name, mapping, labels, valid_only, check_only, "persons")
+
+
+def _check_and_write(  # type: ignore[no-untyped-def]
+    engine,
+    plan,
+    source,
+    name: str,
+    mapping: dict[str, str],
+    labels: dict[str, str],
+    valid_only: bool,
+    check_only: bool,
+    noun: str,
+) -> None:
+    """Show the mapping, check every row with a progress bar, then (unless refused) store the rows."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from nineplus.core.db import new_session
+    from nineplus.imports.sources import count_rows
+
+    table = Table("column", "holds", title=f"{name} ({source.tool} layout)")
     for header in source.headers:
         table.add_row(
-            header, labels.get(mapping.get(header, ""), "") if mapping.get(header) else "[dim]ignored[/dim]"
+            header, labels.get(mapping.get(header) or "", "") if mapping.get(header) else "[dim]ignored[/dim]"
         )
     console.print(table)
     total = count_rows(source)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("checking", total=total)
-        report = responses.check(plan, source, lambda n: progress.update(task, completed=n))
+        report = engine.check(plan, source, lambda n: progress.update(task, completed=n))
         progress.update(task, completed=report.rows)
     console.print(
         f"{report.rows:,} rows: {report.valid:,} valid, {report.invalid:,} with errors, "
@@ -256,11 +332,14 @@ def import_responses(
         _fail("nothing was written; correct the file, or load the valid rows with --valid-only")
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("storing", total=total)
-        written = responses.write(
+        written = engine.write(
             plan, source, lambda: new_session(write=True), lambda n: progress.update(task, completed=n)
         )
         progress.update(task, completed=written.rows)
-    console.print(f"stored {written.stored:,} new responses; {written.existing:,} were already there")
+    if noun == "persons":
+        console.print(f"added {written.stored:,} persons; updated {written.existing:,}")
+    else:
+        console.print(f"stored {written.stored:,} new responses; {written.existing:,} were already there")
 
 
 @bounces_app.command("serve")

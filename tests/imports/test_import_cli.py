@@ -64,3 +64,25 @@ def test_the_cli_imports_a_qualtrics_file_once_and_refuses_a_broken_one(
     )
     assert wrong.exit_code == 1
     assert "names no question" in wrong.output
+
+
+def test_the_cli_imports_a_person_list_and_a_second_run_updates(committed_db: str, tmp_path: Path) -> None:
+    from nineplus.feedback.models import Person
+
+    with transaction() as session:
+        factories.bank(session, "List Bank", prefix="l")
+    path = tmp_path / "klanten.csv"
+    path.write_text("klantnummer,e-mail,regio\nK-1,a@klant.example,Utrecht\nK-2,b@klant.example,Zwolle\n")
+    first = runner.invoke(app, ["import", "persons", str(path), "--organisation", "l-list-bank"])
+    assert first.exit_code == 0, first.output
+    assert "added 2 persons; updated 0" in first.output
+    second = runner.invoke(
+        app, ["import", "persons", str(path), "--organisation", "L List Bank", "--map", "regio=ignore"]
+    )
+    assert "added 0 persons; updated 2" in second.output
+    with transaction(write=False) as session:
+        system(session)
+        assert session.scalar(select(func.count()).select_from(Person)) == 2
+    missing = runner.invoke(app, ["import", "persons", str(path), "--organisation", "Nobody"])
+    assert missing.exit_code == 1
+    assert "no organisation" in missing.output

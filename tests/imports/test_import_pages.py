@@ -111,3 +111,28 @@ def test_a_file_that_is_not_a_table_is_refused_at_upload(live: tuple[TestClient,
         files={"file": ("fake.xlsx", b"not a zip")},
     )
     assert fake.status_code == 422
+
+
+def test_a_person_list_goes_through_the_same_steps(live: tuple[TestClient, int]) -> None:
+    client, _survey_id = live
+    token = csrf_token(client, "/persons")
+    content = b"klantnummer;E-mailadres;Regio\nK-1;anna@klant.example;Utrecht\nK-2;fout;Zwolle\n"
+    uploaded = client.post(
+        "/persons/import", data={"csrf_token": token}, files={"file": ("lijst.csv", content)}
+    )
+    url = uploaded.headers["location"]
+    client.post(url, data=form_values(html(client.get(url)).select_one("#mapping-form")))
+    runner.run_pending()
+    page = html(client.get(url, headers={"Accept-Language": "en"}))
+    assert "Rejected" in page.select_one("#import-status").get_text()
+    assert [td.get_text(strip=True) for td in page.select("#import-errors tbody td")][:3] == [
+        "3",
+        "E-mailadres",
+        "fout",
+    ]
+    client.post(url, data=form_values(page.select_one("#load-valid")))
+    runner.run_pending()
+    assert "1 persons added; 0 updated" in client.get(url, headers={"Accept-Language": "en"}).text
+    listed = html(client.get("/persons", headers={"Accept-Language": "en"})).select("#persons tbody tr")
+    anna = next(r.get_text(" ", strip=True) for r in listed if "anna@" in r.get_text())
+    assert "Regio: Utrecht" in anna

@@ -14,11 +14,12 @@ from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.feedback import persons
+from nineplus.imports import service as imports
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-MAX_UPLOAD = 10 * 1024 * 1024
+MAX_UPLOAD = 512 * 1024 * 1024
 PAGE_SIZE = 100
 
 
@@ -33,7 +34,6 @@ def _context(db: Db, kind: str | None, team_id: int | None, offset: int) -> dict
         "kind": kind or "",
         "team_id": team_id,
         "teams": {t.id: t for t in teams},
-        "report": None,
         "errors": {},
     }
 
@@ -55,18 +55,12 @@ async def import_list(request: Request, db: Db, me: PagePrincipal) -> Response:
     upload = form.get("file")
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid({"file": _("Choose a CSV file.")})
+            raise Invalid({"file": _("Choose a CSV or XLSX file.")})
         content = await upload.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
-        report = persons.import_persons(db, me, persons.read_csv(content))
+        item = imports.upload(db, me, "persons", upload.filename, content)
     except Invalid as exc:
         context = {**_context(db, None, None, 0), "errors": exc.errors}
         return render(request, "feedback/persons.html", context, status_code=422)
-    if report.errors:
-        context = {**_context(db, None, None, 0), "report": report}
-        return render(request, "feedback/persons.html", context, status_code=422)
-    message = _(
-        "List loaded: %(created)s new, %(updated)s updated.", created=report.created, updated=report.updated
-    )
-    return redirect(request, "/persons", flash=message)
+    return redirect(request, f"/imports/{item.id}")

@@ -18,7 +18,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,12 +31,11 @@ from nineplus.core.models import localized
 from nineplus.feedback import fielding, intake, service
 from nineplus.feedback.models import SCALES, Question, Survey
 from nineplus.feedback.schemas import AnswerIn
+from nineplus.imports.report import CHUNK, Report, RowError
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
 
-CHUNK = 2000  # rows per write transaction: short enough for the public endpoint to get its turn
-MAX_REPORTED = 500  # errors kept for the report (all are counted)
 META = ("client_id", "submitted_at", "locale", "finished")
 
 
@@ -62,29 +61,6 @@ class Target:
         if match is None:
             return None
         return Target("answer", int(match.group(1)), int(match.group(2)) if match.group(2) else None)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-
-@dataclass
-class Report:
-    rows: int = 0
-    valid: int = 0
-    invalid: int = 0
-    skipped: int = 0  # unfinished responses in the source
-    stored: int = 0  # new responses written
-    existing: int = 0  # rows whose response was stored by an earlier import
-    errors: list[RowError] = field(default_factory=list)
-
-    def add_error(self, error: RowError) -> None:
-        if len(self.errors) < MAX_REPORTED:
-            self.errors.append(error)
 
 
 @dataclass

@@ -13,8 +13,9 @@ from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid, get_or_404
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
+from nineplus.core.principal import Principal
 from nineplus.feedback import service as surveys
-from nineplus.imports import responses, service
+from nineplus.imports import service
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import sample_rows
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
@@ -44,7 +45,7 @@ async def upload(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
         content = await upload_file.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
-        item = service.upload(db, me, survey.id, upload_file.filename, content)
+        item = service.upload(db, me, "responses", upload_file.filename, content, survey_id=survey.id)
     except Invalid as exc:
         return render(
             request, "imports/upload.html", {"survey": survey, "errors": exc.errors}, status_code=422
@@ -53,33 +54,34 @@ async def upload(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
 
 
 def _context(db: Db, item: DataImport, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    assert item.survey_id is not None
-    survey = surveys.get_survey(db, item.survey_id)
+    survey = surveys.get_survey(db, item.survey_id) if item.survey_id is not None else None
     context: dict[str, Any] = {"item": item, "survey": survey, "errors": errors or {}}
     if item.status in ("mapping", "rejected", "failed"):
         source = service.source_of(item)
-        questions, moments = service._questions_and_moments(db, survey.id)
         samples = sample_rows(source, 3)
         context.update(
             headers=source.headers,
             samples=[[row[i] for row in samples] for i in range(len(source.headers))],
             labels=source.labels,
-            choices=responses.question_choices(questions, moments, get_locale()),
+            choices=service.choices(db, item, get_locale()),
         )
     return context
 
 
+def _import_of(db: Db, me: Principal, import_id: int) -> DataImport:
+    item = get_or_404(db, DataImport, import_id)
+    require(me, service.permission_for(item.kind))
+    return item
+
+
 @router.get("/imports/{import_id}", response_class=HTMLResponse)
 def import_page(request: Request, db: Db, me: PagePrincipal, import_id: int) -> Response:
-    require(me, Permission.SUBMIT_RESPONSES)
-    item = get_or_404(db, DataImport, import_id)
-    return render(request, "imports/import.html", _context(db, item))
+    return render(request, "imports/import.html", _context(db, _import_of(db, me, import_id)))
 
 
 @router.post("/imports/{import_id}")
 async def confirm(request: Request, db: Db, me: PagePrincipal, import_id: int) -> Response:
-    require(me, Permission.SUBMIT_RESPONSES)
-    item = get_or_404(db, DataImport, import_id)
+    item = _import_of(db, me, import_id)
     form = await read_form(request)
     chosen = form.get("map") if isinstance(form.get("map"), dict) else {}
     headers = service.source_of(item).headers if item.status in ("mapping", "rejected", "failed") else []

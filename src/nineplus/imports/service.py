@@ -26,7 +26,7 @@ from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import current_organisation, scope
 from nineplus.feedback import service as surveys
-from nineplus.imports import responses
+from nineplus.imports import persons, responses
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import Source, count_rows, open_source
 from nineplus.jobs.runner import enqueue, handler
@@ -39,12 +39,24 @@ def folder(organisation_id: int) -> Path:
     return get_settings().data_dir / "imports" / str(organisation_id)
 
 
-def upload(session: Session, actor: Principal, survey_id: int, filename: str, content: bytes) -> DataImport:
+KINDS = ("responses", "persons")
+
+
+def permission_for(kind: str) -> Permission:
+    return Permission.SUBMIT_RESPONSES if kind == "responses" else Permission.MANAGE_SURVEYS
+
+
+def upload(
+    session: Session, actor: Principal, kind: str, filename: str, content: bytes, survey_id: int | None = None
+) -> DataImport:
     """Keep the file, recognise its layout and suggest a mapping; the import waits for confirmation."""
-    require(actor, Permission.SUBMIT_RESPONSES)
-    survey = surveys.get_survey(session, survey_id)
-    if survey.status == "draft":
-        raise Invalid({"file": _("Start fielding the survey before importing responses into it.")})
+    if kind not in KINDS:
+        raise Invalid({"kind": _("Choose one of the listed options.")})
+    require(actor, permission_for(kind))
+    if kind == "responses":
+        assert survey_id is not None
+        if surveys.get_survey(session, survey_id).status == "draft":
+            raise Invalid({"file": _("Start fielding the survey before importing responses into it.")})
     suffix = Path(filename).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
         raise Invalid({"file": _("Upload a CSV or XLSX file.")})
@@ -56,14 +68,18 @@ def upload(session: Session, actor: Principal, survey_id: int, filename: str, co
     except Invalid:
         path.unlink(missing_ok=True)
         raise
-    questions, moments = _questions_and_moments(session, survey_id)
+    if kind == "responses":
+        questions, moments = _questions_and_moments(session, survey_id)  # type: ignore[arg-type]
+        mapping = responses.suggest(source, questions, moments)
+    else:
+        mapping = persons.suggest(source)
     item = DataImport(
-        kind="responses",
-        survey_id=survey.id,
+        kind=kind,
+        survey_id=survey_id if kind == "responses" else None,
         filename=Path(filename).name[:255],
         stored_as=str(path),
         tool=source.tool,
-        mapping=responses.suggest(source, questions, moments),
+        mapping=mapping,
         created_by_id=actor.user_id,
     )
     session.add(item)
@@ -77,23 +93,35 @@ def _questions_and_moments(session: Session, survey_id: int) -> tuple[list[Any],
     return questions, journey_moments(session, survey.journey_id)
 
 
+def choices(session: Session, item: DataImport, locale: str) -> list[tuple[str, str]]:
+    """What a column of this import can hold, for the mapping page."""
+    if item.kind == "persons":
+        return persons.choices()
+    questions, moments = _questions_and_moments(session, item.survey_id)  # type: ignore[arg-type]
+    return responses.question_choices(questions, moments, locale)
+
+
 def source_of(item: DataImport) -> Source:
     return open_source(Path(item.stored_as))
+
+
+def _plan(session: Session, item: DataImport, source: Source, mapping: dict[str, str]) -> Any:
+    if item.kind == "persons":
+        return persons.plan(session, item.organisation_id, source, mapping)
+    organisation = session.get_one(Organisation, item.organisation_id)
+    timezone = organisation.timezone or "Europe/Amsterdam"
+    return responses.plan(session, item.survey_id, source, mapping, timezone)  # type: ignore[arg-type]
 
 
 def confirm(
     session: Session, actor: Principal, import_id: int, mapping: dict[str, str], *, valid_only: bool
 ) -> DataImport:
-    """Check the mapping against the survey and queue the job that checks and stores the rows."""
-    require(actor, Permission.SUBMIT_RESPONSES)
+    """Check the mapping and queue the job that checks and stores the rows."""
     item = get_or_404(session, DataImport, import_id)
+    require(actor, permission_for(item.kind))
     if item.status not in ("mapping", "rejected", "failed"):
         raise Invalid({"__all__": _("This import is already running or done.")})
-    assert item.survey_id is not None
-    organisation = session.get_one(Organisation, item.organisation_id)
-    responses.plan(
-        session, item.survey_id, source_of(item), mapping, organisation.timezone or "Europe/Amsterdam"
-    )
+    _plan(session, item, source_of(item), mapping)
     item.mapping, item.valid_only, item.status = mapping, valid_only, "queued"
     item.errors, item.message, item.rows_done = [], "", 0
     record(session, actor, "import.started", item, after={"file": item.filename, "valid_only": valid_only})
@@ -119,19 +147,18 @@ def run(
     with db.transaction(write=False) as session:
         scope(session, organisation_id)
         item = session.get_one(DataImport, import_id)
-        survey_id, mapping, valid_only = item.survey_id, dict(item.mapping), item.valid_only
+        kind, valid_only = item.kind, item.valid_only
         source = source_of(item)
-        timezone = session.get_one(Organisation, organisation_id).timezone or "Europe/Amsterdam"
-        assert survey_id is not None
-        plan = responses.plan(session, survey_id, source, mapping, timezone)
+        plan = _plan(session, item, source, dict(item.mapping))
         session.expunge_all()
+    engine = persons if kind == "persons" else responses
     total = count_rows(source)
     _update(organisation_id, import_id, status="checking", rows_total=total, rows_done=0)
 
     def progress(rows: int) -> None:
         _update(organisation_id, import_id, rows_done=rows)
 
-    report = responses.check(plan, source, progress)
+    report = engine.check(plan, source, progress)
     errors = [e.__dict__ for e in report.errors]
     counts = {"valid": report.valid, "invalid": report.invalid, "skipped": report.skipped, "errors": errors}
     if report.invalid and not valid_only:
@@ -145,7 +172,7 @@ def run(
         )
         return _load(organisation_id, import_id)
     _update(organisation_id, import_id, status="storing", rows_done=0, **counts)
-    written = responses.write(plan, source, open_session, progress)
+    written = engine.write(plan, source, open_session, progress)
     _update(
         organisation_id,
         import_id,
