@@ -34,6 +34,7 @@ runner = CliRunner()
         ["import"],
         ["import", "responses"],
         ["import", "persons"],
+        ["import", "outcomes"],
         ["bounces", "serve"],
     ],
 )

@@ -246,6 +246,32 @@ def import_persons(
     check_only: Annotated[bool, typer.Option(help="Check every row and report; write nothing.")] = False,
 ) -> None:
     """Import a list of persons: matched on external id, else e-mail, so a second run updates them."""
+    _organisation_import("persons", file, organisation, map_, valid_only, check_only)
+
+
+@import_app.command("outcomes")
+def import_outcomes(
+    file: Annotated[str, typer.Argument(help="A CSV or XLSX file of customer outcomes per period.")],
+    organisation: Annotated[str, typer.Option(help="The organisation's name or slug.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=ROLE, overriding the suggestion; ROLE is external_id, email, period, active, "
+            "churned_on, revenue or ignore. Repeatable.",
+        ),
+    ] = None,
+    valid_only: Annotated[bool, typer.Option(help="Load the valid rows even when others are wrong.")] = False,
+    check_only: Annotated[bool, typer.Option(help="Check every row and report; write nothing.")] = False,
+) -> None:
+    """Import customer outcomes (still a customer, churn date, revenue) per person and period; a second run
+    updates the same rows."""
+    _organisation_import("outcomes", file, organisation, map_, valid_only, check_only)
+
+
+def _organisation_import(
+    kind: str, file: str, organisation: str, map_: list[str] | None, valid_only: bool, check_only: bool
+) -> None:
     from pathlib import Path
 
     from nineplus.accounts import repository, service
@@ -254,9 +280,10 @@ def import_persons(
     from nineplus.core.i18n import begin_request
     from nineplus.core.registry import import_all_models
     from nineplus.core.tenancy import system
-    from nineplus.imports import persons
+    from nineplus.imports.service import ENGINES
     from nineplus.imports.sources import open_source
 
+    engine = ENGINES[kind]
     import_all_models()
     begin_request("en")
     _check_database()
@@ -272,20 +299,20 @@ def import_persons(
             _fail(f"no organisation is called {organisation!r}")
         assert org is not None
         source = open_source(path)
-        mapping = persons.suggest(source)
+        mapping = engine.suggest(source)
         for item in map_ or []:
             column, equals, role = item.partition("=")
             if not equals or column not in mapping:
                 _fail(f"--map {item!r}: give COLUMN=ROLE with a column of the file")
             mapping[column] = "" if role.strip().lower() in ("ignore", "-", "") else role.strip()
-        plan = persons.plan(session, org.id, source, mapping)
+        plan = engine.plan(session, org.id, source, mapping)
         session.commit()
     except Invalid as exc:
         _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     finally:
         session.close()
-    labels = dict(persons.choices())
-    _check_and_write(persons, plan, source, path.name, mapping, labels, valid_only, check_only, "persons")
+    labels = dict(engine.choices())
+    _check_and_write(engine, plan, source, path.name, mapping, labels, valid_only, check_only, kind)
 
 
 def _check_and_write(  # type: ignore[no-untyped-def]
@@ -336,8 +363,8 @@ def _check_and_write(  # type: ignore[no-untyped-def]
             plan, source, lambda: new_session(write=True), lambda n: progress.update(task, completed=n)
         )
         progress.update(task, completed=written.rows)
-    if noun == "persons":
-        console.print(f"added {written.stored:,} persons; updated {written.existing:,}")
+    if noun in ("persons", "outcomes"):
+        console.print(f"added {written.stored:,} {noun}; updated {written.existing:,}")
     else:
         console.print(f"stored {written.stored:,} new responses; {written.existing:,} were already there")
 

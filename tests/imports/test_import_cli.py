@@ -86,3 +86,24 @@ def test_the_cli_imports_a_person_list_and_a_second_run_updates(committed_db: st
     missing = runner.invoke(app, ["import", "persons", str(path), "--organisation", "Nobody"])
     assert missing.exit_code == 1
     assert "no organisation" in missing.output
+
+
+def test_the_cli_imports_outcomes_for_known_persons(committed_db: str, tmp_path: Path) -> None:
+    from nineplus.outcomes.models import CustomerOutcome
+
+    with transaction() as session:
+        factories.bank(session, "Outcome Bank", prefix="o")
+    persons = tmp_path / "klanten.csv"
+    persons.write_text("klantnummer,e-mail\nK-1,a@klant.example\n")
+    assert (
+        runner.invoke(app, ["import", "persons", str(persons), "--organisation", "o-outcome-bank"]).exit_code
+        == 0
+    )
+    path = tmp_path / "omzet.csv"
+    path.write_text("klantnummer,maand,omzet\nK-1,2026-01,100\nK-1,2026-02,120\n")
+    result = runner.invoke(app, ["import", "outcomes", str(path), "--organisation", "o-outcome-bank"])
+    assert result.exit_code == 0, result.output
+    assert "added 2 outcomes; updated 0" in result.output
+    with transaction(write=False) as session:
+        system(session)
+        assert session.scalar(select(func.count()).select_from(CustomerOutcome)) == 2

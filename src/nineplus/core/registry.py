@@ -10,6 +10,7 @@ def import_all_models() -> None:
     from nineplus.imports import models as _imports  # noqa: F401
     from nineplus.jobs import models as _jobs  # noqa: F401
     from nineplus.journeys import models as _journeys  # noqa: F401
+    from nineplus.outcomes import models as _outcomes  # noqa: F401
 
 
 def import_all_handlers() -> None:

@@ -34,7 +34,8 @@ def _context(db: Db, kind: str | None, team_id: int | None, offset: int) -> dict
         "kind": kind or "",
         "team_id": team_id,
         "teams": {t.id: t for t in teams},
-        "errors": {},
+        "persons_errors": {},
+        "outcomes_errors": {},
     }
 
 
@@ -50,6 +51,15 @@ def persons_page(
 
 @router.post("/persons/import")
 async def import_list(request: Request, db: Db, me: PagePrincipal) -> Response:
+    return await _upload(request, db, me, "persons")
+
+
+@router.post("/outcomes/import")
+async def import_outcomes(request: Request, db: Db, me: PagePrincipal) -> Response:
+    return await _upload(request, db, me, "outcomes")
+
+
+async def _upload(request: Request, db: Db, me: PagePrincipal, kind: str) -> Response:
     require(me, Permission.MANAGE_SURVEYS)
     form = await request.form()
     upload = form.get("file")
@@ -59,8 +69,8 @@ async def import_list(request: Request, db: Db, me: PagePrincipal) -> Response:
         content = await upload.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
-        item = imports.upload(db, me, "persons", upload.filename, content)
+        item = imports.upload(db, me, kind, upload.filename, content)
     except Invalid as exc:
-        context = {**_context(db, None, None, 0), "errors": exc.errors}
+        context = {**_context(db, None, None, 0), f"{kind}_errors": exc.errors}
         return render(request, "feedback/persons.html", context, status_code=422)
     return redirect(request, f"/imports/{item.id}")

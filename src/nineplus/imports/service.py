@@ -26,7 +26,7 @@ from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import current_organisation, scope
 from nineplus.feedback import service as surveys
-from nineplus.imports import persons, responses
+from nineplus.imports import outcomes, persons, responses
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import Source, count_rows, open_source
 from nineplus.jobs.runner import enqueue, handler
@@ -39,7 +39,8 @@ def folder(organisation_id: int) -> Path:
     return get_settings().data_dir / "imports" / str(organisation_id)
 
 
-KINDS = ("responses", "persons")
+KINDS = ("responses", "persons", "outcomes")
+ENGINES: dict[str, Any] = {"responses": responses, "persons": persons, "outcomes": outcomes}
 
 
 def permission_for(kind: str) -> Permission:
@@ -72,7 +73,7 @@ def upload(
         questions, moments = _questions_and_moments(session, survey_id)  # type: ignore[arg-type]
         mapping = responses.suggest(source, questions, moments)
     else:
-        mapping = persons.suggest(source)
+        mapping = ENGINES[kind].suggest(source)
     item = DataImport(
         kind=kind,
         survey_id=survey_id if kind == "responses" else None,
@@ -95,8 +96,8 @@ def _questions_and_moments(session: Session, survey_id: int) -> tuple[list[Any],
 
 def choices(session: Session, item: DataImport, locale: str) -> list[tuple[str, str]]:
     """What a column of this import can hold, for the mapping page."""
-    if item.kind == "persons":
-        return persons.choices()
+    if item.kind != "responses":
+        return ENGINES[item.kind].choices()  # type: ignore[no-any-return]
     questions, moments = _questions_and_moments(session, item.survey_id)  # type: ignore[arg-type]
     return responses.question_choices(questions, moments, locale)
 
@@ -106,8 +107,8 @@ def source_of(item: DataImport) -> Source:
 
 
 def _plan(session: Session, item: DataImport, source: Source, mapping: dict[str, str]) -> Any:
-    if item.kind == "persons":
-        return persons.plan(session, item.organisation_id, source, mapping)
+    if item.kind != "responses":
+        return ENGINES[item.kind].plan(session, item.organisation_id, source, mapping)
     organisation = session.get_one(Organisation, item.organisation_id)
     timezone = organisation.timezone or "Europe/Amsterdam"
     return responses.plan(session, item.survey_id, source, mapping, timezone)  # type: ignore[arg-type]
@@ -151,7 +152,7 @@ def run(
         source = source_of(item)
         plan = _plan(session, item, source, dict(item.mapping))
         session.expunge_all()
-    engine = persons if kind == "persons" else responses
+    engine = ENGINES[kind]
     total = count_rows(source)
     _update(organisation_id, import_id, status="checking", rows_total=total, rows_done=0)
 
