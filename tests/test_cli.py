@@ -30,6 +30,7 @@ runner = CliRunner()
         ["jobs", "run"],
         ["bench"],
         ["bench", "submit"],
+        ["bench", "import"],
         ["bounces"],
         ["import"],
         ["import", "responses"],

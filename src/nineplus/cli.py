@@ -472,6 +472,58 @@ def bench_submit(
         _fail("the database does not hold exactly what was acknowledged")
 
 
+@bench_app.command("import")
+def bench_import(
+    rows: Annotated[int, typer.Option(help="Responses in the file (ten answers each).")] = 1_000_000,
+    clients: Annotated[
+        int, typer.Option(help="Clients posting responses to the server meanwhile (0: none).")
+    ] = 5,
+) -> None:
+    """Import a CSV of responses (NPS, eight moment emotions, a verbatim) with `nineplus import responses`
+    while the public endpoint takes submissions; report time, peak memory and the submissions' latency."""
+    from nineplus.bench import importing
+    from nineplus.core.registry import import_all_models
+
+    import_all_models()
+    console.print(f"writing {rows:,} responses ({rows * 10:,} answers) to a CSV file ...")
+    prepared = importing.prepare(get_settings().data_dir, rows)
+    size_mb = prepared.csv_path.stat().st_size / 1e6
+    baseline = importing.parse_only(prepared.csv_path)
+    console.print(
+        f"file: {size_mb:,.0f} MB; baseline (csv module reading every row, nothing else): {baseline:.2f} s"
+    )
+    run, load = importing.with_submissions(prepared, clients)
+    stored, answers = importing.counts(prepared.url, prepared.survey.survey_id)
+    if run.returncode != 0:
+        console.print(run.output[-3000:])
+        _fail("the import failed")
+    console.print(
+        f"import: {run.seconds:.1f} s ({rows / run.seconds:,.0f} responses/s, {rows * 10 / run.seconds:,.0f} "
+        f"answers/s), peak memory {run.peak_mb:,.0f} MB; {run.seconds / baseline:.1f}x the baseline"
+    )
+    console.print(f"stored: {stored:,} responses, {answers:,} answers")
+    if load is not None:
+        other = {k: v for k, v in load.statuses.items() if k not in (200, 201)}
+        console.print(
+            f"public submissions during the import ({clients} clients): {len(load.latencies):,} answered, "
+            f"p50 {load.percentile(50) * 1000:.0f} ms, p99 {load.percentile(99) * 1000:.0f} ms"
+            + (f", other replies {other}" if other else "")
+        )
+    met = run.seconds <= 15 and run.peak_mb < 1536
+    console.print(
+        "target <= 15 s and < 1.5 GB for 1,000,000 responses: "
+        + (
+            "[green]met[/green]"
+            if met and rows >= 1_000_000
+            else "[red]not met[/red]"
+            if rows >= 1_000_000
+            else "(run with --rows 1000000 to judge)"
+        )
+    )
+    if stored != rows or answers != rows * 10:
+        _fail("the database does not hold every row of the file")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

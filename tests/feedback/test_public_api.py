@@ -71,6 +71,9 @@ def test_a_response_is_stored_in_long_form_with_its_version(
     }
     assert [r.value_choices for r in rows if r.question_id == field.questions["channel"].id] == [["web"]]
     assert all(r.organisation_id == bank_a.org.id for r in db.scalars(select(Answer)))
+    # A number or a text has no choices: SQL NULL, not the JSON text 'null'.
+    no_choices = select(func.count()).select_from(Answer).where(Answer.value_choices.is_(None))
+    assert db.scalar(no_choices) == 4
 
 
 def test_a_retry_is_acknowledged_with_the_same_id_and_stores_nothing_twice(

@@ -7,6 +7,7 @@ told the survey was already answered. A retried submit carries the same client i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,6 +97,34 @@ def invite(
             run_at=now + timedelta(days=reminder_days),
         )
     return invitation, token
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    """What validating answers needs of a question, as plain values: read a thousand times a second by
+    the public endpoint and a million times by an import, where an ORM attribute costs ten times more."""
+
+    id: int
+    key: str
+    type: str
+    options: list[dict[str, Any]]
+    per_moment: bool
+    moment_id: int | None
+    required: bool
+    text: dict[str, str]
+
+    @staticmethod
+    def of(question: Question) -> QuestionView:
+        return QuestionView(
+            question.id,
+            question.key,
+            question.type,
+            list(question.options or []),
+            question.per_moment,
+            question.moment_id,
+            question.required,
+            dict(question.text or {}),
+        )
 
 
 REFUSALS = ("unsubscribed", "bounced", "excluded", "recently", "no_email")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import queue
 import threading
@@ -131,31 +132,43 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
                 for i in fresh
             ],
         ).scalars()
-        answer_rows: list[dict[str, Any]] = []
+        answer_rows: list[tuple[Any, ...]] = []
         for index, response_id in zip(fresh, ids, strict=True):
             outcomes[index] = Outcome(response_id)
             item = items[index]
             for (question_id, moment_id), values in item.answers.items():
                 if values:
+                    choices = values.get("value_choices")
                     answer_rows.append(
-                        {
-                            "organisation_id": item.organisation_id,
-                            "response_id": response_id,
-                            "question_id": question_id,
-                            "moment_id": moment_id,
-                            "value_int": values.get("value_int"),
-                            "value_text": values.get("value_text"),
-                            "value_choices": values.get("value_choices"),
-                        }
+                        (
+                            item.organisation_id,
+                            response_id,
+                            question_id,
+                            moment_id,
+                            values.get("value_int"),
+                            values.get("value_text"),
+                            None if choices is None else json.dumps(choices),  # SQL NULL, not JSON 'null'
+                        )
                     )
         if answer_rows:
-            conn.execute(insert(ANSWERS), answer_rows)
+            # The driver's executemany with plain tuples: answers are the bulk of every batch (ten per
+            # response in a typical survey), and per-row parameter processing would cost more than SQLite.
+            conn.exec_driver_sql(_answers_insert(conn.dialect.paramstyle), answer_rows)
     for index, original in same_as.items():
         stored_outcome = outcomes[original]
         assert stored_outcome is not None
         outcomes[index] = Outcome(stored_outcome.response_id, earlier=True)
     assert all(o is not None for o in outcomes)
     return outcomes  # type: ignore[return-value]
+
+
+_ANSWER_COLUMNS = ("organisation_id", "response_id", "question_id", "moment_id", "value_int", "value_text",
+                   "value_choices")  # fmt: skip
+
+
+def _answers_insert(paramstyle: str) -> str:
+    marks = ", ".join(["?" if paramstyle == "qmark" else "%s"] * len(_ANSWER_COLUMNS))
+    return f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) VALUES ({marks})"  # noqa: S608 - fixed names
 
 
 def store_one(open_session: Callable[[], Session], item: Submission) -> Outcome:

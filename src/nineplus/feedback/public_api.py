@@ -29,7 +29,7 @@ from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback import fielding, service
 from nineplus.feedback.intake import GroupWriter, Outcome, Submission, store_one
-from nineplus.feedback.models import Question, Survey
+from nineplus.feedback.models import Survey
 from nineplus.feedback.schemas import AnswerIn, ClientId
 from nineplus.journeys.repository import moments as journey_moments
 
@@ -64,7 +64,7 @@ class OpenSurvey:
     organisation_id: int
     version_id: int
     live: bool
-    questions: dict[int, Question]  # detached, of a frozen version: they do not change
+    questions: dict[int, fielding.QuestionView]  # of a frozen version: they do not change
     moment_ids: frozenset[int]
     read_at: float
 
@@ -90,7 +90,7 @@ def _read_survey(app: FastAPI, key: str) -> OpenSurvey | None:
             organisation_id=organisation_id,
             version_id=version.id,
             live=survey.status == "live",
-            questions={q.id: q for q in service.questions(session, version.id)},
+            questions={q.id: fielding.QuestionView.of(q) for q in service.questions(session, version.id)},
             moment_ids=frozenset(m.id for m in journey_moments(session, survey.journey_id)),
             read_at=time.monotonic(),
         )

@@ -69,7 +69,7 @@ class Plan:
 
     survey: Survey
     version_id: int
-    questions: dict[int, Question]
+    questions: dict[int, fielding.QuestionView]
     moments: dict[int, Moment]
     columns: dict[int, Target]
     headers: list[str]
@@ -188,7 +188,7 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
     """Check a mapping (header -> target code) against the survey's current version."""
     survey = service.get_survey(session, survey_id)
     version = service.current_version(session, survey.id)
-    questions = {q.id: q for q in service.questions(session, version.id)}
+    questions = {q.id: fielding.QuestionView.of(q) for q in service.questions(session, version.id)}
     moments = {m.id: m for m in journey_moments(session, survey.journey_id)}
     columns: dict[int, Target] = {}
     errors: dict[str, str] = {}

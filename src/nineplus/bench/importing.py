@@ -1,0 +1,209 @@
+"""``nineplus bench import``: a large response file through ``nineplus import responses``, while the
+public endpoint keeps taking submissions.
+
+The command makes a fresh SQLite database under DATA_DIR/bench-import, loads the demo, fields a survey
+on its first journey (NPS, an emotion for each of eight moments and a verbatim: ten answers a response)
+and writes a CSV of that many responses. It then starts ``nineplus serve``, keeps a few clients posting
+responses to it, and runs ``nineplus import responses`` as its own process, measuring its wall time and
+peak memory (the child's maximum resident set). The baseline, measured in the same run, is reading the
+same file with Python's csv module and doing nothing else: the floor for an importer written in Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nineplus.bench.loadgen import LoadResult, run_load
+from nineplus.bench.submit import BenchSurvey, Server
+from nineplus.core import migrate
+from nineplus.core.db import make_engine
+from nineplus.core.principal import system_principal
+from nineplus.core.tenancy import scope, system
+from nineplus.demo.loader import load_demo
+from nineplus.feedback import service
+from nineplus.feedback.models import Answer, Response
+from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
+from nineplus.journeys import repository as journeys
+
+MOMENTS = 8
+VERBATIMS = [
+    "De adviseur nam echt de tijd voor onze vragen.",
+    "Ik moest drie keer bellen voordat iemand terugbelde.",
+    "Snel geregeld, duidelijke uitleg over de rente.",
+    "The online form lost my documents twice.",
+    "Prima, maar de offerte kwam een week te laat.",
+]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    folder: Path
+    url: str
+    survey: BenchSurvey
+    csv_path: Path
+    rows: int
+
+
+def prepare(data_dir: Path, rows: int) -> Prepared:
+    folder = (data_dir / "bench-import").resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    url = f"sqlite:///{(folder / 'bench.db').as_posix()}"
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            migrate.upgrade(connection=conn)
+        with Session(engine, expire_on_commit=False) as session:
+            system(session)
+            org, _created = load_demo(session)
+            scope(session, org.id)
+            actor = system_principal(org.id)
+            journey = max(journeys.journeys(session), key=lambda j: len(journeys.moments(session, j.id)))
+            moments = [m.id for m in journeys.moments(session, journey.id)][:MOMENTS]
+            survey = service.create_survey(
+                session, actor, SurveyIn(journey_id=journey.id, title={"nl": "Historie", "en": "History"})
+            )
+            service.set_protocol(session, actor, survey.id, ProtocolIn(frame="Import benchmark"))
+            specs = [
+                QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
+                QuestionIn(key="emo", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
+                QuestionIn(key="why", type="text", text={"nl": "Waarom?"}, page=2),
+            ]
+            ids = {s.key: service.add_question(session, actor, survey.id, s).id for s in specs}
+            service.start_fielding(session, actor, survey.id)
+            bench_survey = BenchSurvey(
+                survey.public_key, survey.id, ids["nps"], ids["emo"], ids["why"], moments[:3]
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    csv_path = folder / "responses.csv"
+    write_csv(csv_path, rows, len(moments))
+    return Prepared(folder, url, bench_survey, csv_path, rows)
+
+
+def write_csv(path: Path, rows: int, moments: int) -> None:
+    """A history file as another tool would export it: id, date, NPS, an emotion per moment, a verbatim."""
+    rng = random.Random(2026)  # noqa: S311 - test data, not secrets
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["respondent", "submitted_at", "nps", *(f"emo[{i + 1}]" for i in range(moments)), "why"]
+        )
+        for n in range(rows):
+            day = 1 + n % 28
+            writer.writerow(
+                [
+                    f"HIST-{n:08d}",
+                    f"2025-{1 + n % 12:02d}-{day:02d} {n % 24:02d}:{n % 60:02d}:00",
+                    rng.randint(0, 10),
+                    *(rng.randint(-3, 3) for _ in range(moments)),
+                    VERBATIMS[n % len(VERBATIMS)],
+                ]
+            )
+
+
+def parse_only(path: Path) -> float:
+    """The baseline: read every row with the csv module, keep nothing."""
+    start = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as file:
+        for _row in csv.reader(file):
+            pass
+    return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    output: str
+
+
+def run_import(prepared: Prepared) -> ImportRun:
+    env = {**os.environ, "NINEPLUS_DATABASE_URL": prepared.url, "NINEPLUS_DATA_DIR": str(prepared.folder)}
+    command = [
+        sys.executable,
+        "-m",
+        "nineplus.cli",
+        "import",
+        "responses",
+        str(prepared.csv_path),
+        "--survey",
+        str(prepared.survey.survey_id),
+    ]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - start
+    # The largest resident set of any child waited for so far: the import (the server is still running).
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return ImportRun(seconds, peak_kb / 1024, process.returncode, output)
+
+
+def counts(url: str, survey_id: int) -> tuple[int, int]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            system(session)
+            of_survey = (Response.survey_id == survey_id) & Response.client_id.startswith("imp-")
+            responses = session.scalar(select(func.count()).select_from(Response).where(of_survey)) or 0
+            answers = (
+                session.scalar(select(func.count()).select_from(Answer).join(Response).where(of_survey)) or 0
+            )
+            return responses, answers
+    finally:
+        engine.dispose()
+
+
+def with_submissions(prepared: Prepared, clients: int) -> tuple[ImportRun, LoadResult | None]:
+    """Run the import while ``clients`` keep posting responses to a running server."""
+    if clients <= 0:
+        return run_import(prepared), None
+    server = Server(prepared.folder, prepared.url, group_commit=True)
+    stop = threading.Event()
+    results: list[LoadResult] = []
+
+    def load() -> None:
+        while not stop.is_set():
+            results.append(
+                run_load(
+                    "127.0.0.1",
+                    server.port,
+                    f"/api/v1/public/surveys/{prepared.survey.key}/responses",
+                    prepared.survey.body_for(),
+                    prefix=f"live{len(results)}",
+                    clients=clients,
+                    seconds=2.0,
+                    warmup=0.0,
+                )
+            )
+
+    thread = threading.Thread(target=load, daemon=True)
+    try:
+        thread.start()
+        run = run_import(prepared)
+        stop.set()
+        thread.join(30)
+    finally:
+        server.stop()
+    merged = LoadResult(seconds=sum(r.seconds for r in results))
+    for r in results:
+        merged.latencies += r.latencies
+        merged.acknowledged |= r.acknowledged
+        for status, n in r.statuses.items():
+            merged.statuses[status] = merged.statuses.get(status, 0) + n
+    return run, merged
