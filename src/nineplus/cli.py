@@ -367,6 +367,10 @@ def _check_and_write(  # type: ignore[no-untyped-def]
         console.print(f"added {written.stored:,} {noun}; updated {written.existing:,}")
     else:
         console.print(f"stored {written.stored:,} new responses; {written.existing:,} were already there")
+        if written.refused:
+            console.print(
+                f"[red]{written.refused:,} refused[/red]: the survey is not open, or the id is taken"
+            )
 
 
 @bounces_app.command("serve")

@@ -160,3 +160,9 @@ def test_another_organisations_persons_stay_out_of_sight(
     assert "b-only@klant.example" not in client.get("/persons").text
     login(client, db, bank_a.users["member"])
     assert client.get("/persons").status_code == 403
+
+
+def test_a_list_without_a_kind_column_leaves_employees_employees(db: Session, bank_a: World) -> None:
+    load(db, bank_a, "personeelsnummer;e-mail;soort\nM-1;m1@a.example;medewerker\n")
+    load(db, bank_a, "personeelsnummer;e-mail;afdeling\nM-1;m1@a.example;\n")
+    assert db.scalars(select(Person).where(Person.external_id == "M-1")).one().kind == "employee"

@@ -237,3 +237,24 @@ def test_one_bad_submission_does_not_take_its_batch_down(live_field: tuple[Field
     assert isinstance(outcomes[2], Exception)  # no such version: the database refuses the row
     assert [o.is_new for o in outcomes if not isinstance(o, Exception)] == [True] * 5
     assert stored_counts() == (5, 10)
+
+
+def test_one_client_id_for_two_surveys_in_one_batch_is_a_conflict_not_a_false_receipt(
+    live_field: tuple[Field, World],
+) -> None:
+    field, world = live_field
+    with transaction() as session:
+        other = build_live_survey(session, world, email="tweede@example.org")
+        other_nps, other_id = other.questions["nps"].id, other.survey.id
+    first = submission(field, world, "shared-0001")
+    second = Submission(
+        **{
+            **submission(field, world, "shared-0001").__dict__,
+            "survey_id": other_id,
+            "answers": {(other_nps, None): {"value_int": 4}},
+        }
+    )
+    outcomes = GroupWriter(lambda: new_session(write=True)).write_batch([first, second])
+    assert outcomes[0].is_new
+    assert outcomes[1].refused == "conflict"
+    assert stored_counts() == (1, 2)

@@ -62,7 +62,7 @@ def test_outcomes_are_read_in_the_forms_spreadsheets_use_and_a_reimport_updates(
     assert [(r.period_start, r.active, r.revenue, r.churned_on) for r in rows] == [
         (date(2026, 1, 1), True, Decimal("1234.56"), None),
         (date(2026, 4, 1), False, Decimal("99.00"), date(2026, 5, 17)),
-        (date(2026, 3, 31), True, Decimal("1250.50"), None),
+        (date(2026, 3, 1), True, Decimal("1250.50"), None),  # a date stands for its month
     ]
     again = outcomes.write(plan, source, lambda: db)
     assert (again.stored, again.existing) == (0, 3)
@@ -93,3 +93,14 @@ def test_wrong_values_and_unknown_persons_are_reported_per_row(
     ]
     assert (report.valid, report.invalid) == (1, 5)
     assert "person list first" in next(e.reason for e in report.errors if e.row == 5)
+
+
+def test_an_amount_that_could_be_thousands_or_decimals_is_refused() -> None:
+    assert [outcomes._money(t) for t in ("1250,50", "1.234,56", "1,234.56", "€ 99", "-12.5")] == [
+        Decimal("1250.50"),
+        Decimal("1234.56"),
+        Decimal("1234.56"),
+        Decimal("99"),
+        Decimal("-12.5"),
+    ]
+    assert [outcomes._money(t) for t in ("1.250", "1,234", "1.2.3", "tien")] == [None, None, None, None]

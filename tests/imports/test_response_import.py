@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -134,3 +135,61 @@ def test_an_xlsx_file_reads_like_its_csv(db: Session, target: Target, tmp_path: 
     assert sorted(
         db.scalars(select(Answer.value_int).where(Answer.question_id == target.questions["nps"].id))
     ) == [6, 8]
+
+
+def test_qualtrics_dates_are_read_in_the_zone_its_export_names(
+    db: Session, target: Target, tmp_path: Path
+) -> None:
+    text = (
+        (FIXTURES / "qualtrics_export.csv")
+        .read_text(encoding="utf-8")
+        .replace("Europe/Amsterdam", "America/Denver")
+    )
+    path = tmp_path / "denver.csv"
+    path.write_text(text, encoding="utf-8")
+    _source, _suggested, plan = run(db, target, path)
+    responses.write(plan, open_source(path), session_of(db))
+    times = sorted(r.submitted_at.isoformat() for r in db.scalars(select(Response)))
+    assert "2026-03-02T18:45:02+00:00" in times  # 11:45:02 in Denver (UTC-7), not in Amsterdam
+
+
+def test_shifted_rows_odd_dates_and_blank_headers_are_reported_not_guessed(
+    db: Session, target: Target, tmp_path: Path
+) -> None:
+    begin_request("en")
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "respondent;datum;nps;\nA-1;2026-01-05;9;\nA-2;0001-01-01;8;\nA-3;2026-01-06;7;extra;cel\n",
+        encoding="utf-8",
+    )
+    source, suggested, plan = run(db, target, path)
+    assert source.headers[-1] == "column 4"
+    assert suggested["column 4"] == ""
+    report = responses.check(plan, source)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "datum"), (4, "")]
+    assert "5 cells" in report.errors[1].reason
+
+
+def test_a_file_that_is_not_utf8_after_its_start_is_refused(
+    db: Session, target: Target, tmp_path: Path
+) -> None:
+    from nineplus.core.errors import Invalid
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"respondent,nps,waarom\n" + b"A,9,goed\n" * 9000 + "B,8,caf\u00e9\n".encode("cp1252"))
+    _source, _suggested, plan = run(db, target, path)
+    with pytest.raises(Invalid, match="UTF-8"):
+        responses.check(plan, open_source(path))
+
+
+def test_rows_without_an_id_in_another_file_are_not_taken_for_earlier_ones(
+    db: Session, target: Target, tmp_path: Path
+) -> None:
+    january, february = tmp_path / "jan.csv", tmp_path / "feb.csv"
+    january.write_text("nps\n10\n9\n", encoding="utf-8")
+    february.write_text("nps\n10\n7\n", encoding="utf-8")
+    for path in (january, february):
+        _source, _suggested, plan = run(db, target, path)
+        assert responses.write(plan, open_source(path), session_of(db)).stored == 2
+    _source, _suggested, plan = run(db, target, january)
+    assert responses.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again

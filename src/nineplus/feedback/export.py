@@ -230,6 +230,10 @@ def write_xlsx(exporter: Exporter, dataset: str, path: str) -> None:
 def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones: the file says UTC in its columns' names
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # older answers may hold control characters
     return neutralise(value)
 
 

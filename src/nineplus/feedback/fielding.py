@@ -7,6 +7,7 @@ told the survey was already answered. A retried submit carries the same client i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
 
 INVITATION_DAYS = 30
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class AlreadyAnswered(Conflict):
@@ -214,19 +216,23 @@ def _check_value(question: Question, value: Any) -> dict[str, Any]:
         return {"value_int": number}
     allowed = {o["value"] for o in question.options}
     if question.type == "single":
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
         return {"value_choices": [value]}
     if question.type == "multiple":
         chosen = value if isinstance(value, list) else [value]
-        if not set(chosen) <= allowed or len(set(chosen)) != len(chosen):
+        if (
+            not all(isinstance(c, str) for c in chosen)
+            or not set(chosen) <= allowed
+            or len(set(chosen)) != len(chosen)
+        ):
             raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
         return {"value_choices": chosen}
     if question.type == "consent":
         if str(value) not in ("yes", "no"):
             raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
         return {"value_text": str(value)}
-    text = str(value).strip()
+    text = _CONTROL.sub("", str(value)).strip()  # control characters break exports and mean nothing
     if len(text) > 5000:
         raise Invalid({f"q{question.id}": _("Use at most %(max)s characters.", max=5000)})
     return {"value_text": text}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import Team, User
@@ -31,6 +31,7 @@ BURST_SIZE = 5  # responses from one device ...
 BURST_WINDOW = timedelta(minutes=10)  # ... within this time
 REPEAT_SIZE = 3  # the same full set of answers this many times
 REPEAT_WINDOW = timedelta(hours=1)
+REPEAT_MIN_TEXT = 20  # characters of verbatim before identical answer sets count as a repeat
 COVERAGE_MIN_PERSONS = 5  # a team needs this many eligible persons before its coverage is judged
 COVERAGE_FACTOR = 0.5  # flagged below half of the other teams' coverage
 STRAIGHT_MIN_MOMENTS = 4
@@ -107,10 +108,17 @@ def _internal(session: Session, survey: Survey) -> Check | None:
 
 
 def internal_kept_out(session: Session, survey: Survey) -> int:
-    """Persons of the survey's audience at an internal domain: the protocol keeps them out of the sample."""
-    domains = internal_domains(session, survey)
-    emails = session.scalars(select(Person.email).where(Person.kind == survey.audience)).all()
-    return sum(1 for e in emails if _domain(e) in domains)
+    """Persons of the survey's audience at a domain the protocol excludes (the ones it keeps out)."""
+    domains = service.current_version(session, survey.id).protocol.get("excluded_domains", [])
+    if not domains:
+        return 0
+    at_domain = [Person.email.like(f"%@{d}") for d in domains]
+    return (
+        session.scalar(
+            select(func.count()).select_from(Person).where(Person.kind == survey.audience, or_(*at_domain))
+        )
+        or 0
+    )
 
 
 def _coverage(session: Session, survey: Survey) -> Check | None:
@@ -222,7 +230,8 @@ def _stuffing(session: Session, survey: Survey) -> list[Check]:
     same: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for row in rows:
         answers_of = signature.get(row.id)
-        if answers_of and any(text for *_rest, text in answers_of):  # a verbatim makes a repeat telling
+        # Only a verbatim of some length makes a repeat telling: "goed" and "nvt" recur honestly.
+        if answers_of and any(len(text) >= REPEAT_MIN_TEXT for *_rest, text in answers_of):
             same[tuple(answers_of)].append(row.submitted_at)
     repeats = [len(_windows(times, REPEAT_SIZE, REPEAT_WINDOW)) for times in same.values()]
     repeats = [n for n in repeats if n]

@@ -108,7 +108,11 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
                 done = row.survey_id == item.survey_id and row.submitted_at is not None
                 outcomes[index] = Outcome(row.id, earlier=True) if done else Outcome(refused="conflict")
             elif item.client_id in first:
-                same_as[index] = first[item.client_id]
+                original = first[item.client_id]
+                if items[original].survey_id == item.survey_id:
+                    same_as[index] = original
+                else:  # the same id for another survey in the same batch: as it would be one after the other
+                    outcomes[index] = Outcome(refused="conflict")
             else:
                 first[item.client_id] = index
                 fresh.append(index)

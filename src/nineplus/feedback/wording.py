@@ -38,7 +38,14 @@ _MODERATE_NL = (
 
 PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     "en": [
-        ("names_score", re.compile(r"\b(?:a|an|score of|below an?|rate us|give us)\s+(?:9|10|nine|ten)\b")),
+        (
+            "names_score",
+            re.compile(
+                r"\b(?:a|an|score of|below an?|rate us|give us)\s+(?:9|10|nine|ten)\b"
+                # not a scale: "a 10-point scale", "a 10 means extremely likely"
+                r"(?![-\s]*(?:point|pt)\b)(?!\s+(?:means|=|is|stands)\b)"
+            ),
+        ),
         ("names_score", re.compile(r"\b(?:9|10)\s+or\s+(?:9|10)\b")),
         ("names_score", re.compile(r"\b(?:highest|top|best)\s+(?:score|mark|marks|rating|grade)\b")),
         ("names_score", re.compile(r"\b(?:full|top)\s+marks\b|\b(?:5|five)\s+stars?\b")),
@@ -55,7 +62,7 @@ PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
             "presupposes",
             re.compile(
                 r"\b(?:wouldn'?t you agree|would you not agree|don'?t you think|do you not think|"
-                r"(?:do|would) you agree that|isn'?t it|weren'?t you|didn'?t we|wasn'?t it|right\?)"
+                r"(?:do|would) you agree that|isn'?t it|weren'?t you|didn'?t we|wasn'?t it|,\s*right\?)"
             ),
         ),
         ("presupposes", re.compile(r"\bhow much did you (?:enjoy|like|love|appreciate)\b")),
@@ -65,12 +72,18 @@ PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
             re.compile(
                 r"\b(?:we hope|would (?:really )?help (?:us|our)|we are (?:rated|judged|assessed)|"
                 r"(?:counts|treated|seen) as (?:a )?fail|most (?:of our )?customers give|"
-                r"worked (?:very |so )?hard|how hard we tried|is appreciated|please remember)\b"
+                r"worked (?:very |so )?hard|how hard we tried|please remember)\b"
             ),
         ),
     ],
     "nl": [
-        ("names_score", re.compile(r"\b(?:een|geef ons|onder een|score van)\s+(?:9|10|negen|tien)\b")),
+        (
+            "names_score",
+            re.compile(
+                r"\b(?:een|geef ons|onder een|score van)\s+(?:9|10|negen|tien)\b"
+                r"(?![-\s]*punts)(?!\s+(?:betekent|=|is|staat)\b)"
+            ),
+        ),
         ("names_score", re.compile(r"\b(?:9|10)\s+of\s+(?:9|10)\b")),
         ("names_score", re.compile(r"\bhoogste\s+(?:score|cijfer|waardering|beoordeling)\b")),
         ("names_score", re.compile(r"\b(?:5|vijf)\s+sterren\b|\bhet maximale cijfer\b")),
@@ -80,7 +93,7 @@ PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
             "presupposes",
             re.compile(
                 r"\b(?:vind|vindt) (?:je|jij|u) (?:ook )?niet dat|\btoch\s*\?|"
-                r"\b(?:ben|bent|is) (?:je|jij|u) het\b.{0,15}\beens\b|\bniet waar\s*\?"
+                r"\b(?:ben|bent|is) (?:je|jij|u) het\b.{0,15}\beens\b(?!\s+of\s+oneens)|\bniet waar\s*\?"
             ),
         ),
         ("presupposes", re.compile(r"\bhoeveel plezier\b|\bhoe (?:blij|leuk|fijn|prettig|heerlijk)\b")),
@@ -89,7 +102,7 @@ PATTERNS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
             re.compile(
                 r"\b(?:we hopen|wij hopen|zou ons\b.{0,20}\bhelpen|worden (?:wij |we )?beoordeeld|"
                 r"telt als onvoldoende|de meeste klanten geven|hard\b.{0,15}\bgewerkt|ons best deden|"
-                r"denk eraan|wordt gewaardeerd)\b"
+                r"denk eraan)\b"
             ),
         ),
     ],

@@ -23,7 +23,7 @@ from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.tenancy import scope
 from nineplus.feedback.models import Person
-from nineplus.imports.report import CHUNK, Report, RowError
+from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 from nineplus.outcomes.models import CustomerOutcome
 
@@ -101,7 +101,8 @@ def _period(text: str) -> date | None:
     month = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
     if month and 1 <= int(month.group(2)) <= 12:
         return date(int(month.group(1)), int(month.group(2)), 1)
-    return _day(text)
+    day = _day(text)
+    return day.replace(day=1) if day else None  # a date stands for its month
 
 
 def _day(text: str) -> date | None:
@@ -121,15 +122,19 @@ def _day(text: str) -> date | None:
 
 
 def _money(text: str) -> Decimal | None:
-    cleaned = text.strip().replace("€", "").replace(" ", "")
-    if "," in cleaned and "." in cleaned:  # 1.234,56 (Dutch) or 1,234.56 (English)
-        cleaned = (
-            cleaned.replace(".", "").replace(",", ".")
-            if cleaned.rfind(",") > cleaned.rfind(".")
-            else cleaned.replace(",", "")
-        )
-    else:
-        cleaned = cleaned.replace(",", ".")
+    """An amount as spreadsheets write it: 1250.50, 1250,50, 1.234,56, 1,234.56 or € 99. A lone separator
+    followed by exactly three digits (1.250, 1,234) could mean thousands or decimals: refused."""
+    cleaned = text.strip().replace("€", "").replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned and "." in cleaned:
+        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+        thousands = "." if decimal_mark == "," else ","
+        cleaned = cleaned.replace(thousands, "").replace(decimal_mark, ".")
+    elif "," in cleaned or "." in cleaned:
+        mark = "," if "," in cleaned else "."
+        whole, _sep, fraction = cleaned.rpartition(mark)
+        if cleaned.count(mark) > 1 or len(fraction) == 3:
+            return None
+        cleaned = f"{whole}.{fraction}"
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
@@ -155,6 +160,11 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
             )
         )
 
+    extra = extra_cells(line, cells, len(plan.headers))
+    if extra is not None:
+        report.invalid += 1
+        report.add_error(extra)
+        return None
     errors: list[RowError] = []
     key = ("id", cell("external_id")) if cell("external_id") else ("email", cell("email").lower())
     if not key[1]:
@@ -177,7 +187,7 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
     if cell("revenue"):
         values["revenue"] = _money(cell("revenue"))
         if values["revenue"] is None:
-            error("revenue", _("Enter an amount, e.g. 1250.50."))
+            error("revenue", _("Enter an amount such as 1250.50 or 1250,50 (is 1.250 a thousand or one?)."))
     period = _period(cell("period")) if cell("period") else None
     if cell("period") and period is None:
         error("period", _("Enter a date, a month (2026-03) or a quarter (2026-Q1)."))

@@ -24,7 +24,7 @@ from nineplus.core.validation import message_for
 from nineplus.feedback import fielding
 from nineplus.feedback.models import Person
 from nineplus.feedback.schemas import PersonIn
-from nineplus.imports.report import CHUNK, Report, RowError
+from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 
 MAX_ATTRIBUTES = 50
@@ -107,6 +107,11 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
         index = plan.column(role)
         return plan.headers[index] if index is not None else role
 
+    extra = extra_cells(line, cells, len(plan.headers))
+    if extra is not None:
+        report.invalid += 1
+        report.add_error(extra)
+        return None
     errors: list[RowError] = []
     team_id = None
     if cell("team"):
@@ -169,14 +174,15 @@ def check(plan: Plan, source: Source, progress: Callable[[int], None] | None = N
     return report
 
 
-def _chunks(plan: Plan, source: Source, report: Report) -> Iterator[list[PersonIn]]:
+def _chunks(plan: Plan, source: Source, report: Report) -> Iterator[list[tuple[PersonIn, bool]]]:
     seen: dict[str, int] = {}
-    chunk: list[PersonIn] = []
+    chunk: list[tuple[PersonIn, bool]] = []  # a person, and whether the row said its kind
     for line, cells in source.rows():
         report.rows += 1
         person = convert(plan, line, cells, report, seen)
         if person is not None:
-            chunk.append(person)
+            kind_column = plan.column("kind")
+            chunk.append((person, kind_column is not None and bool(cells[kind_column].strip())))
         if len(chunk) >= CHUNK:
             yield chunk
             chunk = []
@@ -209,7 +215,9 @@ def write(
     return report
 
 
-def _store(session: Session, chunk: list[PersonIn]) -> tuple[int, int]:
+def _store(session: Session, rows: list[tuple[PersonIn, bool]]) -> tuple[int, int]:
+    chunk = [person for person, _kind_given in rows]
+    kind_given = {id(person): given for person, given in rows}
     ids = [p.external_id for p in chunk if p.external_id]
     emails = [p.email.lower() for p in chunk if p.email and not p.external_id]
     by_id = {p.external_id: p for p in session.scalars(select(Person).where(Person.external_id.in_(ids)))}
@@ -229,7 +237,8 @@ def _store(session: Session, chunk: list[PersonIn]) -> tuple[int, int]:
             existing.bounced_at = None  # a corrected address may be tried again
         existing.external_id = existing.external_id or data.external_id
         existing.name = data.name or existing.name
-        existing.kind = data.kind
+        if kind_given[id(data)]:  # a list without the column leaves an employee an employee
+            existing.kind = data.kind
         existing.team_id = data.team_id if data.team_id is not None else existing.team_id
         existing.attributes = {**(existing.attributes or {}), **data.attributes}
         updated += 1

@@ -24,8 +24,22 @@ class Report:
     skipped: int = 0  # rows the source marks as not to be loaded (unfinished responses)
     stored: int = 0  # new rows written
     existing: int = 0  # rows that matched what an earlier import stored (updated or left alone)
+    refused: int = 0  # valid rows the store refused (the survey is a draft, or an id belongs elsewhere)
     errors: list[RowError] = field(default_factory=list)
 
     def add_error(self, error: RowError) -> None:
         if len(self.errors) < MAX_REPORTED:
-            self.errors.append(error)
+            value = error.value if len(error.value) <= 200 else error.value[:199] + "…"
+            self.errors.append(RowError(error.row, error.column[:200], value, error.reason))
+
+
+def extra_cells(line: int, cells: list[str], width: int) -> RowError | None:
+    """A row with more filled cells than the header has columns: its values are shifted, so it is wrong."""
+    if len(cells) <= width:
+        return None
+    from nineplus.core.i18n import gettext as _
+
+    reason = _(
+        "This row has %(cells)s cells; the header names %(columns)s columns.", cells=len(cells), columns=width
+    )
+    return RowError(line, "", cells[width], reason)

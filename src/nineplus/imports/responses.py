@@ -18,10 +18,10 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from nineplus.core.models import localized
 from nineplus.feedback import fielding, intake, service
 from nineplus.feedback.models import SCALES, Question, Survey
 from nineplus.feedback.schemas import AnswerIn
-from nineplus.imports.report import CHUNK, Report, RowError
+from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
@@ -75,6 +75,8 @@ class Plan:
     headers: list[str]
     timezone: ZoneInfo
     skip_unsubmitted: bool = False  # LimeSurvey: a row without a submit date was never finished
+    timezones: dict[int, ZoneInfo] = field(default_factory=dict)  # a column's own zone (Qualtrics)
+    fingerprint: str = ""  # of the file: rows without a response id get ids unique to this file
 
     def column_of(self, field_name: str) -> int | None:
         return next((i for i, t in self.columns.items() if t.field == field_name), None)
@@ -118,6 +120,8 @@ def _suggest_one(
     low = header.strip().lower()
     meta_id = source.import_ids.get(header, "").lower()
     for name, aliases in _META_NAMES.items():
+        if name == "client_id" and low == "id" and source.tool != "limesurvey":
+            continue  # a bare "id" is as often a customer number as a response id: the user says which
         if low in aliases or _norm(low) in aliases or meta_id in aliases:
             return name
     # "key", "KEY[SQ002]" (LimeSurvey), "key[moment]" or "key - moment"
@@ -217,6 +221,12 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
         errors["__all__"] = _("Map at least one column to a question.")
     if errors:
         raise Invalid(errors)
+    zones = {}
+    for index, header in enumerate(source.headers):
+        try:
+            zones[index] = ZoneInfo(source.timezones[header])
+        except (KeyError, ValueError, ZoneInfoNotFoundError):
+            continue
     return Plan(
         survey,
         version.id,
@@ -226,7 +236,17 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
         source.headers,
         ZoneInfo(timezone),
         skip_unsubmitted=source.tool == "limesurvey",
+        timezones=zones,
+        fingerprint=_fingerprint(source),
     )
+
+
+def _fingerprint(source: Source) -> str:
+    digest = hashlib.sha256()
+    with source.path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
 
 
 _NUMBER = re.compile(r"^\s*(-?\d+)(?:[.,]0+)?\s*$")
@@ -235,6 +255,14 @@ _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y
 
 
 def _when(text: str, timezone: ZoneInfo) -> datetime | None:
+    try:
+        moment = _parse_when(text, timezone)
+    except (OverflowError, ValueError):
+        return None
+    return moment if moment is not None and 1990 <= moment.year <= 2100 else None
+
+
+def _parse_when(text: str, timezone: ZoneInfo) -> datetime | None:
     text = text.strip()
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -290,6 +318,11 @@ def convert(
     plan: Plan, line: int, cells: list[str], report: Report, seen: dict[str, int]
 ) -> intake.Submission | None:
     """One row as a submission, or None (its errors added to ``report``, or skipped as unfinished)."""
+    extra = extra_cells(line, cells, len(plan.headers))
+    if extra is not None:
+        report.invalid += 1
+        report.add_error(extra)
+        return None
     finished, submitted = plan.column_of("finished"), plan.column_of("submitted_at")
     if finished is not None and cells[finished].strip().lower() not in _FINISHED:
         report.skipped += 1
@@ -306,7 +339,7 @@ def convert(
     for index, target in plan.columns.items():
         text = cells[index]
         if target.field == "submitted_at" and text.strip():
-            submitted_at = _when(text, plan.timezone)
+            submitted_at = _when(text, plan.timezones.get(index, plan.timezone))
             if submitted_at is None:
                 errors.append(
                     RowError(
@@ -364,7 +397,7 @@ def _client_id(plan: Plan, cells: list[str], seen: dict[str, int]) -> str:
     else:
         content = "\x1f".join(cells)
         seen[content] = seen.get(content, 0) + 1
-        basis = f"{plan.survey.id}:row:{seen[content]}:{content}"
+        basis = f"{plan.survey.id}:file:{plan.fingerprint}:row:{seen[content]}:{content}"
     return "imp-" + hashlib.sha256(basis.encode()).hexdigest()[:40]
 
 
@@ -418,6 +451,7 @@ def write(
             session.close()
         report.stored += sum(1 for o in outcomes if o.is_new)
         report.existing += sum(1 for o in outcomes if o.earlier)
+        report.refused += sum(1 for o in outcomes if o.refused)
         if progress:
             progress(report.rows)
     return report

@@ -174,9 +174,16 @@ def run(
         return _load(organisation_id, import_id)
     _update(organisation_id, import_id, status="storing", rows_done=0, **counts)
     written = engine.write(plan, source, open_session, progress)
+    Path(source.path).unlink(missing_ok=True)  # stored now: the upload (perhaps contact data) goes
+    refused = (
+        _("%(count)s rows were refused: the survey is not open, or their id is taken.", count=written.refused)
+        if written.refused
+        else ""
+    )
     _update(
         organisation_id,
         import_id,
+        message=refused,
         status="done",
         rows_done=written.rows,
         stored=written.stored,

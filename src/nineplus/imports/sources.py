@@ -32,12 +32,14 @@ class Source:
     headers: list[str]
     labels: dict[str, str] = field(default_factory=dict)  # header -> question text (Qualtrics row 2)
     import_ids: dict[str, str] = field(default_factory=dict)  # header -> Qualtrics ImportId (row 3)
+    timezones: dict[str, str] = field(default_factory=dict)  # header -> Qualtrics timeZone of a date column
     skip: int = 0  # data rows that are really header rows (Qualtrics: 2)
     encoding: str = "utf-8-sig"
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(line number in the file, cells) for every data row, padded to the header's width."""
+        """(line number in the file, cells) for every data row, padded to the header's width. A row with
+        more filled cells than the header has columns keeps them, so that the check can report it."""
         width = len(self.headers)
         first_line = 2 + self.skip
         raw = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
@@ -47,7 +49,9 @@ class Source:
         for number, cells in enumerate(raw, start=first_line):
             if not any(c.strip() for c in cells):
                 continue
-            yield number, (cells + [""] * (width - len(cells)))[:width]
+            while len(cells) > width and not cells[-1].strip():
+                cells.pop()  # trailing empty cells, as spreadsheets often write them
+            yield number, cells + [""] * (width - len(cells))
 
 
 def open_source(path: Path) -> Source:
@@ -61,15 +65,22 @@ def open_source(path: Path) -> Source:
         sample = _read_text(path, encoding, 64 * 1024)
         try:
             dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
+        except csv.Error:  # rows of uneven length confuse the sniffer: the header line decides
+            header_line = sample.splitlines()[0] if sample else ""
+            best = max(",;\t|", key=header_line.count)
+
+            class _Guessed(csv.excel):
+                delimiter = best
+
+            dialect = _Guessed
         source = Source(path, "csv", "plain", [], encoding=encoding, dialect=dialect)
         head = list(itertools.islice(_csv_rows(source), 3))
     else:
         raise Invalid({"file": _("Upload a CSV or XLSX file.")})
     if not head or not any(h.strip() for h in head[0]):
         raise Invalid({"file": _("The first row must name the columns.")})
-    source.headers = [h.strip() for h in head[0]]
+    # A column without a name gets one, so the mapping can tell them apart.
+    source.headers = [h.strip() or _("column %(n)s", n=i + 1) for i, h in enumerate(head[0])]
     seen = [h.lower() for h in source.headers if h]
     if len(set(seen)) != len(seen):
         raise Invalid({"file": _("Two columns have the same name.")})
@@ -85,7 +96,10 @@ def _recognise(source: Source, head: list[list[str]]) -> None:
         for header, label, meta in zip(source.headers, head[1], head[2], strict=False):
             source.labels[header] = label.strip()
             try:
-                source.import_ids[header] = str(json.loads(meta).get("ImportId", ""))
+                parsed = json.loads(meta)
+                source.import_ids[header] = str(parsed.get("ImportId", ""))
+                if parsed.get("timeZone"):
+                    source.timezones[header] = str(parsed["timeZone"])
             except (ValueError, AttributeError):
                 source.import_ids[header] = ""
         return
@@ -113,8 +127,14 @@ def _read_text(path: Path, encoding: str, size: int) -> str:
 
 
 def _csv_rows(source: Source) -> Iterator[list[str]]:
-    with source.path.open(encoding=source.encoding, errors="replace", newline="") as file:
-        yield from csv.reader(file, source.dialect)
+    # UTF-8 is read strictly: a file that is not UTF-8 throughout is refused rather than silently
+    # garbled. Windows-1252 maps nearly every byte; its five holes become U+FFFD.
+    errors = "replace" if source.encoding == "cp1252" else "strict"
+    try:
+        with source.path.open(encoding=source.encoding, errors=errors, newline="") as file:
+            yield from csv.reader(file, source.dialect)
+    except UnicodeDecodeError:
+        raise Invalid({"file": _("The file is not UTF-8 throughout; save it again as UTF-8 CSV.")}) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
@@ -148,12 +168,3 @@ def count_rows(source: Source) -> int:
 def sample_rows(source: Source, n: int = 5) -> list[list[str]]:
     """The first data rows, for the mapping page."""
     return [cells for _line, cells in itertools.islice(source.rows(), n)]
-
-
-def from_bytes(content: bytes, folder: Path, name: str) -> Path:
-    """Keep an upload on disk (imports are read twice: once to check, once to store)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    with path.open("wb") as file:
-        file.write(content)
-    return path
