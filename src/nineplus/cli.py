@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -179,26 +180,17 @@ def import_responses(
 ) -> None:
     """Import responses: show the column mapping, check every row (a wrong row rejects the whole file
     unless --valid-only), then store them in short transactions. A second run adds nothing."""
-    from pathlib import Path
 
     from nineplus.accounts.models import Organisation
     from nineplus.core.db import new_session
     from nineplus.core.errors import Invalid
-    from nineplus.core.i18n import begin_request
-    from nineplus.core.registry import import_all_models
     from nineplus.core.tenancy import scope, system
     from nineplus.feedback.models import Survey
     from nineplus.imports import responses
     from nineplus.imports.sources import open_source
     from nineplus.journeys.repository import moments as journey_moments
 
-    import_all_models()
-    begin_request("en")
-    _check_database()
-    _require_schema()
-    path = Path(file)
-    if not path.is_file():
-        _fail(f"no such file: {file}")
+    path = _import_preamble(file)
     session = new_session()
     try:
         system(session)
@@ -272,25 +264,16 @@ def import_outcomes(
 def _organisation_import(
     kind: str, file: str, organisation: str, map_: list[str] | None, valid_only: bool, check_only: bool
 ) -> None:
-    from pathlib import Path
 
     from nineplus.accounts import repository, service
     from nineplus.core.db import new_session
     from nineplus.core.errors import Invalid
-    from nineplus.core.i18n import begin_request
-    from nineplus.core.registry import import_all_models
     from nineplus.core.tenancy import system
     from nineplus.imports.service import ENGINES
     from nineplus.imports.sources import open_source
 
     engine = ENGINES[kind]
-    import_all_models()
-    begin_request("en")
-    _check_database()
-    _require_schema()
-    path = Path(file)
-    if not path.is_file():
-        _fail(f"no such file: {file}")
+    path = _import_preamble(file)
     session = new_session()
     try:
         system(session)
@@ -313,6 +296,21 @@ def _organisation_import(
         session.close()
     labels = dict(engine.choices())
     _check_and_write(engine, plan, source, path.name, mapping, labels, valid_only, check_only, kind)
+
+
+def _import_preamble(file: str) -> Path:
+    """What every import command does first: know the models, speak English, check the database and file."""
+    from nineplus.core.i18n import begin_request
+    from nineplus.core.registry import import_all_models
+
+    import_all_models()
+    begin_request("en")
+    _check_database()
+    _require_schema()
+    path = Path(file)
+    if not path.is_file():
+        _fail(f"no such file: {file}")
+    return path
 
 
 def _check_and_write(  # type: ignore[no-untyped-def]

@@ -26,17 +26,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nineplus.bench import submit
 from nineplus.bench.loadgen import LoadResult, run_load
 from nineplus.bench.submit import BenchSurvey, Server
-from nineplus.core import migrate
 from nineplus.core.db import make_engine
-from nineplus.core.principal import system_principal
-from nineplus.core.tenancy import scope, system
-from nineplus.demo.loader import load_demo
-from nineplus.feedback import service
+from nineplus.core.tenancy import system
 from nineplus.feedback.models import Answer, Response
-from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
-from nineplus.journeys import repository as journeys
 
 MOMENTS = 8
 VERBATIMS = [
@@ -62,36 +57,12 @@ def prepare(data_dir: Path, rows: int) -> Prepared:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     url = f"sqlite:///{(folder / 'bench.db').as_posix()}"
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            migrate.upgrade(connection=conn)
-        with Session(engine, expire_on_commit=False) as session:
-            system(session)
-            org, _created = load_demo(session)
-            scope(session, org.id)
-            actor = system_principal(org.id)
-            journey = max(journeys.journeys(session), key=lambda j: len(journeys.moments(session, j.id)))
-            moments = [m.id for m in journeys.moments(session, journey.id)][:MOMENTS]
-            survey = service.create_survey(
-                session, actor, SurveyIn(journey_id=journey.id, title={"nl": "Historie", "en": "History"})
-            )
-            service.set_protocol(session, actor, survey.id, ProtocolIn(frame="Import benchmark"))
-            specs = [
-                QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
-                QuestionIn(key="emo", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
-                QuestionIn(key="why", type="text", text={"nl": "Waarom?"}, page=2),
-            ]
-            ids = {s.key: service.add_question(session, actor, survey.id, s).id for s in specs}
-            service.start_fielding(session, actor, survey.id)
-            bench_survey = BenchSurvey(
-                survey.public_key, survey.id, ids["nps"], ids["emo"], ids["why"], moments[:3]
-            )
-            session.commit()
-    finally:
-        engine.dispose()
+    survey = submit.prepare(url, moments=MOMENTS, title="History")
+    bench_survey = BenchSurvey(
+        survey.key, survey.survey_id, survey.nps, survey.emotion, survey.why, survey.moments[:3]
+    )
     csv_path = folder / "responses.csv"
-    write_csv(csv_path, rows, len(moments))
+    write_csv(csv_path, rows, len(survey.moments))
     return Prepared(folder, url, bench_survey, csv_path, rows)
 
 
@@ -101,7 +72,7 @@ def write_csv(path: Path, rows: int, moments: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(
-            ["respondent", "submitted_at", "nps", *(f"emo[{i + 1}]" for i in range(moments)), "why"]
+            ["respondent", "submitted_at", "nps", *(f"emotion[{i + 1}]" for i in range(moments)), "why"]
         )
         for n in range(rows):
             day = 1 + n % 28

@@ -89,8 +89,9 @@ WHY = [
 ]
 
 
-def prepare(url: str) -> BenchSurvey:
-    """Migrate a fresh database, load the demo and field the benchmark survey."""
+def prepare(url: str, *, moments: int = 3, title: str = "Benchmark") -> BenchSurvey:
+    """Migrate a fresh database, load the demo and field a survey on its longest journey: NPS, an emotion
+    per moment (the first ``moments`` moments go into ``BenchSurvey.moments``) and "why?"."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -100,31 +101,22 @@ def prepare(url: str) -> BenchSurvey:
             org, _created = load_demo(session)
             scope(session, org.id)
             actor = system_principal(org.id)
-            journey = journeys.journeys(session)[0]
-            moments = [m.id for m in journeys.moments(session, journey.id)[:3]]
+            journey = max(journeys.journeys(session), key=lambda j: len(journeys.moments(session, j.id)))
+            moment_ids = [m.id for m in journeys.moments(session, journey.id)][:moments]
             survey = service.create_survey(
-                session, actor, SurveyIn(journey_id=journey.id, title={"nl": "Benchmark", "en": "Benchmark"})
+                session, actor, SurveyIn(journey_id=journey.id, title={"nl": title, "en": title})
             )
-            service.set_protocol(session, actor, survey.id, ProtocolIn(frame="Load test"))
+            service.set_protocol(session, actor, survey.id, ProtocolIn(frame=f"{title} (benchmark)"))
             specs = [
                 QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
-                QuestionIn(
-                    key="emotion",
-                    type="emotion",
-                    text={"nl": "Gevoel?"},
-                    per_moment=True,
-                    required=True,
-                    page=2,
-                ),
-                QuestionIn(key="why", type="text", text={"nl": "Waarom?"}),
+                QuestionIn(key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
+                QuestionIn(key="why", type="text", text={"nl": "Waarom?"}, page=2),
             ]
             ids = {s.key: service.add_question(session, actor, survey.id, s).id for s in specs}
             service.start_fielding(session, actor, survey.id)
-            result = BenchSurvey(
-                survey.public_key, survey.id, ids["nps"], ids["emotion"], ids["why"], moments
-            )
+            key, survey_id = survey.public_key, survey.id
             session.commit()
-        return result
+        return BenchSurvey(key, survey_id, ids["nps"], ids["emotion"], ids["why"], moment_ids)
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ of failing half-way with "database is locked". Reads keep a plain deferred ``BEG
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,7 +84,14 @@ def new_session(*, write: bool = False) -> Session:
 @contextmanager
 def transaction(*, write: bool = True) -> Iterator[Session]:
     """Run a unit of work: commit when the block succeeds, roll back when it raises."""
-    session = new_session(write=write)
+    with unit_of_work(lambda: new_session(write=write)) as session:
+        yield session
+
+
+@contextmanager
+def unit_of_work(open_session: Callable[[], Session]) -> Iterator[Session]:
+    """A session from ``open_session`` that commits when the block succeeds and rolls back when it raises."""
+    session = open_session()
     try:
         yield session
         session.commit()

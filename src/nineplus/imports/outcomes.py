@@ -9,7 +9,7 @@ row per person and period.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -23,7 +23,8 @@ from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.tenancy import scope
 from nineplus.feedback.models import Person
-from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
+from nineplus.imports import pipeline
+from nineplus.imports.report import Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 from nineplus.outcomes.models import CustomerOutcome
 
@@ -229,10 +230,15 @@ def _persons(session: Session, rows: list[Row]) -> dict[tuple[str, str], int]:
     return found  # type: ignore[return-value]
 
 
-def check(plan: Plan, source: Source, progress: Callable[[int], None] | None = None) -> Report:
+def _converter(plan: Plan) -> pipeline.Convert[Row]:
+    seen: dict[Any, int] = {}
+    return lambda line, cells, report: convert(plan, line, cells, report, seen)
+
+
+def check(plan: Plan, source: Source, progress: pipeline.Progress = None) -> Report:
     """Every row checked, including that its person exists; nothing written."""
     report = Report()
-    for chunk in _chunks(plan, source, report):
+    for chunk in pipeline.chunks(source, _converter(plan), report):
         session = scope(plan.open_session(), plan.organisation_id)
         try:
             known = _persons(session, [row for _line, row in chunk])
@@ -243,75 +249,41 @@ def check(plan: Plan, source: Source, progress: Callable[[int], None] | None = N
             if row.key not in known:
                 report.valid -= 1
                 report.invalid += 1
-                column = "external_id" if row.key[0] == "id" else "email"
-                header = plan.headers[plan.columns[column]]
-                report.add_error(
-                    RowError(
-                        line,
-                        header,
-                        row.key[1],
-                        _("No person has this id or address; load the person list first."),
-                    )
-                )
+                column = plan.headers[plan.columns["external_id" if row.key[0] == "id" else "email"]]
+                reason = _("No person has this id or address; load the person list first.")
+                report.add_error(RowError(line, column, row.key[1], reason))
         if progress:
             progress(report.rows)
     return report
-
-
-def _chunks(plan: Plan, source: Source, report: Report) -> Iterator[list[tuple[int, Row]]]:
-    seen: dict[Any, int] = {}
-    chunk: list[tuple[int, Row]] = []
-    for line, cells in source.rows():
-        report.rows += 1
-        row = convert(plan, line, cells, report, seen)
-        if row is not None:
-            chunk.append((line, row))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def write(
-    plan: Plan,
-    source: Source,
-    open_session: Callable[[], Session],
-    progress: Callable[[int], None] | None = None,
+    plan: Plan, source: Source, open_session: Callable[[], Session], progress: pipeline.Progress = None
 ) -> Report:
     """Store the valid rows whose person exists: one row per person and period, updated on a re-import."""
-    report = Report()
-    for chunk in _chunks(plan, source, report):
-        session = scope(open_session(), plan.organisation_id)
-        try:
-            known = _persons(session, [row for _line, row in chunk])
-            rows = [row for _line, row in chunk if row.key in known]
-            person_ids = {known[row.key] for row in rows}
-            existing = {
-                (o.person_id, o.period_start): o
-                for o in session.scalars(
-                    select(CustomerOutcome).where(CustomerOutcome.person_id.in_(person_ids))
-                )
-            }
-            for row in rows:
-                person_id = known[row.key]
-                outcome = existing.get((person_id, row.period))
-                if outcome is None:
-                    outcome = CustomerOutcome(person_id=person_id, period_start=row.period)
-                    session.add(outcome)
-                    existing[(person_id, row.period)] = outcome
-                    report.stored += 1
-                else:
-                    report.existing += 1
-                for name, value in row.values.items():
-                    setattr(outcome, name, value)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-        report.invalid += len(chunk) - len(rows)
-        if progress:
-            progress(report.rows)
-    return report
+    return pipeline.write_chunks(
+        source, _converter(plan), open_session, _store, progress, plan.organisation_id
+    )
+
+
+def _store(session: Session, chunk: list[tuple[int, Row]], report: Report) -> None:
+    known = _persons(session, [row for _line, row in chunk])
+    rows = [row for _line, row in chunk if row.key in known]
+    person_ids = {known[row.key] for row in rows}
+    existing = {
+        (o.person_id, o.period_start): o
+        for o in session.scalars(select(CustomerOutcome).where(CustomerOutcome.person_id.in_(person_ids)))
+    }
+    for row in rows:
+        person_id = known[row.key]
+        outcome = existing.get((person_id, row.period))
+        if outcome is None:
+            outcome = CustomerOutcome(person_id=person_id, period_start=row.period)
+            session.add(outcome)
+            existing[(person_id, row.period)] = outcome
+            report.stored += 1
+        else:
+            report.existing += 1
+        for name, value in row.values.items():
+            setattr(outcome, name, value)
+    report.invalid += len(chunk) - len(rows)

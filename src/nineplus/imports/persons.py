@@ -9,7 +9,7 @@ The same key twice in one file is an error on the second row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -24,7 +24,8 @@ from nineplus.core.validation import message_for
 from nineplus.feedback import fielding
 from nineplus.feedback.models import Person
 from nineplus.feedback.schemas import PersonIn
-from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
+from nineplus.imports import pipeline
+from nineplus.imports.report import Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 
 MAX_ATTRIBUTES = 50
@@ -163,56 +164,37 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
     return person
 
 
-def check(plan: Plan, source: Source, progress: Callable[[int], None] | None = None) -> Report:
-    report = Report()
+def _converter(plan: Plan) -> pipeline.Convert[tuple[PersonIn, bool]]:
+    """Rows as (person, whether the row said its kind): a list without kinds must not change them."""
     seen: dict[str, int] = {}
-    for line, cells in source.rows():
-        report.rows += 1
-        convert(plan, line, cells, report, seen)
-        if progress and report.rows % 5000 == 0:
-            progress(report.rows)
-    return report
+    kind_column = plan.column("kind")
 
-
-def _chunks(plan: Plan, source: Source, report: Report) -> Iterator[list[tuple[PersonIn, bool]]]:
-    seen: dict[str, int] = {}
-    chunk: list[tuple[PersonIn, bool]] = []  # a person, and whether the row said its kind
-    for line, cells in source.rows():
-        report.rows += 1
+    def convert_row(line: int, cells: list[str], report: Report) -> tuple[PersonIn, bool] | None:
         person = convert(plan, line, cells, report, seen)
-        if person is not None:
-            kind_column = plan.column("kind")
-            chunk.append((person, kind_column is not None and bool(cells[kind_column].strip())))
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        if person is None:
+            return None
+        return person, kind_column is not None and bool(cells[kind_column].strip())
+
+    return convert_row
+
+
+def check(plan: Plan, source: Source, progress: pipeline.Progress = None) -> Report:
+    return pipeline.check_rows(source, _converter(plan), progress)
 
 
 def write(
-    plan: Plan,
-    source: Source,
-    open_session: Callable[[], Session],
-    progress: Callable[[int], None] | None = None,
+    plan: Plan, source: Source, open_session: Callable[[], Session], progress: pipeline.Progress = None
 ) -> Report:
     """Create or update the persons of the valid rows, a chunk per transaction."""
-    report = Report()
-    for chunk in _chunks(plan, source, report):
-        session = scope(open_session(), plan.organisation_id)
-        try:
-            created, updated = _store(session, chunk)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+
+    def store(session: Session, chunk: list[tuple[int, tuple[PersonIn, bool]]], report: Report) -> None:
+        created, updated = _store(session, [item for _line, item in chunk])
         report.stored += created
         report.existing += updated
-        if progress:
-            progress(report.rows)
-    return report
+
+    return pipeline.write_chunks(
+        source, _converter(plan), open_session, store, progress, plan.organisation_id
+    )
 
 
 def _store(session: Session, rows: list[tuple[PersonIn, bool]]) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +31,8 @@ from nineplus.core.models import localized
 from nineplus.feedback import fielding, intake, service
 from nineplus.feedback.models import SCALES, Question, Survey
 from nineplus.feedback.schemas import AnswerIn
-from nineplus.imports.report import CHUNK, Report, RowError, extra_cells
+from nineplus.imports import pipeline
+from nineplus.imports.report import Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
@@ -404,57 +405,28 @@ def _client_id(plan: Plan, cells: list[str], seen: dict[str, int]) -> str:
 # Running -------------------------------------------------------------------------------------------------
 
 
-def check(plan: Plan, source: Source, progress: Callable[[int], None] | None = None) -> Report:
+def _converter(plan: Plan) -> pipeline.Convert[intake.Submission]:
+    seen: dict[str, int] = {}
+    return lambda line, cells, report: convert(plan, line, cells, report, seen)
+
+
+def check(plan: Plan, source: Source, progress: pipeline.Progress = None) -> Report:
     """Read every row and report what is wrong; write nothing."""
-    report = Report()
-    seen: dict[str, int] = {}
-    for line, cells in source.rows():
-        report.rows += 1
-        convert(plan, line, cells, report, seen)
-        if progress and report.rows % 5000 == 0:
-            progress(report.rows)
-    return report
-
-
-def _chunks(plan: Plan, source: Source, report: Report) -> Iterator[list[intake.Submission]]:
-    seen: dict[str, int] = {}
-    chunk: list[intake.Submission] = []
-    for line, cells in source.rows():
-        report.rows += 1
-        item = convert(plan, line, cells, report, seen)
-        if item is not None:
-            chunk.append(item)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return pipeline.check_rows(source, _converter(plan), progress)
 
 
 def write(
-    plan: Plan,
-    source: Source,
-    open_session: Callable[[], Session],
-    progress: Callable[[int], None] | None = None,
+    plan: Plan, source: Source, open_session: Callable[[], Session], progress: pipeline.Progress = None
 ) -> Report:
     """Store the valid rows, a chunk per transaction; rows stored before are recognised, not doubled."""
-    report = Report()
-    for chunk in _chunks(plan, source, report):
-        session = open_session()
-        try:
-            outcomes = intake.store_batch(session, chunk)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+
+    def store(session: Session, chunk: list[tuple[int, intake.Submission]], report: Report) -> None:
+        outcomes = intake.store_batch(session, [item for _line, item in chunk])
         report.stored += sum(1 for o in outcomes if o.is_new)
         report.existing += sum(1 for o in outcomes if o.earlier)
         report.refused += sum(1 for o in outcomes if o.refused)
-        if progress:
-            progress(report.rows)
-    return report
+
+    return pipeline.write_chunks(source, _converter(plan), open_session, store, progress)
 
 
 def question_choices(
