@@ -38,3 +38,30 @@ def test_the_demo_has_a_user_of_every_role_and_loads_only_once(db: Session) -> N
     again, created = load_demo(db)
     assert again.id == org.id
     assert not created
+
+
+def test_the_demo_survey_has_half_a_year_of_answers_and_raises_no_honesty_warning(db: Session) -> None:
+    from collections import Counter
+
+    from sqlalchemy import func
+
+    from nineplus.feedback import honesty
+    from nineplus.feedback.models import Answer, Question, Response, Survey
+
+    org, _ = load_demo(db)
+    survey = db.scalars(select(Survey).where(Survey.organisation_id == org.id)).one()
+    assert survey.status == "live"
+    submitted = db.scalars(select(Response).where(Response.survey_id == survey.id)).all()
+    assert len(submitted) == 240
+    assert all(r.submitted_at is not None for r in submitted)
+    span = max(r.submitted_at for r in submitted) - min(r.submitted_at for r in submitted)
+    assert span.days >= 170
+    assert Counter(r.locale for r in submitted)["en"] > 10
+    scores = db.scalars(
+        select(Answer.value_int).join(Question).where(Question.key == "nps", Question.version_id.is_not(None))
+    ).all()
+    assert len(scores) == 240
+    assert 0 < sum(s >= 9 for s in scores) < 240  # promoters and others, not a flat line
+    assert sum(s <= 6 for s in scores) > 20
+    assert db.scalar(select(func.count()).select_from(Answer).where(Answer.value_text.is_not(None))) > 150
+    assert honesty.run(db, survey) == []

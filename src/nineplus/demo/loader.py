@@ -11,8 +11,9 @@ from nineplus.accounts import service as accounts
 from nineplus.accounts.models import Organisation
 from nineplus.accounts.schemas import TeamIn, UserCreateIn
 from nineplus.core.principal import system_principal
-from nineplus.core.tenancy import system
+from nineplus.core.tenancy import scope, system
 from nineplus.demo import content
+from nineplus.demo.responses import load_survey
 from nineplus.journeys import service as journeys
 from nineplus.journeys.schemas import (
     ChannelIn,
@@ -123,5 +124,9 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
                 for key, e in w["entries"].items()
             ]
             journeys.save_entries(session, actor, workshop.id, WorkshopEntriesIn(entries=entries))
+        if spec is content.MORTGAGE_JOURNEY:
+            mortgage = (journey.id, dict(moment_ids))
     session.flush()
+    scope(session, org.id)
+    load_survey(session, actor, *mortgage)
     return org, True
