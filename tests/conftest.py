@@ -139,7 +139,10 @@ def client(app, connection: Connection) -> Iterator[TestClient]:  # type: ignore
 
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
+    from nineplus.feedback import honesty
+
     get_settings.cache_clear()
+    honesty._cache.clear()  # ids repeat between rolled-back tests; a remembered check would leak across
     yield
     get_settings.cache_clear()
 

@@ -217,3 +217,22 @@ def test_the_survey_page_shows_the_checks(client: TestClient, db: Session, bank_
     assert page.select_one(".honesty-check--coverage") is not None
     assert page.select_one("#honesty-clean") is None
     assert "kept out of the sample" not in page.text  # nobody at an internal domain in the person list
+
+
+def test_the_page_remembers_the_checks_until_the_survey_changes(
+    db: Session, bank_a: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey_field = sample(db, bank_a, teams_invited=(6, 0))
+    calls = []
+    real = honesty.run
+    monkeypatch.setattr(honesty, "run", lambda session, survey: calls.append(1) or real(session, survey))
+    first = honesty.run_cached(db, survey_field.survey)
+    assert honesty.run_cached(db, survey_field.survey) == first
+    assert len(calls) == 1
+    newcomer = fielding.create_person(
+        db, survey_field.actor, PersonIn(email="nieuw@klant.example", team_id=bank_a.teams["advice"].id)
+    )
+    fielding.invite(db, survey_field.actor, survey_field.survey.id, newcomer.id)
+    db.flush()
+    honesty.run_cached(db, survey_field.survey)
+    assert len(calls) == 2  # a new invitation changes the sample: checked again at once

@@ -14,6 +14,7 @@ Each check is silent on a clean sample and speaks, with counts, when the sample 
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,30 @@ class Check:
     title: str
     count: int
     details: list[str] = field(default_factory=list)
+
+
+CACHE_SECONDS = 120.0
+_cache: dict[tuple[int, int, int, int], tuple[float, list[Check]]] = {}
+
+
+def run_cached(session: Session, survey: Survey) -> list[Check]:
+    """``run``, remembered for CACHE_SECONDS per survey state: the response checks read up to 20,000
+    responses, too much for every view of the survey page. The key holds the version and the number of
+    invitations, so a revision or a new invitation shows at once; new responses show within two minutes."""
+    version = service.current_version(session, survey.id).id
+    invited = session.scalar(
+        select(func.count()).select_from(SurveyInvitation).where(SurveyInvitation.survey_id == survey.id)
+    )
+    key = (survey.organisation_id, survey.id, version, invited or 0)
+    found = _cache.get(key)
+    now = time.monotonic()
+    if found is not None and now - found[0] <= CACHE_SECONDS:
+        return found[1]
+    checks = run(session, survey)
+    if len(_cache) > 1000:
+        _cache.clear()
+    _cache[key] = (now, checks)
+    return checks
 
 
 def run(session: Session, survey: Survey) -> list[Check]:

@@ -121,7 +121,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
         "rates_by_team": repository.rates_by_team(db, survey.id),
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
-        "checks": honesty.run(db, survey),
+        "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},
         "protocol_form": current.protocol,
