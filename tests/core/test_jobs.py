@@ -33,6 +33,12 @@ def _hourly(_session: Session, _payload: dict[str, Any]) -> None:
     calls.append({"hourly": True})
 
 
+@runner.handler("test_long")
+def _long(_session: Session, payload: dict[str, Any]) -> None:
+    runner.extend_lock(3600)  # what an import does between chunks
+    calls.append({"locked_until": _job(payload["id"]).locked_until})
+
+
 def _enqueue(kind: str, **kwargs: Any) -> int:
     with transaction() as session:
         system(session)
@@ -123,3 +129,17 @@ def test_periodic_jobs_are_scheduled_once_per_interval(committed_db: str) -> Non
 def test_an_unknown_job_kind_is_refused(committed_db: str) -> None:
     with pytest.raises(ValueError, match="no job handler"):
         _enqueue("no_such_job")
+
+
+def test_a_long_job_extends_its_claim_so_no_other_runner_takes_it(committed_db: str) -> None:
+    with transaction() as session:
+        system(session)
+        job = runner.enqueue(session, "test_long", {})
+        session.flush()
+        job.payload = {"id": job.id}
+        job_id = job.id
+    assert runner.run_one()
+    locked_until = calls[0]["locked_until"]
+    assert locked_until > utcnow() + timedelta(minutes=30)  # far beyond the five minutes of a claim
+    assert _job(job_id).state == "done"
+    runner.extend_lock()  # outside a job: nothing to extend, nothing breaks

@@ -7,6 +7,7 @@ which the page shows.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,7 @@ from nineplus.feedback import service as surveys
 from nineplus.imports import outcomes, persons, responses
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import Source, count_rows, open_source
-from nineplus.jobs.runner import enqueue, handler
+from nineplus.jobs.runner import enqueue, extend_lock, handler
 from nineplus.journeys.repository import moments as journey_moments
 
 PROGRESS_EVERY = 5000
@@ -156,8 +157,13 @@ def run(
     total = count_rows(source)
     _update(organisation_id, import_id, status="checking", rows_total=total, rows_done=0)
 
+    last_beat = [time.monotonic()]
+
     def progress(rows: int) -> None:
         _update(organisation_id, import_id, rows_done=rows)
+        if time.monotonic() - last_beat[0] > 30:
+            extend_lock()  # a large file runs longer than a job's claim lasts
+            last_beat[0] = time.monotonic()
 
     report = engine.check(plan, source, progress)
     errors = [e.__dict__ for e in report.errors]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,6 +135,7 @@ def run_one(now: datetime | None = None) -> bool:
         system(session)
         job = session.get_one(Job, job_id)
         kind, payload, organisation_id = job.kind, dict(job.payload), job.organisation_id
+    token = _current_job.set(job_id)
     try:
         with db.transaction() as session:
             if organisation_id is not None:
@@ -145,6 +147,8 @@ def run_one(now: datetime | None = None) -> bool:
         log.warning("job %s (%s) failed: %s", job_id, kind, exc)
         _finish_failed(job_id, f"{type(exc).__name__}: {exc}")
         return True
+    finally:
+        _current_job.reset(token)
     with db.transaction() as session:
         system(session)
         session.execute(
@@ -153,6 +157,22 @@ def run_one(now: datetime | None = None) -> bool:
             .values(state="done", finished_at=utcnow(), locked_until=None, last_error="")
         )
     return True
+
+
+_current_job: ContextVar[int | None] = ContextVar("nineplus_current_job", default=None)
+
+
+def extend_lock(seconds: int = LOCK_SECONDS) -> None:
+    """Called by a long job (an import) now and then: keep its claim, so that no other runner takes the
+    job for a dead one and starts it a second time."""
+    job_id = _current_job.get()
+    if job_id is None:
+        return
+    with db.transaction() as session:
+        system(session)
+        session.execute(
+            update(Job).where(Job.id == job_id).values(locked_until=utcnow() + timedelta(seconds=seconds))
+        )
 
 
 def _finish_failed(job_id: int, error: str) -> None:
