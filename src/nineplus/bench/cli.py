@@ -1,0 +1,138 @@
+"""``nineplus bench submit|import``: benchmarks that print figures and ratios against a baseline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from nineplus.cli_support import console, fail
+from nineplus.core.settings import get_settings
+
+bench_app = typer.Typer(
+    help="Benchmarks that print figures and ratios against a baseline.", no_args_is_help=True
+)
+
+
+@bench_app.command("submit")
+def bench_submit(
+    seconds: Annotated[float, typer.Option(help="Measured seconds per run.")] = 60.0,
+    clients: Annotated[int, typer.Option(help="Concurrent clients (keep-alive connections).")] = 50,
+    runs: Annotated[int, typer.Option(help="Runs per mode; the medians are reported.")] = 3,
+    warmup: Annotated[float, typer.Option(help="Seconds of load before each measured window.")] = 3.0,
+    baseline: Annotated[bool, typer.Option(help="Also run without group commit, as the baseline.")] = True,
+) -> None:
+    """Post whole responses over HTTP to `nineplus serve` on a fresh SQLite database; report
+    responses/s and p50/p99 latency, and check that every acknowledged response is stored."""
+    from rich.table import Table
+
+    from nineplus.bench import submit as bench
+    from nineplus.core.registry import import_all_models
+
+    import_all_models()
+    folder, url = bench.fresh_folder(get_settings().data_dir)
+    survey = bench.prepare(url)
+    console.print(
+        f"database {url}; {clients} clients, {runs} run(s) of {seconds:g} s per mode "
+        f"after {warmup:g} s warm-up; {survey.answers_per_response} answers per response"
+    )
+    table = Table("mode", "run", "responses/s", "p50 ms", "p99 ms", "acknowledged", "stored", "other replies")
+
+    def report(run: bench.Run) -> None:
+        other = {k: v for k, v in run.result.statuses.items() if k not in (200, 201)}
+        console.print(
+            f"  {run.mode} run {run.number}: {run.result.rate:,.0f} responses/s, "
+            f"p50 {run.result.percentile(50) * 1000:.1f} ms, p99 {run.result.percentile(99) * 1000:.1f} ms, "
+            f"{len(run.result.acknowledged):,} acknowledged, {run.stored_responses:,} stored"
+        )
+        table.add_row(
+            run.mode,
+            str(run.number),
+            f"{run.result.rate:,.0f}",
+            f"{run.result.percentile(50) * 1000:.1f}",
+            f"{run.result.percentile(99) * 1000:.1f}",
+            f"{len(run.result.acknowledged):,}",
+            f"{run.stored_responses:,}" + ("" if run.consistent else " MISMATCH"),
+            ", ".join(f"{k}: {v}" for k, v in sorted(other.items()))
+            + (f" broken: {run.result.failures}" if run.result.failures else ""),
+        )
+
+    options = {"runs": runs, "clients": clients, "seconds": seconds, "warmup": warmup, "report": report}
+    modes = [True, False] if baseline else [True]
+    results = {g: bench.run_mode(folder, url, survey, group_commit=g, **options) for g in modes}  # type: ignore[arg-type]
+    console.print(table)
+    summary = {}
+    for group, done in results.items():
+        rate = bench.median([r.result.rate for r in done])
+        p50 = bench.median([r.result.percentile(50) * 1000 for r in done])
+        p99 = bench.median([r.result.percentile(99) * 1000 for r in done])
+        summary[group] = (rate, p50, p99)
+        console.print(
+            f"{'group commit' if group else 'baseline'} (median of {len(done)}): {rate:,.0f} responses/s, "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        )
+    if False in summary:
+        (rate, _p50, p99), (base_rate, _b50, base_p99) = summary[True], summary[False]
+        console.print(
+            f"ratio group commit / baseline: {rate / base_rate:.2f}x responses/s, p99 {p99 / base_p99:.2f}x"
+        )
+    rate, _p50, p99 = summary[True]
+    met = rate >= bench.TARGET_RATE and p99 <= bench.TARGET_P99_MS
+    console.print(
+        f"target >= {bench.TARGET_RATE:,.0f} responses/s with p99 <= {bench.TARGET_P99_MS:.0f} ms: "
+        + ("[green]met[/green]" if met else "[red]not met[/red]")
+    )
+    if not all(r.consistent for done in results.values() for r in done):
+        fail("the database does not hold exactly what was acknowledged")
+
+
+@bench_app.command("import")
+def bench_import(
+    rows: Annotated[int, typer.Option(help="Responses in the file (ten answers each).")] = 1_000_000,
+    clients: Annotated[
+        int, typer.Option(help="Clients posting responses to the server meanwhile (0: none).")
+    ] = 5,
+) -> None:
+    """Import a CSV of responses (NPS, eight moment emotions, a verbatim) with `nineplus import responses`
+    while the public endpoint takes submissions; report time, peak memory and the submissions' latency."""
+    from nineplus.bench import importing
+    from nineplus.core.registry import import_all_models
+
+    import_all_models()
+    console.print(f"writing {rows:,} responses ({rows * 10:,} answers) to a CSV file ...")
+    prepared = importing.prepare(get_settings().data_dir, rows)
+    size_mb = prepared.csv_path.stat().st_size / 1e6
+    baseline = importing.parse_only(prepared.csv_path)
+    console.print(
+        f"file: {size_mb:,.0f} MB; baseline (csv module reading every row, nothing else): {baseline:.2f} s"
+    )
+    run, load = importing.with_submissions(prepared, clients)
+    stored, answers = importing.counts(prepared.url, prepared.survey.survey_id)
+    if run.returncode != 0:
+        console.print(run.output[-3000:])
+        fail("the import failed")
+    console.print(
+        f"import: {run.seconds:.1f} s ({rows / run.seconds:,.0f} responses/s, {rows * 10 / run.seconds:,.0f} "
+        f"answers/s), peak memory {run.peak_mb:,.0f} MB; {run.seconds / baseline:.1f}x the baseline"
+    )
+    console.print(f"stored: {stored:,} responses, {answers:,} answers")
+    if load is not None:
+        other = {k: v for k, v in load.statuses.items() if k not in (200, 201)}
+        console.print(
+            f"public submissions during the import ({clients} clients): {len(load.latencies):,} answered, "
+            f"p50 {load.percentile(50) * 1000:.0f} ms, p99 {load.percentile(99) * 1000:.0f} ms"
+            + (f", other replies {other}" if other else "")
+        )
+    met = run.seconds <= 15 and run.peak_mb < 1536
+    console.print(
+        "target <= 15 s and < 1.5 GB for 1,000,000 responses: "
+        + (
+            "[green]met[/green]"
+            if met and rows >= 1_000_000
+            else "[red]not met[/red]"
+            if rows >= 1_000_000
+            else "(run with --rows 1000000 to judge)"
+        )
+    )
+    if stored != rows or answers != rows * 10:
+        fail("the database does not hold every row of the file")
