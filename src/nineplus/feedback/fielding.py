@@ -27,6 +27,7 @@ from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import scope, system
 from nineplus.feedback import bounces, service
 from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
@@ -184,6 +185,18 @@ def unsubscribe(session: Session, person: Person) -> None:
     """Honour an unsubscribe: no invitation or reminder reaches this person again."""
     if person.unsubscribed_at is None:
         person.unsubscribed_at = utcnow()
+
+
+def survey_by_key(session: Session, key: str) -> Survey:
+    """The survey behind an anonymous link's key, with the session scoped to its organisation (the key
+    names no organisation, so the lookup is a system step); NotFound for an unknown key."""
+    system(session)
+    found = session.scalar(select(Survey).where(Survey.public_key == key))
+    if found is None:
+        raise NotFound("survey")
+    survey_id, organisation_id = found.id, found.organisation_id
+    scope(session, organisation_id)
+    return session.get_one(Survey, survey_id)
 
 
 def find_invitation(session: Session, token: str) -> SurveyInvitation:

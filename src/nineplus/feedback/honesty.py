@@ -74,12 +74,14 @@ def run_cached(session: Session, survey: Survey) -> list[Check]:
 
 def run(session: Session, survey: Survey) -> list[Check]:
     """The checks that fire for ``survey`` (an empty list for a clean sample)."""
+    recent = _submitted(session, survey)  # read once for the response checks, with their answers
+    answers = _answers(session, [row.id for row in recent])
     checks = [
         _leading_wording(session, survey),
         _internal(session, survey),
         _coverage(session, survey),
-        *_stuffing(session, survey),
-        _straight_lining(session, survey),
+        *_stuffing(recent, answers),
+        _straight_lining(session, answers),
     ]
     return [c for c in checks if c is not None]
 
@@ -217,8 +219,21 @@ def _windows(times: list[Any], size: int, window: timedelta) -> set[int]:
     return flagged
 
 
-def _stuffing(session: Session, survey: Survey) -> list[Check]:
-    rows = _submitted(session, survey)
+def _answers(session: Session, ids: list[int]) -> list[Any]:
+    """The answers of these responses, in order of response, question and moment."""
+    found: list[Any] = []
+    for chunk in range(0, len(ids), 5000):
+        found += session.execute(
+            select(
+                Answer.response_id, Answer.question_id, Answer.moment_id, Answer.value_int, Answer.value_text
+            )
+            .where(Answer.response_id.in_(ids[chunk : chunk + 5000]))
+            .order_by(Answer.response_id, Answer.question_id, Answer.moment_id)
+        ).all()
+    return found
+
+
+def _stuffing(rows: list[Any], answers: list[Any]) -> list[Check]:
     out: list[Check] = []
     by_source: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
@@ -238,20 +253,11 @@ def _stuffing(session: Session, survey: Survey) -> list[Check]:
         )
         out.append(Check("bursts", title, sum(bursts), [detail]))
 
-    ids = [row.id for row in rows]
     signature: dict[int, list[Any]] = defaultdict(list)
-    for chunk in range(0, len(ids), 5000):
-        answers = session.execute(
-            select(
-                Answer.response_id, Answer.question_id, Answer.moment_id, Answer.value_int, Answer.value_text
-            )
-            .where(Answer.response_id.in_(ids[chunk : chunk + 5000]))
-            .order_by(Answer.response_id, Answer.question_id, Answer.moment_id)
-        ).all()
-        for a in answers:
-            signature[a.response_id].append(
-                (a.question_id, a.moment_id, a.value_int, (a.value_text or "").lower())
-            )
+    for a in answers:
+        signature[a.response_id].append(
+            (a.question_id, a.moment_id, a.value_int, (a.value_text or "").lower())
+        )
     same: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for row in rows:
         answers_of = signature.get(row.id)
@@ -273,19 +279,14 @@ def _stuffing(session: Session, survey: Survey) -> list[Check]:
     return out
 
 
-def _straight_lining(session: Session, survey: Survey) -> Check | None:
-    per_moment = select(Question.id).where(Question.per_moment.is_(True), Question.type.in_(("emotion",)))
+def _straight_lining(session: Session, answers: list[Any]) -> Check | None:
+    per_moment = set(
+        session.scalars(select(Question.id).where(Question.per_moment.is_(True), Question.type == "emotion"))
+    )
     grids: dict[tuple[int, int], list[int]] = defaultdict(list)
-    recent = [row.id for row in _submitted(session, survey)]
-    rows = []
-    for chunk in range(0, len(recent), 5000):
-        rows += session.execute(
-            select(Answer.response_id, Answer.question_id, Answer.value_int)
-            .where(Answer.response_id.in_(recent[chunk : chunk + 5000]))
-            .where(Answer.question_id.in_(per_moment), Answer.value_int.is_not(None))
-        ).all()
-    for response_id, question_id, value in rows:
-        grids[(response_id, question_id)].append(value)
+    for a in answers:
+        if a.question_id in per_moment and a.value_int is not None:
+            grids[(a.response_id, a.question_id)].append(a.value_int)
     long_grids = [values for values in grids.values() if len(values) >= STRAIGHT_MIN_MOMENTS]
     flat = sum(1 for values in long_grids if len(set(values)) == 1)
     if flat < STRAIGHT_MIN_COUNT or flat <= STRAIGHT_SHARE * len(long_grids):

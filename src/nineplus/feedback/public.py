@@ -11,10 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.security import new_token
 from nineplus.core.settings import get_settings
@@ -38,13 +37,7 @@ def _by_token(db: Session, token: str) -> tuple[Survey, SurveyInvitation]:
 
 
 def _by_key(db: Session, key: str) -> Survey:
-    system(db)
-    survey = db.scalar(select(Survey).where(Survey.public_key == key))
-    if survey is None:
-        raise NotFound("survey")
-    survey_id, organisation_id = survey.id, survey.organisation_id
-    scope(db, organisation_id)
-    return db.get_one(Survey, survey_id)
+    return fielding.survey_by_key(db, key)
 
 
 def _show(

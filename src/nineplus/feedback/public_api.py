@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -26,10 +25,8 @@ from nineplus.core.errors import Conflict, Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.security import sign
 from nineplus.core.settings import get_settings
-from nineplus.core.tenancy import scope, system
 from nineplus.feedback import fielding, service
 from nineplus.feedback.intake import GroupWriter, Outcome, Submission, store_one
-from nineplus.feedback.models import Survey
 from nineplus.feedback.schemas import AnswerIn, ClientId
 from nineplus.journeys.repository import moments as journey_moments
 
@@ -77,13 +74,11 @@ def _open_session(app: FastAPI, *, write: bool) -> Session:
 def _read_survey(app: FastAPI, key: str) -> OpenSurvey | None:
     session = _open_session(app, write=False)
     try:
-        system(session)
-        found = session.scalar(select(Survey).where(Survey.public_key == key))
-        if found is None:
+        try:
+            survey = fielding.survey_by_key(session, key)
+        except NotFound:
             return None
-        survey_id, organisation_id = found.id, found.organisation_id
-        scope(session, organisation_id)
-        survey = session.get_one(Survey, survey_id)
+        organisation_id = survey.organisation_id
         version = service.current_version(session, survey.id)
         result = OpenSurvey(
             survey_id=survey.id,
