@@ -20,8 +20,8 @@ from nineplus.accounts.models import Organisation, Team
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.core.errors import Conflict, Invalid, NotFound, get_or_404
+from nineplus.core.i18n import N_, set_locale
 from nineplus.core.i18n import gettext as _
-from nineplus.core.i18n import set_locale
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
@@ -79,6 +79,14 @@ def invite(
     reason = refusal(person, protocol, now)
     if reason is not None:
         raise Invalid({"person_id": refusal_message(reason, protocol)})
+    return make_invitation(session, survey, protocol, person, now)
+
+
+def make_invitation(
+    session: Session, survey: Survey, protocol: dict[str, Any], person: Person, now: datetime
+) -> tuple[SurveyInvitation, str]:
+    """The invitation row and its link's token, and the reminder the protocol asks for. The caller has
+    checked the person against the protocol (``refusal``)."""
     invitation = SurveyInvitation(
         survey_id=survey.id,
         person_id=person.id,
@@ -131,6 +139,13 @@ class QuestionView:
 
 
 REFUSALS = ("unsubscribed", "bounced", "excluded", "recently", "no_email")
+REFUSAL_LABELS = {  # short, for counts ("not invited: unsubscribed 2, ...")
+    "unsubscribed": N_("unsubscribed"),
+    "bounced": N_("address bounced"),
+    "excluded": N_("excluded domain"),
+    "recently": N_("invited recently"),
+    "no_email": N_("no e-mail address"),
+}
 
 
 def refusal(person: Person, protocol: dict[str, Any], now: datetime) -> str | None:

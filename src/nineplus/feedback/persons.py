@@ -69,7 +69,7 @@ def invite_selection(
         if reason is not None:
             report.skipped[reason] += 1
             continue
-        invitation, _token = fielding.invite(session, actor, survey.id, person.id, now)
+        invitation, _token = fielding.make_invitation(session, survey, protocol, person, now)
         queue_composed(session, "survey_invitation", {"invitation_id": invitation.id}, actor.organisation_id)
         report.invited += 1
     return report

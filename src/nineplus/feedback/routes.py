@@ -255,13 +255,7 @@ async def invite_group(request: Request, db: Db, me: PagePrincipal, survey_id: i
     except Invalid as exc:
         context = {**_detail_context(db, me, survey.id), "group_errors": exc.errors}
         return render(request, "feedback/detail.html", context, status_code=422)
-    labels = {
-        "unsubscribed": _("unsubscribed"),
-        "bounced": _("address bounced"),
-        "excluded": _("excluded domain"),
-        "recently": _("invited recently"),
-        "no_email": _("no e-mail address"),
-    }
+    labels = {reason: _(label) for reason, label in fielding.REFUSAL_LABELS.items()}
     message = _("%(count)s invitation(s) queued.", count=report.invited)
     if report.skipped:
         skipped = ", ".join(f"{labels[reason]}: {n}" for reason, n in sorted(report.skipped.items()))
