@@ -43,11 +43,7 @@ NO = {"0", "no", "nee", "false", "onwaar", "n", "churned", "vertrokken"}
 
 
 def suggest(source: Source) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for header in source.headers:
-        role = next((r for r, names in COLUMNS.items() if header.strip().lower() in names), "")
-        out[header] = role if role and role not in out.values() else ""
-    return out
+    return pipeline.suggest_roles(source, COLUMNS)
 
 
 def choices() -> list[tuple[str, str]]:
@@ -72,18 +68,8 @@ class Plan:
 
 
 def plan(session: Session, organisation_id: int, source: Source, mapping: dict[str, str]) -> Plan:
-    columns: dict[str, int] = {}
-    errors: dict[str, str] = {}
-    for index, header in enumerate(source.headers):
-        role = (mapping.get(header) or "").strip()
-        if not role:
-            continue
-        if role not in FIELDS:
-            errors[f"map.{index}"] = _("Choose one of the listed options.")
-        elif role in columns:
-            errors[f"map.{index}"] = _("Another column is already mapped to this.")
-        else:
-            columns[role] = index
+    by_index, errors = pipeline.read_roles(source, mapping, FIELDS)
+    columns = {role: index for index, role in by_index.items()}
     if not errors and "external_id" not in columns and "email" not in columns:
         errors["__all__"] = _("Map a column with the person's external id or e-mail address.")
     if not errors and not {"active", "churned_on", "revenue"} & set(columns):

@@ -43,11 +43,7 @@ KINDS = {"customer": "customer", "klant": "customer", "employee": "employee", "m
 
 def suggest(source: Source) -> dict[str, str]:
     """header -> "email" | "external_id" | "name" | "team" | "kind" | "attribute"."""
-    out: dict[str, str] = {}
-    for header in source.headers:
-        role = next((r for r, names in COLUMNS.items() if header.strip().lower() in names), "attribute")
-        out[header] = role if role == "attribute" or role not in out.values() else "attribute"
-    return out
+    return pipeline.suggest_roles(source, COLUMNS, "attribute")
 
 
 def choices() -> list[tuple[str, str]]:
@@ -74,18 +70,7 @@ class Plan:
 
 
 def plan(session: Session, organisation_id: int, source: Source, mapping: dict[str, str]) -> Plan:
-    columns: dict[int, str] = {}
-    errors: dict[str, str] = {}
-    for index, header in enumerate(source.headers):
-        role = (mapping.get(header) or "").strip()
-        if not role:
-            continue
-        if role not in (*FIELDS, "attribute"):
-            errors[f"map.{index}"] = _("Choose one of the listed options.")
-        elif role != "attribute" and role in columns.values():
-            errors[f"map.{index}"] = _("Another column is already mapped to this.")
-        else:
-            columns[index] = role
+    columns, errors = pipeline.read_roles(source, mapping, (*FIELDS, "attribute"), repeatable=("attribute",))
     if not errors and "email" not in columns.values() and "external_id" not in columns.values():
         errors["__all__"] = _("The list needs a column with e-mail addresses or one with external ids.")
     if sum(1 for role in columns.values() if role == "attribute") > MAX_ATTRIBUTES:

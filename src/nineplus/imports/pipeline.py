@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from nineplus.core.db import unit_of_work
+from nineplus.core.i18n import gettext as _
 from nineplus.core.tenancy import scope
 from nineplus.imports.report import CHUNK, Report
 from nineplus.imports.sources import Source
@@ -21,6 +22,35 @@ T = TypeVar("T")
 Convert = Callable[[int, list[str], Report], T | None]
 Progress = Callable[[int], None] | None
 PROGRESS_EVERY = 5000
+
+
+def suggest_roles(source: Source, names: dict[str, set[str]], other: str = "") -> dict[str, str]:
+    """header -> the role whose known names include it (each role once), else ``other``."""
+    out: dict[str, str] = {}
+    for header in source.headers:
+        role = next((r for r, known in names.items() if header.strip().lower() in known), other)
+        out[header] = role if role == other or role not in out.values() else other
+    return out
+
+
+def read_roles(
+    source: Source, mapping: dict[str, str], roles: tuple[str, ...], repeatable: tuple[str, ...] = ()
+) -> tuple[dict[int, str], dict[str, str]]:
+    """The confirmed mapping as column index -> role, and an error per column that names an unknown role
+    or one another column already holds (``repeatable`` roles may be held by several)."""
+    columns: dict[int, str] = {}
+    errors: dict[str, str] = {}
+    for index, header in enumerate(source.headers):
+        role = (mapping.get(header) or "").strip()
+        if not role:
+            continue
+        if role not in roles:
+            errors[f"map.{index}"] = _("Choose one of the listed options.")
+        elif role not in repeatable and role in columns.values():
+            errors[f"map.{index}"] = _("Another column is already mapped to this.")
+        else:
+            columns[index] = role
+    return columns, errors
 
 
 def check_rows(source: Source, convert: Convert[Any], progress: Progress = None) -> Report:
