@@ -20,7 +20,7 @@ from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.validation import parse
-from nineplus.feedback import fielding, honesty, persons, repository, service
+from nineplus.feedback import fielding, forms, honesty, persons, repository, service
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SurveyIn
 from nineplus.journeys import repository as journeys_repo
 from nineplus.journeys.models import Journey
@@ -136,29 +136,6 @@ def survey_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> 
     return render(request, "feedback/detail.html", _detail_context(db, me, survey_id))
 
 
-def _question_data(form: dict[str, Any]) -> dict[str, Any]:
-    """The question form: options as one per line, "value = Dutch label | English label"."""
-    options = []
-    for line in str(form.pop("options_text", "")).splitlines():
-        value, _sep, labels = line.partition("=")
-        nl, _bar, en = labels.partition("|")
-        if value.strip():
-            options.append({"value": value.strip(), "label": {"nl": nl.strip(), "en": en.strip()}})
-    data = {**form, "options": options}
-    for flag in ("per_moment", "required"):
-        data[flag] = form.get(flag) == "on"
-    return none_if_blank(data, "moment_id")
-
-
-def _protocol_data(form: dict[str, Any]) -> dict[str, Any]:
-    """The protocol form: excluded domains typed as one line, separated by spaces or commas."""
-    data = none_if_blank(dict(form), "starts_on", "ends_on")
-    data["excluded_domains"] = [
-        d for d in str(form.get("excluded_domains", "")).replace(",", " ").split() if d
-    ]
-    return data
-
-
 @router.get("/surveys/{survey_id}/qr.{kind}")
 def survey_qr(db: Db, me: PagePrincipal, survey_id: int, kind: str) -> Response:
     """The anonymous link as a QR code, to print on a receipt, a poster or a letter."""
@@ -180,7 +157,7 @@ async def add_question(request: Request, db: Db, me: PagePrincipal, survey_id: i
     survey = service.get_survey(db, survey_id)
     form = await read_form(request)
     try:
-        service.add_question(db, me, survey.id, parse(QuestionIn, _question_data(dict(form))))
+        service.add_question(db, me, survey.id, parse(QuestionIn, forms.question_data(dict(form))))
     except Invalid as exc:
         context = {**_detail_context(db, me, survey.id), "question_form": form, "question_errors": exc.errors}
         return render(request, "feedback/detail.html", context, status_code=422)
@@ -192,7 +169,7 @@ async def set_protocol(request: Request, db: Db, me: PagePrincipal, survey_id: i
     survey = service.get_survey(db, survey_id)
     form = await read_form(request)
     try:
-        service.set_protocol(db, me, survey.id, parse(ProtocolIn, _protocol_data(form)))
+        service.set_protocol(db, me, survey.id, parse(ProtocolIn, forms.protocol_data(form)))
     except Invalid as exc:
         context = {**_detail_context(db, me, survey.id), "protocol_form": form, "protocol_errors": exc.errors}
         return render(request, "feedback/detail.html", context, status_code=422)
@@ -228,19 +205,6 @@ async def invite(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
     )
 
 
-def _revision_form(context: dict[str, Any]) -> dict[str, Any]:
-    """The new-version form filled with the version being fielded."""
-    questions = context["questions"]
-    return {
-        "text": {q.key: q.text for q in questions},
-        "page": {q.key: q.page for q in questions},
-        "required": {q.key: "on" for q in questions if q.required},
-        "remove": {},
-        "new": {"type": "nps", "page": 1},
-        "protocol": context["current"].protocol,
-    }
-
-
 @router.post("/surveys/{survey_id}/invite-group")
 async def invite_group(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
     """Invite every person of a kind (and team) whom the protocol allows; say how many were skipped why."""
@@ -266,60 +230,34 @@ async def invite_group(request: Request, db: Db, me: PagePrincipal, survey_id: i
 @router.get("/surveys/{survey_id}/revise", response_class=HTMLResponse)
 def revise_page(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
     require(me, Permission.MANAGE_SURVEYS)
-    context = _detail_context(db, me, survey_id)
-    return render(request, "feedback/revise.html", {**context, "errors": {}, "form": _revision_form(context)})
+    context = _revise_context(db, survey_id)
+    form = forms.revision_defaults(context["questions"], context["current"].protocol)
+    return render(request, "feedback/revise.html", {**context, "errors": {}, "form": form})
 
 
-def _part(form: dict[str, Any], name: str) -> dict[str, Any]:
-    value = form.get(name)
-    return value if isinstance(value, dict) else {}
+def _revise_context(db: Db, survey_id: int) -> dict[str, Any]:
+    survey = service.get_survey(db, survey_id)
+    current = service.current_version(db, survey.id)
+    return {
+        "survey": survey,
+        "current": current,
+        "questions": service.questions(db, current.id),
+        "type_labels": QUESTION_TYPES,
+        "type_options": _type_options(),
+    }
 
 
 @router.post("/surveys/{survey_id}/revise")
 async def revise(request: Request, db: Db, me: PagePrincipal, survey_id: int) -> Response:
     """The next version: wording, page and required per question, questions removed or added, and the
     protocol; a question keeps its key, type and options (a new key is a new question)."""
-    context = _detail_context(db, me, survey_id)
+    context = _revise_context(db, survey_id)
     form = await read_form(request)
-    texts, pages, required, remove = (_part(form, name) for name in ("text", "page", "required", "remove"))
-    complete = form.get("complete") == "1"  # the page sends every field; a bare post changes wording only
-    kept = [q for q in context["questions"] if remove.get(q.key) != "on"]
-    questions: list[dict[str, Any]] = []
-    for q in kept:
-        wording = texts.get(q.key) if isinstance(texts.get(q.key), dict) else {}
-        questions.append(
-            {
-                "key": q.key,
-                "type": q.type,
-                "text": {"nl": wording.get("nl", ""), "en": wording.get("en", "")},
-                "help": q.help,
-                "options": q.options,
-                "per_moment": q.per_moment,
-                "moment_id": q.moment_id,
-                "required": required.get(q.key) == "on" if complete else q.required,
-                "page": pages.get(q.key) or q.page,
-            }
-        )
-    new = _part(form, "new")
-    adding = bool(str(new.get("key", "")).strip())
-    if adding:
-        questions.append(_question_data(dict(new)))
+    revision = forms.revision_from_form(form, context["questions"], context["current"].protocol)
     try:
-        if not questions:
-            raise Invalid({"__all__": _("A survey needs at least one question.")})
-        data = parse(
-            RevisionIn,
-            {
-                "reason": form.get("reason", ""),
-                "protocol": _protocol_data(_part(form, "protocol"))
-                if complete
-                else context["current"].protocol,
-                "questions": questions,
-            },
-        )
-        version = service.revise(db, me, survey_id, data)
+        version = service.revise(db, me, survey_id, parse(RevisionIn, revision.checked()))
     except Invalid as exc:
-        errors = _revision_errors(exc.errors, [q.key for q in kept], adding)
+        errors = forms.revision_errors(exc.errors, revision.kept, revision.adding)
         return render(
             request, "feedback/revise.html", {**context, "errors": errors, "form": form}, status_code=422
         )
@@ -328,20 +266,3 @@ async def revise(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
         f"/surveys/{survey_id}",
         flash=_("Version %(number)s is now being fielded.", number=version.number),
     )
-
-
-def _revision_errors(errors: dict[str, str], keys: list[str], adding: bool) -> dict[str, str]:
-    """Name each error after the field the revision form shows (``questions.2.text`` -> ``text.why``)."""
-    out: dict[str, str] = {}
-    for name, message in errors.items():
-        parts = name.split(".")
-        if parts[0] == "questions" and len(parts) >= 3 and parts[1].isdigit():
-            index, field, rest = int(parts[1]), parts[2], parts[3:]
-            if index < len(keys):
-                name = ".".join([field, keys[index], *rest])
-            else:
-                name = ".".join(["new", field, *rest])
-        elif name == "questions" and adding:
-            name = "new.key"  # the only way to repeat a key is the new question's
-        out.setdefault(name, message)
-    return out
