@@ -178,7 +178,6 @@ def _check_and_write(  # type: ignore[no-untyped-def]
     from rich.table import Table
 
     from nineplus.core.db import new_session
-    from nineplus.imports.sources import count_rows
 
     table = Table("column", "holds", title=f"{name} ({source.tool} layout)")
     for header in source.headers:
@@ -186,10 +185,9 @@ def _check_and_write(  # type: ignore[no-untyped-def]
             header, labels.get(mapping.get(header) or "", "") if mapping.get(header) else "[dim]ignored[/dim]"
         )
     console.print(table)
-    total = count_rows(source)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("checking", total=total)
+        task = progress.add_task("checking", total=None)  # the check pass is what counts the rows
         report = engine.check(plan, source, lambda n: progress.update(task, completed=n))
         progress.update(task, completed=report.rows)
     console.print(
@@ -205,7 +203,7 @@ def _check_and_write(  # type: ignore[no-untyped-def]
     if report.invalid and not valid_only:
         fail("nothing was written; correct the file, or load the valid rows with --valid-only")
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("storing", total=total)
+        task = progress.add_task("storing", total=report.rows)
         written = engine.write(
             plan, source, lambda: new_session(write=True), lambda n: progress.update(task, completed=n)
         )

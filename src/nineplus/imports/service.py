@@ -29,7 +29,7 @@ from nineplus.core.tenancy import current_organisation, scope
 from nineplus.feedback import service as surveys
 from nineplus.imports import outcomes, persons, responses
 from nineplus.imports.models import DataImport
-from nineplus.imports.sources import Source, count_rows, open_source
+from nineplus.imports.sources import Source, open_source
 from nineplus.jobs.runner import enqueue, extend_lock, handler
 from nineplus.journeys.repository import moments as journey_moments
 
@@ -154,8 +154,8 @@ def run(
         plan = _plan(session, item, source, dict(item.mapping))
         session.expunge_all()
     engine = ENGINES[kind]
-    total = count_rows(source)
-    _update(organisation_id, import_id, status="checking", rows_total=total, rows_done=0)
+    # The check pass counts the rows as it goes; the store pass then shows how far against that count.
+    _update(organisation_id, import_id, status="checking", rows_total=0, rows_done=0)
 
     last_beat = [time.monotonic()]
 
@@ -178,7 +178,7 @@ def run(
             **counts,
         )
         return _load(organisation_id, import_id)
-    _update(organisation_id, import_id, status="storing", rows_done=0, **counts)
+    _update(organisation_id, import_id, status="storing", rows_total=report.rows, rows_done=0, **counts)
     written = engine.write(plan, source, open_session, progress)
     Path(source.path).unlink(missing_ok=True)  # stored now: the upload (perhaps contact data) goes
     refused = (

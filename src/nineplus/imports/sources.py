@@ -160,11 +160,6 @@ def _xlsx_text(value: object) -> str:
     return str(value)
 
 
-def count_rows(source: Source) -> int:
-    """The number of data rows (for a progress bar): a quick pass that counts and keeps nothing."""
-    return sum(1 for _row in source.rows())
-
-
 def sample_rows(source: Source, n: int = 5) -> list[list[str]]:
     """The first data rows, for the mapping page."""
     return [cells for _line, cells in itertools.islice(source.rows(), n)]
