@@ -148,9 +148,7 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
         )
 
     extra = extra_cells(line, cells, len(plan.headers))
-    if extra is not None:
-        report.invalid += 1
-        report.add_error(extra)
+    if extra is not None and report.rejected([extra]):
         return None
     errors: list[RowError] = []
     key = ("id", cell("external_id")) if cell("external_id") else ("email", cell("email").lower())
@@ -190,12 +188,8 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
             error("period", _("Also on row %(row)s.", row=seen[(key, period)]))
         else:
             seen[(key, period)] = line
-    if errors:
-        report.invalid += 1
-        for item in errors:
-            report.add_error(item)
+    if report.rejected(errors):
         return None
-    report.valid += 1
     assert period is not None
     return Row(key, period, values)
 

@@ -94,9 +94,7 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
         return plan.headers[index] if index is not None else role
 
     extra = extra_cells(line, cells, len(plan.headers))
-    if extra is not None:
-        report.invalid += 1
-        report.add_error(extra)
+    if extra is not None and report.rejected([extra]):
         return None
     errors: list[RowError] = []
     team_id = None
@@ -140,12 +138,8 @@ def convert(plan: Plan, line: int, cells: list[str], report: Report, seen: dict[
             errors.append(RowError(line, header(role), cell(role), _("Also on row %(row)s.", row=seen[key])))
         else:
             seen[key] = line
-    if errors:
-        report.invalid += 1
-        for error in errors:
-            report.add_error(error)
+    if report.rejected(errors):
         return None
-    report.valid += 1
     return person
 
 

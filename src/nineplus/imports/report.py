@@ -27,6 +27,16 @@ class Report:
     refused: int = 0  # valid rows the store refused (the survey is a draft, or an id belongs elsewhere)
     errors: list[RowError] = field(default_factory=list)
 
+    def rejected(self, errors: list[RowError]) -> bool:
+        """Count a row as valid, or (with errors) as invalid with its errors reported; True if invalid."""
+        if not errors:
+            self.valid += 1
+            return False
+        self.invalid += 1
+        for error in errors:
+            self.add_error(error)
+        return True
+
     def add_error(self, error: RowError) -> None:
         if len(self.errors) < MAX_REPORTED:
             value = error.value if len(error.value) <= 200 else error.value[:199] + "…"

@@ -320,9 +320,7 @@ def convert(
 ) -> intake.Submission | None:
     """One row as a submission, or None (its errors added to ``report``, or skipped as unfinished)."""
     extra = extra_cells(line, cells, len(plan.headers))
-    if extra is not None:
-        report.invalid += 1
-        report.add_error(extra)
+    if extra is not None and report.rejected([extra]):
         return None
     finished, submitted = plan.column_of("finished"), plan.column_of("submitted_at")
     if finished is not None and cells[finished].strip().lower() not in _FINISHED:
@@ -370,12 +368,8 @@ def convert(
                 errors.append(RowError(line, header, cells[index] if index is not None else "", reason))
     if not errors and not answers:
         errors.append(RowError(line, "", "", _("The row answers no question.")))
-    if errors:
-        report.invalid += 1
-        for error in errors:
-            report.add_error(error)
+    if report.rejected(errors):
         return None
-    report.valid += 1
     return intake.Submission(
         organisation_id=plan.survey.organisation_id,
         survey_id=plan.survey.id,
