@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from nineplus.core import migrate
 from nineplus.core.models import Base
@@ -27,4 +27,42 @@ def test_the_migrations_run_down_to_nothing_and_up_again(databases: Databases) -
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
         migrate.upgrade(connection=conn)
         assert set(Base.metadata.tables) <= set(inspect(conn).get_table_names())
+    engine.dispose()
+
+
+def test_clustering_the_answers_keeps_every_answer_both_ways(databases: Databases) -> None:
+    """0008 rebuilds the answers table (WITHOUT ROWID on SQLite): the demo's answers survive a downgrade
+    to the old layout and an upgrade back, value for value."""
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    from nineplus.core.tenancy import system
+    from nineplus.demo.loader import load_demo
+
+    _url, engine = databases.migrated()
+    with Session(engine) as session:
+        system(session)
+        load_demo(session)
+        session.commit()
+    columns = "response_id, question_id, moment_id, value_int, value_text, value_choices, organisation_id"
+    query = text(f"SELECT {columns} FROM answers ORDER BY response_id, question_id, moment_id")  # noqa: S608
+
+    def answers() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [tuple(str(v) for v in row) for row in conn.execute(query)]
+
+    before = answers()
+    assert len(before) >= 200  # the demo's survey holds a few hundred answers
+    with engine.connect() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0007")
+        conn.commit()
+    assert answers() == before
+    with engine.connect() as conn:
+        migrate.upgrade(connection=conn)
+        conn.commit()
+    assert answers() == before
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'answers'")).scalar_one()
+        assert "WITHOUT ROWID" in ddl
     engine.dispose()

@@ -76,7 +76,7 @@ def test_answers_are_stored_in_long_form_one_row_per_moment(db: Session, field: 
     rows = db.execute(
         select(Answer.question_id, Answer.moment_id, Answer.value_int)
         .where(Answer.response_id == response.id)
-        .order_by(Answer.id)
+        .order_by(Answer.question_id, Answer.moment_key)
     ).all()
     emotion = field.questions["emotion"].id
     assert [(q, m, v) for q, m, v in rows] == [

@@ -61,7 +61,7 @@ def test_a_response_is_stored_in_long_form_with_its_version(
             Answer.question_id, Answer.moment_id, Answer.value_int, Answer.value_text, Answer.value_choices
         )
         .where(Answer.response_id == response.id)
-        .order_by(Answer.id)
+        .order_by(Answer.question_id, Answer.moment_key)
     ).all()
     emotion = field.questions["emotion"].id
     assert len(rows) == 5

@@ -85,7 +85,7 @@ def list_responses(
             select(Answer, Question.key, Question.type)
             .join(Question, Question.id == Answer.question_id)
             .where(Answer.response_id.in_(answers))
-            .order_by(Answer.response_id, Answer.id)
+            .order_by(Answer.response_id, Question.position, Answer.moment_key)
         )
         for answer, key, kind in rows:
             answers[answer.response_id].append(

@@ -100,7 +100,11 @@ class Exporter:
             if not responses:
                 return
             by_response: dict[int, list[Answer]] = {r.id: [] for r in responses}
-            answers = select(Answer).where(Answer.response_id.in_(by_response)).order_by(Answer.id)
+            answers = (
+                select(Answer)
+                .where(Answer.response_id.in_(by_response))
+                .order_by(Answer.response_id, Answer.question_id, Answer.moment_key)
+            )
             for answer in self.session.scalars(answers):
                 by_response[answer.response_id].append(answer)
             yield [(r, by_response[r.id]) for r in responses]

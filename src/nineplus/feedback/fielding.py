@@ -399,7 +399,13 @@ def _store_answers(
         session.execute(delete(Answer).where(condition))
         if values:
             session.add(
-                Answer(response_id=response.id, question_id=question_id, moment_id=moment_id, **values)
+                Answer(
+                    response_id=response.id,
+                    question_id=question_id,
+                    moment_id=moment_id,
+                    moment_key=moment_id or 0,
+                    **values,
+                )
             )
 
 

@@ -149,6 +149,7 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
                             response_id,
                             question_id,
                             moment_id,
+                            moment_id or 0,  # moment_key: part of the answers' key
                             values.get("value_int"),
                             values.get("value_text"),
                             None if choices is None else json.dumps(choices),  # SQL NULL, not JSON 'null'
@@ -166,8 +167,8 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
     return outcomes  # type: ignore[return-value]
 
 
-_ANSWER_COLUMNS = ("organisation_id", "response_id", "question_id", "moment_id", "value_int", "value_text",
-                   "value_choices")  # fmt: skip
+_ANSWER_COLUMNS = ("organisation_id", "response_id", "question_id", "moment_id", "moment_key", "value_int",
+                   "value_text", "value_choices")  # fmt: skip
 
 
 def _answers_insert(paramstyle: str) -> str:

@@ -173,17 +173,35 @@ class Response(TenantMixin, Base):
     source_hash: Mapped[str | None] = mapped_column(String(16))
 
 
+def _moment_key(context: Any) -> int:
+    return context.get_current_parameters().get("moment_id") or 0
+
+
 class Answer(TenantMixin, Base):
     """One answer in long form: a row per response, question and (where the question asks it per
-    moment) moment. Never a column per question."""
+    moment) moment. Never a column per question.
+
+    The table is clustered on its key (response, question, moment): on SQLite a WITHOUT ROWID table, so
+    a response's answers lie together and a bulk import appends instead of filling a surrogate id and
+    three secondary indexes. ``moment_key`` is the moment's id, or 0 for a question asked once (a key
+    column cannot be NULL); ``moment_id`` keeps the reference to the moment. Answers are read through
+    their response (by survey and period), so there is no index on the question or the organisation.
+    """
 
     __tablename__ = "answers"
-    __table_args__ = (Index("ix_answers_response", "response_id"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[intpk]
-    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    moment_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=_moment_key)
     moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"))
+    organisation_id: Mapped[int] = mapped_column(  # no index of its own: see above
+        ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False
+    )
     value_int: Mapped[int | None]
     value_text: Mapped[str | None] = mapped_column(Text)
     value_choices: Mapped[list[str] | None] = mapped_column(JSON)
