@@ -3,22 +3,43 @@ with a row-level report and nothing written, valid rows only on request, and a r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nineplus.core.db import new_session
 from nineplus.core.i18n import begin_request
 from nineplus.feedback.models import Answer, Response
-from nineplus.imports import responses
+from nineplus.imports import responses, staging
 from nineplus.imports.sources import open_source
-from tests.imports.conftest import FIXTURES, Target
+from tests.factories import World
+from tests.imports.conftest import FIXTURES, Target, build_target
+
+
+@pytest.fixture
+def db(committed_db: str) -> Iterator[Session]:
+    """A session on a committed database: the bulk writer works through connections of its own, so what
+    it reads must be committed, and what it wrote is seen by the next transaction of this session."""
+    session = new_session()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def target(db: Session, bank_a: World) -> Target:
+    built = build_target(db, bank_a)
+    db.commit()
+    return built
 
 
 def session_of(db: Session):  # type: ignore[no-untyped-def]
-    """The writer's sessions: here the test's own (its commits are savepoints)."""
-    return lambda: db
+    """The writer's sessions: write sessions of the product's engine, as the import job uses."""
+    db.commit()
+    return lambda: new_session(write=True)
 
 
 def run(db: Session, target: Target, path: Path, mapping: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -29,6 +50,7 @@ def run(db: Session, target: Target, path: Path, mapping: dict[str, str] | None 
 
 
 def counts(db: Session, target: Target) -> tuple[int, int]:
+    db.commit()  # a new transaction sees what the writer committed
     of_survey = Response.survey_id == target.survey.id
     return (
         db.scalar(select(func.count()).select_from(Response).where(of_survey)) or 0,
@@ -51,9 +73,9 @@ def test_a_qualtrics_export_is_recognised_mapped_and_imported_once(db: Session, 
     assert suggested["Q4"] == f"q:{q['waarom'].id}"
     assert suggested["RecipientEmail"] == ""  # contact data stays out of the responses
 
-    checked = responses.check(plan, source)
+    checked = staging.check(plan, source)
     assert (checked.rows, checked.valid, checked.invalid, checked.skipped) == (4, 3, 0, 1)
-    written = responses.write(plan, source, session_of(db))
+    written = staging.write(plan, source, session_of(db))
     assert (written.stored, written.existing) == (3, 0)
     assert counts(db, target) == (3, 3 * 3 + 2 + 3 + 3)  # nps + kanaal + why each; 3, 2 and 3 emotions
     piet = db.scalars(
@@ -61,7 +83,7 @@ def test_a_qualtrics_export_is_recognised_mapped_and_imported_once(db: Session, 
     ).all()[1]
     assert piet.submitted_at.isoformat() == "2026-03-02T10:45:02+00:00"  # 11:45:02 in Amsterdam
     assert piet.moments_experienced == [m[0].id, m[1].id]
-    again = responses.write(plan, source, session_of(db))
+    again = staging.write(plan, source, session_of(db))
     assert (again.stored, again.existing) == (0, 3)
     assert counts(db, target)[0] == 3
 
@@ -77,7 +99,7 @@ def test_a_limesurvey_export_is_recognised_and_unfinished_rows_are_skipped(
     assert suggested["NPS"] == f"q:{q['nps'].id}"
     assert suggested["EMO[SQ001]"] == f"q:{q['emo'].id}:{m[0].id}"
     assert suggested["EMO[SQ003]"] == f"q:{q['emo'].id}:{m[2].id}"
-    report = responses.write(plan, source, session_of(db))
+    report = staging.write(plan, source, session_of(db))
     assert (report.stored, report.skipped) == (2, 1)
     english = db.scalars(select(Response).where(Response.locale == "en")).one()
     assert english.moments_experienced == [m[0].id, m[1].id, m[2].id]
@@ -104,7 +126,7 @@ def test_a_broken_file_is_rejected_row_by_row_and_writes_nothing(
         "kanaal": f"q:{target.questions['kanaal'].id}",
         "waarom": f"q:{target.questions['waarom'].id}",
     }
-    report = responses.check(plan, source)
+    report = staging.check(plan, source)
     assert (report.valid, report.invalid) == (1, 3)
     assert [(e.row, e.column, e.value) for e in report.errors] == [
         (3, "nps", "11"),
@@ -114,7 +136,7 @@ def test_a_broken_file_is_rejected_row_by_row_and_writes_nothing(
     ]
     assert "0 to 10" in report.errors[0].reason
     assert counts(db, target) == (0, 0)  # checking writes nothing
-    valid_only = responses.write(plan, source, session_of(db))
+    valid_only = staging.write(plan, source, session_of(db))
     assert (valid_only.stored, valid_only.invalid) == (1, 3)
     assert counts(db, target) == (1, 3)
 
@@ -130,7 +152,7 @@ def test_an_xlsx_file_reads_like_its_csv(db: Session, target: Target, tmp_path: 
     path = tmp_path / "scores.xlsx"
     book.save(path)
     _source, _suggested, plan = run(db, target, path)
-    report = responses.write(plan, open_source(path), session_of(db))
+    report = staging.write(plan, open_source(path), session_of(db))
     assert report.stored == 2
     assert sorted(
         db.scalars(select(Answer.value_int).where(Answer.question_id == target.questions["nps"].id))
@@ -148,7 +170,7 @@ def test_qualtrics_dates_are_read_in_the_zone_its_export_names(
     path = tmp_path / "denver.csv"
     path.write_text(text, encoding="utf-8")
     _source, _suggested, plan = run(db, target, path)
-    responses.write(plan, open_source(path), session_of(db))
+    staging.write(plan, open_source(path), session_of(db))
     times = sorted(r.submitted_at.isoformat() for r in db.scalars(select(Response)))
     assert "2026-03-02T18:45:02+00:00" in times  # 11:45:02 in Denver (UTC-7), not in Amsterdam
 
@@ -165,7 +187,7 @@ def test_shifted_rows_odd_dates_and_blank_headers_are_reported_not_guessed(
     source, suggested, plan = run(db, target, path)
     assert source.headers[-1] == "column 4"
     assert suggested["column 4"] == ""
-    report = responses.check(plan, source)
+    report = staging.check(plan, source)
     assert [(e.row, e.column) for e in report.errors] == [(3, "datum"), (4, "")]
     assert "5 cells" in report.errors[1].reason
 
@@ -179,7 +201,7 @@ def test_a_file_that_is_not_utf8_after_its_start_is_refused(
     path.write_bytes(b"respondent,nps,waarom\n" + b"A,9,goed\n" * 9000 + "B,8,caf\u00e9\n".encode("cp1252"))
     _source, _suggested, plan = run(db, target, path)
     with pytest.raises(Invalid, match="UTF-8"):
-        responses.check(plan, open_source(path))
+        staging.check(plan, open_source(path))
 
 
 def test_rows_without_an_id_in_another_file_are_not_taken_for_earlier_ones(
@@ -190,6 +212,6 @@ def test_rows_without_an_id_in_another_file_are_not_taken_for_earlier_ones(
     february.write_text("nps\n10\n7\n", encoding="utf-8")
     for path in (january, february):
         _source, _suggested, plan = run(db, target, path)
-        assert responses.write(plan, open_source(path), session_of(db)).stored == 2
+        assert staging.write(plan, open_source(path), session_of(db)).stored == 2
     _source, _suggested, plan = run(db, target, january)
-    assert responses.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again
+    assert staging.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again

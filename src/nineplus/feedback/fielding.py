@@ -34,7 +34,9 @@ from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
 
 INVITATION_DAYS = 30
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # removed from text answers (a regex class)
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+TEXT_LIMIT = 5000  # characters of a text answer
 
 
 class AlreadyAnswered(Conflict):
@@ -224,7 +226,7 @@ def find_invitation(session: Session, token: str) -> SurveyInvitation:
     return invitation
 
 
-def _check_value(question: Question, value: Any) -> dict[str, Any]:
+def check_value(question: Question, value: Any) -> dict[str, Any]:
     """Validate one answer value against its question; return the columns to store."""
     if value is None or value == "" or value == []:
         return {}
@@ -261,8 +263,8 @@ def _check_value(question: Question, value: Any) -> dict[str, Any]:
             raise Invalid({f"q{question.id}": _("Choose one of the listed options.")})
         return {"value_text": str(value)}
     text = _CONTROL.sub("", str(value)).strip()  # control characters break exports and mean nothing
-    if len(text) > 5000:
-        raise Invalid({f"q{question.id}": _("Use at most %(max)s characters.", max=5000)})
+    if len(text) > TEXT_LIMIT:
+        raise Invalid({f"q{question.id}": _("Use at most %(max)s characters.", max=TEXT_LIMIT)})
     return {"value_text": text}
 
 
@@ -370,7 +372,7 @@ def checked_answers(
         if item.moment_id not in asked(question, experienced):
             raise Invalid({name: _("This question is not asked for that moment.")})
         try:
-            rows[(question.id, item.moment_id)] = _check_value(question, item.value)
+            rows[(question.id, item.moment_id)] = check_value(question, item.value)
         except Invalid as exc:
             raise Invalid({name: next(iter(exc.errors.values()))}) from None
     return rows

@@ -35,7 +35,7 @@ def import_responses(
     from nineplus.core.errors import Invalid
     from nineplus.core.tenancy import scope, system
     from nineplus.feedback.models import Survey
-    from nineplus.imports import responses
+    from nineplus.imports import responses, staging
     from nineplus.imports.sources import open_source
     from nineplus.journeys.repository import moments as journey_moments
 
@@ -68,7 +68,12 @@ def import_responses(
     finally:
         session.close()
     labels = dict(responses.question_choices(questions, moments, "en"))
-    _check_and_write(responses, plan, source, path.name, mapping, labels, valid_only, check_only, "responses")
+    try:
+        _check_and_write(
+            staging, plan, source, path.name, mapping, labels, valid_only, check_only, "responses"
+        )
+    finally:
+        staging.discard(plan)
 
 
 @import_app.command("persons")

@@ -1,4 +1,4 @@
-"""Importing responses into a survey: a column mapping, a check of every row, then short write transactions.
+"""Importing responses into a survey: the column mapping, and the rules that read one cell.
 
 The mapping says, per column of the file, what it holds: the source's own response id (which makes a
 second import of the same file change nothing), the moment it was submitted, the language, whether it
@@ -6,10 +6,8 @@ was finished (Qualtrics), or the answer to one question of the survey (per momen
 per moment); other columns are ignored. ``suggest`` proposes a mapping from the column names, the
 question texts of a Qualtrics export and LimeSurvey's question codes; the user confirms it.
 
-The file is read twice, row by row: first every row is checked and nothing is written (a file with a
-wrong row is rejected with a report of row, column, value and reason, unless the user chose to load the
-valid rows only); then the rows are stored through the same code as the group-commit writer, a few
-thousand per transaction, so that public submissions keep flowing while a large file loads.
+``imports.staging`` checks every row of the file against the plan and stores the valid ones in bulk,
+with ``parse_cell`` and ``parse_when`` as the rules for one cell.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,11 +25,8 @@ from sqlalchemy.orm import Session
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
-from nineplus.feedback import fielding, intake, service
+from nineplus.feedback import fielding, service
 from nineplus.feedback.models import SCALES, Question, Survey
-from nineplus.feedback.schemas import AnswerIn
-from nineplus.imports import pipeline
-from nineplus.imports.report import Report, RowError, extra_cells
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
@@ -78,6 +72,7 @@ class Plan:
     skip_unsubmitted: bool = False  # LimeSurvey: a row without a submit date was never finished
     timezones: dict[int, ZoneInfo] = field(default_factory=dict)  # a column's own zone (Qualtrics)
     fingerprint: str = ""  # of the file: rows without a response id get ids unique to this file
+    staged: Any = None  # the checked rows, kept from the check for the write (imports.staging)
 
     def column_of(self, field_name: str) -> int | None:
         return next((i for i, t in self.columns.items() if t.field == field_name), None)
@@ -255,7 +250,7 @@ _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y
                  "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y")  # fmt: skip
 
 
-def _when(text: str, timezone: ZoneInfo) -> datetime | None:
+def parse_when(text: str, timezone: ZoneInfo) -> datetime | None:
     try:
         moment = _parse_when(text, timezone)
     except (OverflowError, ValueError):
@@ -282,7 +277,7 @@ def _parse_when(text: str, timezone: ZoneInfo) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def _value(question: Question, text: str) -> Any:
+def parse_cell(question: Question, text: str) -> Any:
     """The cell as the answer value the survey's validation expects, or raise ValueError with a reason."""
     text = text.strip()
     if question.type in SCALES:
@@ -312,115 +307,7 @@ def _value(question: Question, text: str) -> Any:
     return text
 
 
-_FINISHED = {"1", "true", "waar", "yes", "ja", "complete", "completed"}
-
-
-def convert(
-    plan: Plan, line: int, cells: list[str], report: Report, seen: dict[str, int]
-) -> intake.Submission | None:
-    """One row as a submission, or None (its errors added to ``report``, or skipped as unfinished)."""
-    extra = extra_cells(line, cells, len(plan.headers))
-    if extra is not None and report.rejected([extra]):
-        return None
-    finished, submitted = plan.column_of("finished"), plan.column_of("submitted_at")
-    if finished is not None and cells[finished].strip().lower() not in _FINISHED:
-        report.skipped += 1
-        return None
-    if plan.skip_unsubmitted and submitted is not None and not cells[submitted].strip():
-        report.skipped += 1
-        return None
-    errors: list[RowError] = []
-    answers: list[AnswerIn] = []
-    column_of_field: dict[str, int] = {}
-    experienced: set[int] = set()
-    submitted_at = None
-    locale = "nl"
-    for index, target in plan.columns.items():
-        text = cells[index]
-        if target.field == "submitted_at" and text.strip():
-            submitted_at = _when(text, plan.timezones.get(index, plan.timezone))
-            if submitted_at is None:
-                errors.append(
-                    RowError(
-                        line, plan.headers[index], text, _("Enter a date and time, e.g. 2026-03-31 14:05.")
-                    )
-                )
-        elif target.field == "locale" and text.strip():
-            locale = "en" if text.strip().lower().startswith("en") else "nl"
-        elif target.field == "answer" and text.strip():
-            question = plan.questions[target.question_id]  # type: ignore[index]
-            try:
-                value = _value(question, text)
-            except ValueError as exc:
-                errors.append(RowError(line, plan.headers[index], text, str(exc)))
-                continue
-            answers.append(AnswerIn(question_id=question.id, moment_id=target.moment_id, value=value))
-            column_of_field[fielding.answer_field(question.id, target.moment_id)] = index
-            if target.moment_id is not None:
-                experienced.add(target.moment_id)
-    if not errors:
-        try:
-            rows = fielding.checked_answers(plan.questions, sorted(experienced), answers)
-        except Invalid as exc:
-            for name, reason in exc.errors.items():
-                index = column_of_field.get(name)
-                header = plan.headers[index] if index is not None else name
-                errors.append(RowError(line, header, cells[index] if index is not None else "", reason))
-    if not errors and not answers:
-        errors.append(RowError(line, "", "", _("The row answers no question.")))
-    if report.rejected(errors):
-        return None
-    return intake.Submission(
-        organisation_id=plan.survey.organisation_id,
-        survey_id=plan.survey.id,
-        version_id=plan.version_id,
-        client_id=_client_id(plan, cells, seen),
-        locale=locale,
-        moments_experienced=sorted(experienced),
-        answers=rows,
-        submitted_at=submitted_at,
-        require_live=False,
-    )
-
-
-def _client_id(plan: Plan, cells: list[str], seen: dict[str, int]) -> str:
-    """The response id of an imported row: from the source's own id, else from the row's content (the
-    n-th identical row of a file gets the n-th id, so a second import finds them all again)."""
-    column = plan.column_of("client_id")
-    if column is not None and cells[column].strip():
-        basis = f"{plan.survey.id}:id:{cells[column].strip()}"
-    else:
-        content = "\x1f".join(cells)
-        seen[content] = seen.get(content, 0) + 1
-        basis = f"{plan.survey.id}:file:{plan.fingerprint}:row:{seen[content]}:{content}"
-    return "imp-" + hashlib.sha256(basis.encode()).hexdigest()[:40]
-
-
-# Running -------------------------------------------------------------------------------------------------
-
-
-def _converter(plan: Plan) -> pipeline.Convert[intake.Submission]:
-    seen: dict[str, int] = {}
-    return lambda line, cells, report: convert(plan, line, cells, report, seen)
-
-
-def check(plan: Plan, source: Source, progress: pipeline.Progress = None) -> Report:
-    """Read every row and report what is wrong; write nothing."""
-    return pipeline.check_rows(source, _converter(plan), progress)
-
-
-def write(
-    plan: Plan, source: Source, open_session: Callable[[], Session], progress: pipeline.Progress = None
-) -> Report:
-    """Store the valid rows, a chunk per transaction; rows stored before are recognised, not doubled."""
-
-    def store(session: Session, chunk: list[tuple[int, intake.Submission]], report: Report) -> None:
-        outcomes = intake.store_batch(session, [item for _line, item in chunk])
-        report.stored += sum(1 for o in outcomes if o.is_new)
-        report.existing += sum(1 for o in outcomes if o.earlier)
-        report.refused += sum(1 for o in outcomes if o.refused)
-
-    return pipeline.write_chunks(source, _converter(plan), open_session, store, progress)
+FINISHED = {"1", "true", "waar", "yes", "ja", "complete", "completed"}  # Qualtrics' Finished column
 
 
 def question_choices(

@@ -27,7 +27,7 @@ from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import current_organisation, scope
 from nineplus.feedback import service as surveys
-from nineplus.imports import outcomes, persons, responses
+from nineplus.imports import outcomes, persons, responses, staging
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import Source, open_source
 from nineplus.jobs.runner import enqueue, extend_lock, handler
@@ -41,7 +41,7 @@ def folder(organisation_id: int) -> Path:
 
 
 KINDS = ("responses", "persons", "outcomes")
-ENGINES: dict[str, Any] = {"responses": responses, "persons": persons, "outcomes": outcomes}
+ENGINES: dict[str, Any] = {"responses": staging, "persons": persons, "outcomes": outcomes}
 
 
 def permission_for(kind: str) -> Permission:
@@ -154,6 +154,23 @@ def run(
         plan = _plan(session, item, source, dict(item.mapping))
         session.expunge_all()
     engine = ENGINES[kind]
+    try:
+        return _check_and_store(engine, plan, source, organisation_id, import_id, valid_only, open_session)
+    finally:
+        discard = getattr(engine, "discard", None)  # the response importer keeps checked rows on disk
+        if discard is not None:
+            discard(plan)
+
+
+def _check_and_store(
+    engine: Any,
+    plan: Any,
+    source: Source,
+    organisation_id: int,
+    import_id: int,
+    valid_only: bool,
+    open_session: Callable[[], Session],
+) -> DataImport:
     # The check pass counts the rows as it goes; the store pass then shows how far against that count.
     _update(organisation_id, import_id, status="checking", rows_total=0, rows_done=0)
 
