@@ -40,18 +40,34 @@ class Source:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number in the file, cells) for every data row, padded to the header's width. A row with
         more filled cells than the header has columns keeps them, so that the check can report it."""
+        for lines, cells in self.batches():
+            yield from zip(lines, cells, strict=True)
+
+    def batches(self, size: int = 50_000) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """The rows of ``rows`` a batch at a time, as (line numbers, rows): a batch of ordinary rows (as
+        wide as the header, none blank) passes through without a Python step per row."""
         width = len(self.headers)
-        first_line = 2 + self.skip
+        number = 2 + self.skip  # the line of the first data row
         raw = _csv_rows(self) if self.kind == "csv" else _xlsx_rows(self.path)
         next(raw, None)  # the header
         for _header_row in range(self.skip):
             next(raw, None)
-        for number, cells in enumerate(raw, start=first_line):
-            if not any(c.strip() for c in cells):
-                continue
-            while len(cells) > width and not cells[-1].strip():
-                cells.pop()  # trailing empty cells, as spreadsheets often write them
-            yield number, cells + [""] * (width - len(cells))
+        while chunk := list(itertools.islice(raw, size)):
+            filled = list(map(str.strip, map("".join, chunk)))
+            if all(filled) and list(map(len, chunk)).count(width) == len(chunk):
+                yield list(range(number, number + len(chunk))), chunk
+            else:
+                lines, cells = [], []
+                for offset, row in enumerate(chunk):
+                    if not filled[offset]:
+                        continue  # a blank row
+                    while len(row) > width and not row[-1].strip():
+                        row.pop()  # trailing empty cells, as spreadsheets often write them
+                    lines.append(number + offset)
+                    cells.append(row + [""] * (width - len(row)))
+                if lines:
+                    yield lines, cells
+            number += len(chunk)
 
 
 def open_source(path: Path) -> Source:
