@@ -23,10 +23,13 @@ their turn between two transactions.
 from __future__ import annotations
 
 import json
+import queue
 import shutil
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -235,12 +238,18 @@ _WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
 
 
 def _blank(expr: str) -> str:
-    return f"regexp_full_match({expr}, '{_WS_CLASS}*')"
+    """Whether ``expr`` is empty or white space only (most cells start with something else)."""
+    ws = _literal(_WHITESPACE)
+    return f"({expr} = '' OR (contains({ws}, {expr}[1]) AND regexp_full_match({expr}, '{_WS_CLASS}*')))"
 
 
 def _py_strip(expr: str) -> str:
-    """``expr`` stripped as str.strip strips; the regular expression spares the trim for most cells."""
-    return f"CASE WHEN regexp_matches({expr}, '^{_WS_CLASS}|{_WS_CLASS}$') THEN trim({expr}, {_literal(_WHITESPACE)}) ELSE {expr} END"
+    """``expr`` stripped as str.strip strips; most cells neither start nor end with white space."""
+    ws = _literal(_WHITESPACE)
+    return (
+        f"CASE WHEN {expr} = '' THEN {expr} WHEN contains({ws}, {expr}[1]) OR contains({ws}, {expr}[-1]) "
+        f"THEN trim({expr}, {ws}) ELSE {expr} END"
+    )
 
 
 def _has_blank_line(path: Path) -> bool:
@@ -504,8 +513,16 @@ def write(
 
 
 def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report) -> int:
-    """Table ``ready``: the rows to store, numbered 1..n in file order, in their stored shape; the rows
-    stored before (by this file or an earlier one) counted as existing, ids of another survey refused."""
+    """Table ``ready``: the rows to store in their stored shape, numbered 1..n in the order they were
+    submitted; the rows stored before (by this file or an earlier one) counted as existing, ids of
+    another survey refused.
+
+    An imported response's id is ``imp-<submitted, UTC, yyyymmddhhmmss>-<key>``, where the key is a hash
+    of the source's response id (or of the row's content and its rank among identical rows of the
+    file). A second import recognises a response by its key alone. The time in front makes the ids of an
+    import ascend as they are stored, so the unique index on ids is appended to instead of being
+    rewritten all over at every transaction (that alone tripled the time of a million-row import).
+    """
     con = staged.con
     with engine.connect() as conn:
         stored = conn.execute(
@@ -518,8 +535,8 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     con.register(
         "stored_in",
         pa.table(
-            {"client_id": [r[0] for r in stored], "same": [bool(r[1]) for r in stored]},
-            schema=pa.schema([("client_id", pa.string()), ("same", pa.bool_())]),
+            {"key": [r[0][-40:] for r in stored], "same": [bool(r[1]) for r in stored]},
+            schema=pa.schema([("key", pa.string()), ("same", pa.bool_())]),
         ),
     )
     survey = _literal(str(plan.survey.id))
@@ -527,18 +544,18 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     con.execute(
         "CREATE TABLE ids AS WITH valid AS (SELECT line, source_id FROM checked "
         "WHERE NOT surplus AND NOT skipped AND line NOT IN (SELECT line FROM errors)) "
-        f"SELECT line, 'imp-' || left(sha256({survey} || ':id:' || source_id), 40) AS client_id "
+        f"SELECT line, left(sha256({survey} || ':id:' || source_id), 40) AS key "
         "FROM valid WHERE source_id IS NOT NULL UNION ALL "
         # A row without an id: the n-th row of this file with this content.
-        f"SELECT v.line, 'imp-' || left(sha256({survey} || ':file:' || {fingerprint} || ':row:' || "
+        f"SELECT v.line, left(sha256({survey} || ':file:' || {fingerprint} || ':row:' || "
         "row_number() OVER (PARTITION BY r.content ORDER BY v.line)::VARCHAR || ':' || r.content), 40) "
         "FROM valid v JOIN raw r ON r.line = v.line WHERE v.source_id IS NULL"
     )
     con.execute(
-        "CREATE TABLE fate AS SELECT i.line, i.client_id, CASE WHEN s.client_id IS NOT NULL "
+        "CREATE TABLE fate AS SELECT i.line, i.key, CASE WHEN s.key IS NOT NULL "
         "THEN (CASE WHEN s.same THEN 'existing' ELSE 'refused' END) "
-        "WHEN i.line = min(i.line) OVER (PARTITION BY i.client_id) THEN 'new' ELSE 'existing' END AS fate "
-        "FROM ids i LEFT JOIN stored_in s ON s.client_id = i.client_id"
+        "WHEN i.line = min(i.line) OVER (PARTITION BY i.key) THEN 'new' ELSE 'existing' END AS fate "
+        "FROM ids i LEFT JOIN stored_in s ON s.key = i.key"
     )
     con.unregister("stored_in")
     for fate, count in con.execute("SELECT fate, count(*) FROM fate GROUP BY fate").fetchall():
@@ -546,19 +563,36 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
             written.existing = count
         elif fate == "refused":
             written.refused = count
-    values = ", ".join(f"c.v{i}" for i in staged.answer_columns)
+    values = "".join(f", v{i}" for i in staged.answer_columns)
+    now = _literal(utcnow().astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
     con.execute(
-        "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY c.line) AS rn, f.client_id, c.locale, "
-        "c.experienced AS moments, c.submitted"
-        + (f", {values}" if values else "")
-        + " FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new'"
+        "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
+        "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
+        f"submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
+        f"coalesce(c.submitted, {now}::TIMESTAMP) AS submitted{values.replace(' v', ' c.v')} "
+        "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
     )
     (count,) = con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
     return int(count)
 
 
+def _answer_targets(staged: Staged, plan: responses.Plan) -> list[tuple[int, int, int, str]]:
+    """(question, moment key, column, kind of value) per answer column, in the order of the answers' key."""
+    out = []
+    for index in staged.answer_columns:
+        target = plan.columns[index]
+        question = plan.questions[target.question_id]  # type: ignore[index]
+        kind = {"single": "choices", "multiple": "choices", "consent": "text", "text": "text"}.get(
+            question.type, "int"
+        )
+        out.append((question.id, target.moment_id or 0, index, kind))
+    return sorted(out)
+
+
 def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool) -> tuple[str, str]:
-    """The two statements that copy rows :a..:b of the staging table into responses and answers."""
+    """The two statements that copy rows :a..:b of the staging table into responses and answers. On
+    SQLite the answer columns are table ``colsdb.cols`` (k, question_id, moment_key), which ``k`` orders as
+    the answers' key, so the join needs no sort."""
 
     def cast(expr: str, kind: str) -> str:
         return f"CAST({expr} AS {kind})" if postgres else expr
@@ -572,18 +606,16 @@ def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool
     )
     # Each staged row becomes one answer per answered column: the row is read once and joined with a
     # small list of its columns, in the order of the answers' key, so the answers are appended in order.
-    columns = []
-    for index in staged.answer_columns:
-        target = plan.columns[index]
-        question = plan.questions[target.question_id]  # type: ignore[index]
-        kind = {"single": "choices", "multiple": "choices", "consent": "text", "text": "text"}.get(
-            question.type, "int"
+    columns = _answer_targets(staged, plan)
+    listed = (
+        "colsdb.cols"
+        if not postgres
+        else "("
+        + " UNION ALL ".join(
+            f"SELECT {k} AS k, {qid} AS question_id, {key} AS moment_key"
+            for k, (qid, key, _index, _kind) in enumerate(columns)
         )
-        columns.append((question.id, target.moment_id or 0, index, kind))
-    columns.sort()
-    listed = " UNION ALL ".join(
-        f"SELECT {k} AS k, {qid} AS question_id, {key} AS moment_key"
-        for k, (qid, key, _index, _kind) in enumerate(columns)
+        + ")"
     )
 
     def pick(kinds: tuple[str, ...]) -> str:
@@ -594,23 +626,24 @@ def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool
         "INSERT INTO answers (response_id, question_id, moment_key, moment_id, organisation_id, value_int, "
         "value_text, value_choices) "
         f"SELECT :base + r.rn - :a, c.question_id, c.moment_key, nullif(c.moment_key, 0), :org, "
-        f"{cast(pick(('int',)), 'integer')}, {cast(pick(('text',)), 'text')}, {cast(pick(('choices',)), 'json')} "
-        f"FROM {table} AS r CROSS JOIN ({listed}) AS c WHERE r.rn BETWEEN :a AND :b "
+        f"{cast(pick(('int',)), 'integer')}, {cast(pick(('text',)), 'text')}, "
+        f"{cast(pick(('choices',)), 'json')} "
+        f"FROM {table} AS r CROSS JOIN {listed} AS c WHERE r.rn BETWEEN :a AND :b "
         f"AND ({' OR '.join(f'{pick((kind,))} IS NOT NULL' for kind in ('int', 'text', 'choices'))}) "
         "ORDER BY r.rn, c.k"
     )
     return into_responses, into_answers
 
 
-def _export(staged: Staged, now: datetime, postgres: bool) -> str:
-    """The ready rows as the staging table's columns, timestamps as the database's text for them."""
+def _export(staged: Staged, postgres: bool, rows: tuple[int, int] | None = None) -> str:
+    """The ready rows (``rows``: from, to) as the staging table's columns, timestamps as the database's
+    text for them."""
     stamp = "%Y-%m-%d %H:%M:%S.%f"
     suffix = " || '+00:00'" if postgres else ""
     values = "".join(f", v{i}" for i in staged.answer_columns)
-    fallback = _literal(now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
     return (
-        f"SELECT rn, client_id, locale, moments, strftime(coalesce(submitted, {fallback}::TIMESTAMP), "
-        f"'{stamp}'){suffix} AS submitted{values} FROM ready ORDER BY rn"
+        f"SELECT rn, client_id, locale, moments, strftime(submitted, '{stamp}'){suffix} AS submitted{values} "
+        f"FROM ready {f'WHERE rn BETWEEN {rows[0]} AND {rows[1]} ' if rows else ''}ORDER BY rn"
     )
 
 
@@ -630,12 +663,19 @@ def _load_sqlite(
     written: Report,
     progress: Callable[[int], None] | None,
 ) -> None:
-    stage_file = staged.folder / "ready.sqlite"
-    with sqlite3.connect(stage_file) as out:
-        out.execute(f"CREATE TABLE ready (rn INTEGER PRIMARY KEY, {_staging_columns(staged, plan)})")
-    staged.con.execute(f"ATTACH {_literal(str(stage_file))} AS out (TYPE sqlite)")
-    staged.con.execute(f"INSERT INTO out.ready {_export(staged, utcnow(), postgres=False)}")
-    staged.con.execute("DETACH out")
+    """Copy the ready rows into the database a chunk per transaction. A second thread has DuckDB write
+    each chunk to a small SQLite file of its own while the database copies the chunk before it."""
+    columns_file = staged.folder / "cols.sqlite"
+    with closing(sqlite3.connect(columns_file)) as out, out:
+        out.execute("CREATE TABLE cols (k INTEGER PRIMARY KEY, question_id INTEGER, moment_key INTEGER)")
+        out.executemany(
+            "INSERT INTO cols VALUES (?, ?, ?)",
+            [(k, qid, key) for k, (qid, key, _index, _kind) in enumerate(_answer_targets(staged, plan))],
+        )
+    chunks = queue.Queue[tuple[int, int, Path] | BaseException | None](maxsize=2)
+    stop = threading.Event()
+    producer = threading.Thread(target=_export_chunks, args=(staged, plan, count, chunks, stop), daemon=True)
+    producer.start()
     into_responses, into_answers = _insert_sql(staged, plan, "stage.ready", postgres=False)
     db = sqlite3.connect(engine.url.database or "", timeout=30, isolation_level=None)
     try:
@@ -644,30 +684,80 @@ def _load_sqlite(
             # Foreign keys: the check above proved every reference (the survey's own questions and
             # moments, the responses stored in the same transaction); SQLite would look each up again.
             db.execute(f"PRAGMA {pragma}")
-        db.execute("ATTACH DATABASE ? AS stage", (str(stage_file),))
-        for a in range(1, count + 1, CHUNK):
-            b = min(a + CHUNK - 1, count)
-            db.execute("BEGIN IMMEDIATE")
+        db.execute("ATTACH DATABASE ? AS colsdb", (str(columns_file),))
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            a, b, chunk_file = item
+            db.execute("ATTACH DATABASE ? AS stage", (str(chunk_file),))
             try:
-                status = db.execute("SELECT status FROM surveys WHERE id = ?", (plan.survey.id,)).fetchone()
-                if status is None or status[0] not in ("live", "closed"):
-                    db.execute("ROLLBACK")
-                    written.refused += count - a + 1
-                    return
-                (base,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM responses").fetchone()
-                params = _params(plan, base, a, b)
-                db.execute(into_responses, params)
-                db.execute(into_answers, params)
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+                stored = _store_chunk_sqlite(db, plan, into_responses, into_answers, a, b)
+            finally:
+                db.execute("DETACH DATABASE stage")
+                chunk_file.unlink(missing_ok=True)
+            if not stored:
+                written.refused += count - a + 1
+                return
             written.stored += b - a + 1
             if progress:
                 progress(written.rows * b // count)
-        db.execute("DETACH DATABASE stage")
     finally:
+        stop.set()
+        with suppress(queue.Empty):
+            chunks.get_nowait()  # let a producer blocked on a full queue see the stop
+        producer.join()
         db.close()
+
+
+def _store_chunk_sqlite(
+    db: sqlite3.Connection, plan: responses.Plan, into_responses: str, into_answers: str, a: int, b: int
+) -> bool:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        status = db.execute("SELECT status FROM surveys WHERE id = ?", (plan.survey.id,)).fetchone()
+        if status is None or status[0] not in ("live", "closed"):
+            db.execute("ROLLBACK")
+            return False
+        (base,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM responses").fetchone()
+        params = _params(plan, base, a, b)
+        db.execute(into_responses, params)
+        db.execute(into_answers, params)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return True
+
+
+def _export_chunks(
+    staged: Staged,
+    plan: responses.Plan,
+    count: int,
+    chunks: queue.Queue[tuple[int, int, Path] | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """The producer: each chunk of ``ready`` into a SQLite file of its own, handed over by ``chunks``."""
+    cursor = staged.con.cursor()
+    try:
+        for a in range(1, count + 1, CHUNK):
+            if stop.is_set():
+                return
+            b = min(a + CHUNK - 1, count)
+            chunk_file = staged.folder / f"ready-{a}.sqlite"
+            with closing(sqlite3.connect(chunk_file)) as out, out:
+                out.execute(f"CREATE TABLE ready (rn INTEGER PRIMARY KEY, {_staging_columns(staged, plan)})")
+            cursor.execute(f"ATTACH {_literal(str(chunk_file))} AS out (TYPE sqlite)")
+            cursor.execute(f"INSERT INTO out.ready {_export(staged, postgres=False, rows=(a, b))}")
+            cursor.execute("DETACH out")
+            while not stop.is_set():
+                with suppress(queue.Full):
+                    chunks.put((a, b, chunk_file), timeout=0.5)
+                    break
+        chunks.put(None)
+    except BaseException as exc:  # handed to the consumer, which raises it
+        chunks.put(exc)
+    finally:
+        cursor.close()
 
 
 def _load_postgresql(
@@ -680,8 +770,7 @@ def _load_postgresql(
 ) -> None:
     csv_file = staged.folder / "ready.csv"
     staged.con.execute(
-        f"COPY ({_export(staged, utcnow(), postgres=True)}) TO {_literal(str(csv_file))} "
-        "(FORMAT csv, HEADER false)"
+        f"COPY ({_export(staged, postgres=True)}) TO {_literal(str(csv_file))} (FORMAT csv, HEADER false)"
     )
     into_responses, into_answers = _insert_sql(staged, plan, "nineplus_ready", postgres=True)
     with engine.connect() as conn:
