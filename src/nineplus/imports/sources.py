@@ -89,6 +89,10 @@ def open_source(path: Path) -> Source:
                 delimiter = best
 
             dialect = _Guessed
+        if dialect.escapechar is None:
+            # RFC 4180, as every spreadsheet and survey tool writes it: a quote inside quoted text is
+            # doubled. The sniffer often guesses otherwise when the sample holds no such quote.
+            dialect.doublequote = True
         source = Source(path, "csv", "plain", [], encoding=encoding, dialect=dialect)
         head = list(itertools.islice(_csv_rows(source), 3))
     else:
