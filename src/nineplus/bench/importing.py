@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import os
 import random
-import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,17 @@ def prepare(data_dir: Path, rows: int) -> Prepared:
     )
     csv_path = folder / "responses.csv"
     write_csv(csv_path, rows, len(survey.moments))
+    with closing(sqlite3.connect(folder / "bench.db")) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, then copy it
+    shutil.copyfile(folder / "bench.db", folder / "pristine.db")
     return Prepared(folder, url, bench_survey, csv_path, rows)
+
+
+def reset(prepared: Prepared) -> None:
+    """The database as it was before any import, for the next run."""
+    for suffix in ("-wal", "-shm"):
+        (prepared.folder / f"bench.db{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(prepared.folder / "pristine.db", prepared.folder / "bench.db")
 
 
 def write_csv(path: Path, rows: int, moments: int) -> None:
@@ -118,11 +129,14 @@ def run_import(prepared: Prepared) -> ImportRun:
     ]
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-    output, _ = process.communicate()
+    assert process.stdout is not None
+    output = process.stdout.read()
+    # wait4 gives this child's own resource use: its largest resident set is the import's peak memory.
+    _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    # The largest resident set of any child waited for so far: the import (the server is still running).
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return ImportRun(seconds, peak_kb / 1024, process.returncode, output)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    return ImportRun(seconds, usage.ru_maxrss / 1024, process.returncode, output)
 
 
 def counts(url: str, survey_id: int) -> tuple[int, int]:
