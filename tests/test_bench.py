@@ -34,11 +34,11 @@ def test_bench_submit_runs_and_checks_stored_against_acknowledged(tmp_path: Path
 def test_bench_import_runs_and_finds_every_row_stored(tmp_path: Path) -> None:
     env = {**os.environ, "NINEPLUS_DATA_DIR": str(tmp_path), "NINEPLUS_SECRET_KEY": "bench-test-key"}
     env.pop("NINEPLUS_DATABASE_URL", None)
-    command = [
-        sys.executable, "-m", "nineplus.cli", "bench", "import", "--rows", "300", "--clients", "1", "--runs", "2",
-    ]  # fmt: skip
+    bench = ["bench", "import", "--rows", "300", "--clients", "1", "--runs", "2"]
+    command = [sys.executable, "-m", "nineplus.cli", *bench]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "run 2:" in result.stdout and "all rows stored" in result.stdout  # each run into a fresh copy
+    assert "run 2:" in result.stdout  # each run into a fresh copy of the database
+    assert "all rows stored" in result.stdout
     assert "1 clients meanwhile" in result.stdout
     assert "median of 2" in result.stdout

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from nineplus.core import duck
 from nineplus.core.db import new_session
 from nineplus.feedback.models import Response
-from nineplus.imports import responses, staging
+from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
 from tests.factories import World
 from tests.imports.conftest import FIXTURES, Target, build_target
@@ -138,7 +138,7 @@ def test_ids_ascend_with_time_and_a_second_import_knows_them_by_their_key(
     path = FIXTURES / "qualtrics_export.csv"
     plan = plan_for(db, target, path)
     db.commit()
-    assert staging.write(plan, open_source(path), lambda: new_session(write=True)).stored == 3
+    assert storing.write(plan, open_source(path), lambda: new_session(write=True)).stored == 3
     db.commit()
     stored = db.scalars(
         select(Response).where(Response.survey_id == target.survey.id).order_by(Response.id)
@@ -148,5 +148,5 @@ def test_ids_ascend_with_time_and_a_second_import_knows_them_by_their_key(
     # Another date column read as the submit time gives other prefixes, and still nothing is doubled.
     other = plan_for(db, target, path, {"EndDate": "", "StartDate": "submitted_at"})
     db.commit()
-    again = staging.write(other, open_source(path), lambda: new_session(write=True))
+    again = storing.write(other, open_source(path), lambda: new_session(write=True))
     assert (again.stored, again.existing) == (0, 3)

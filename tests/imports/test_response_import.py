@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from nineplus.core.db import new_session
 from nineplus.core.i18n import begin_request
 from nineplus.feedback.models import Answer, Response
-from nineplus.imports import responses, staging
+from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
 from tests.factories import World
 from tests.imports.conftest import FIXTURES, Target, build_target
@@ -75,7 +75,7 @@ def test_a_qualtrics_export_is_recognised_mapped_and_imported_once(db: Session, 
 
     checked = staging.check(plan, source)
     assert (checked.rows, checked.valid, checked.invalid, checked.skipped) == (4, 3, 0, 1)
-    written = staging.write(plan, source, session_of(db))
+    written = storing.write(plan, source, session_of(db))
     assert (written.stored, written.existing) == (3, 0)
     assert counts(db, target) == (3, 3 * 3 + 2 + 3 + 3)  # nps + kanaal + why each; 3, 2 and 3 emotions
     piet = db.scalars(
@@ -83,7 +83,7 @@ def test_a_qualtrics_export_is_recognised_mapped_and_imported_once(db: Session, 
     ).all()[1]
     assert piet.submitted_at.isoformat() == "2026-03-02T10:45:02+00:00"  # 11:45:02 in Amsterdam
     assert piet.moments_experienced == [m[0].id, m[1].id]
-    again = staging.write(plan, source, session_of(db))
+    again = storing.write(plan, source, session_of(db))
     assert (again.stored, again.existing) == (0, 3)
     assert counts(db, target)[0] == 3
 
@@ -99,7 +99,7 @@ def test_a_limesurvey_export_is_recognised_and_unfinished_rows_are_skipped(
     assert suggested["NPS"] == f"q:{q['nps'].id}"
     assert suggested["EMO[SQ001]"] == f"q:{q['emo'].id}:{m[0].id}"
     assert suggested["EMO[SQ003]"] == f"q:{q['emo'].id}:{m[2].id}"
-    report = staging.write(plan, source, session_of(db))
+    report = storing.write(plan, source, session_of(db))
     assert (report.stored, report.skipped) == (2, 1)
     english = db.scalars(select(Response).where(Response.locale == "en")).one()
     assert english.moments_experienced == [m[0].id, m[1].id, m[2].id]
@@ -136,7 +136,7 @@ def test_a_broken_file_is_rejected_row_by_row_and_writes_nothing(
     ]
     assert "0 to 10" in report.errors[0].reason
     assert counts(db, target) == (0, 0)  # checking writes nothing
-    valid_only = staging.write(plan, source, session_of(db))
+    valid_only = storing.write(plan, source, session_of(db))
     assert (valid_only.stored, valid_only.invalid) == (1, 3)
     assert counts(db, target) == (1, 3)
 
@@ -152,7 +152,7 @@ def test_an_xlsx_file_reads_like_its_csv(db: Session, target: Target, tmp_path: 
     path = tmp_path / "scores.xlsx"
     book.save(path)
     _source, _suggested, plan = run(db, target, path)
-    report = staging.write(plan, open_source(path), session_of(db))
+    report = storing.write(plan, open_source(path), session_of(db))
     assert report.stored == 2
     assert sorted(
         db.scalars(select(Answer.value_int).where(Answer.question_id == target.questions["nps"].id))
@@ -170,7 +170,7 @@ def test_qualtrics_dates_are_read_in_the_zone_its_export_names(
     path = tmp_path / "denver.csv"
     path.write_text(text, encoding="utf-8")
     _source, _suggested, plan = run(db, target, path)
-    staging.write(plan, open_source(path), session_of(db))
+    storing.write(plan, open_source(path), session_of(db))
     times = sorted(r.submitted_at.isoformat() for r in db.scalars(select(Response)))
     assert "2026-03-02T18:45:02+00:00" in times  # 11:45:02 in Denver (UTC-7), not in Amsterdam
 
@@ -212,6 +212,6 @@ def test_rows_without_an_id_in_another_file_are_not_taken_for_earlier_ones(
     february.write_text("nps\n10\n7\n", encoding="utf-8")
     for path in (january, february):
         _source, _suggested, plan = run(db, target, path)
-        assert staging.write(plan, open_source(path), session_of(db)).stored == 2
+        assert storing.write(plan, open_source(path), session_of(db)).stored == 2
     _source, _suggested, plan = run(db, target, january)
-    assert staging.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again
+    assert storing.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again

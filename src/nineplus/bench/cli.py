@@ -118,9 +118,7 @@ def bench_import(
             console.print(run.output[-3000:])
             fail("the import failed")
         if stored != rows or answers != rows * 10:
-            fail(
-                f"run {number}: the database holds {stored:,} responses and {answers:,} answers, not all"
-            )
+            fail(f"run {number}: the database holds {stored:,} responses and {answers:,} answers, not all")
         seconds.append(run.seconds)
         peaks.append(run.peak_mb)
         line = (

@@ -36,6 +36,7 @@ def import_responses(
     from nineplus.core.tenancy import scope, system
     from nineplus.feedback.models import Survey
     from nineplus.imports import responses, staging
+    from nineplus.imports.service import RESPONSES
     from nineplus.imports.sources import open_source
     from nineplus.journeys.repository import moments as journey_moments
 
@@ -70,7 +71,7 @@ def import_responses(
     labels = dict(responses.question_choices(questions, moments, "en"))
     try:
         _check_and_write(
-            staging, plan, source, path.name, mapping, labels, valid_only, check_only, "responses"
+            RESPONSES, plan, source, path.name, mapping, labels, valid_only, check_only, "responses"
         )
     finally:
         staging.discard(plan)

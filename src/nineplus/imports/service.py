@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import current_organisation, scope
 from nineplus.feedback import service as surveys
-from nineplus.imports import outcomes, persons, responses, staging
+from nineplus.imports import outcomes, persons, responses, staging, storing
 from nineplus.imports.models import DataImport
 from nineplus.imports.sources import Source, open_source
 from nineplus.jobs.runner import enqueue, extend_lock, handler
@@ -41,7 +42,9 @@ def folder(organisation_id: int) -> Path:
 
 
 KINDS = ("responses", "persons", "outcomes")
-ENGINES: dict[str, Any] = {"responses": staging, "persons": persons, "outcomes": outcomes}
+# Each engine checks a file (keeping nothing, or what ``discard`` removes) and writes its valid rows.
+RESPONSES = SimpleNamespace(check=staging.check, write=storing.write, discard=staging.discard)
+ENGINES: dict[str, Any] = {"responses": RESPONSES, "persons": persons, "outcomes": outcomes}
 
 
 def permission_for(kind: str) -> Permission:

@@ -1,8 +1,7 @@
-"""Response files in bulk: every row read once into DuckDB, checked as whole columns, stored in short
-transactions by the database itself.
+"""Checking a response file in bulk: every row read once into DuckDB and checked as whole columns.
 
-A million-row history file is checked and stored in seconds, so no rule may be paid per cell in
-Python. The rules stay the survey's own all the same:
+A million-row history file must be checked in seconds, so no rule may be paid per cell in Python. The
+rules stay the survey's own all the same:
 
 - A scale, choice or consent column holds a handful of distinct values. Each distinct value goes once
   through the same code a public submission goes through (``responses.parse_cell`` and
@@ -13,23 +12,18 @@ Python. The rules stay the survey's own all the same:
   column's time zone, are parsed in SQL and shifted by that day's offset; every other value (another
   format, an offset of its own, the day of a clock change) goes through ``responses.parse_when``.
 
-Nothing is written until every row is checked. Then the rows to store go to a SQLite file (or a
-PostgreSQL temporary table) in the final shape, and the database copies them into ``responses`` and
-``answers`` with ``INSERT ... SELECT``, 20,000 responses per transaction, so public submissions get
-their turn between two transactions.
+The file is read by DuckDB's own CSV reader where that reads it exactly as ``Source.rows`` does (UTF-8,
+quotes doubled as RFC 4180 has it, no blank line), else by ``Source.batches``; a test holds the two
+equal. Nothing is written here: ``imports.storing`` stores the checked rows.
 """
 
-# ruff: noqa: S608 - the SQL here is assembled from column numbers and from texts quoted by _literal
+# ruff: noqa: S608 - the SQL here is assembled from column numbers and from texts quoted by sql_text
 from __future__ import annotations
 
 import json
-import queue
 import shutil
-import sqlite3
 import tempfile
-import threading
 from collections.abc import Callable
-from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -38,13 +32,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.orm import Session
 
 from nineplus.core import duck
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
-from nineplus.core.models import utcnow
 from nineplus.core.settings import get_settings
 from nineplus.feedback import fielding
 from nineplus.imports import responses
@@ -52,14 +43,14 @@ from nineplus.imports.report import MAX_REPORTED, Report, RowError
 from nineplus.imports.sources import Source
 
 BATCH = 50_000  # rows handed to DuckDB at a time
-CHUNK = 20_000  # responses per write transaction
 # What str.strip() strips, so that SQL trims a cell exactly as the row-by-row rules do.
 _WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 _ISO_LOCAL = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?"
 _FORMATS = "['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']"
 
 
-def _literal(value: str) -> str:
+def sql_text(value: str) -> str:
+    """``value`` as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -83,7 +74,7 @@ class Staged:
 def check(plan: responses.Plan, source: Source, progress: Callable[[int], None] | None = None) -> Report:
     """Read and check every row; write nothing. The checked rows stay with the plan for ``write``."""
     discard(plan)
-    plan.staged = _stage(plan, source, progress)
+    plan.staged = stage(plan, source, progress)
     return plan.staged.report
 
 
@@ -94,9 +85,12 @@ def discard(plan: responses.Plan) -> None:
         plan.staged = None
 
 
-def _stage(plan: responses.Plan, source: Source, progress: Callable[[int], None] | None) -> Staged:
+def stage(plan: responses.Plan, source: Source, progress: Callable[[int], None] | None) -> Staged:
     root = get_settings().data_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob("import-*"):  # left by a process that was killed mid-import
+        if datetime.now(UTC).timestamp() - stale.stat().st_mtime > 86_400:
+            shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="import-", dir=root))
     # In memory up to the limit, spilling to the folder beyond it: no database file to keep consistent.
     con = duck.connect(":memory:", memory_limit="768MB", temp_directory=folder / "spill")
@@ -221,8 +215,8 @@ def _read_natively(con: duckdb.DuckDBPyConnection, plan: responses.Plan, source:
             f"INSERT INTO raw SELECT line, ncells, CASE WHEN ncells > {width} THEN {text[width]} END, "
             f"CASE WHEN {no_id} THEN {joined} {surplus} END, {mapped} FROM ("
             f"SELECT *, {length} AS ncells FROM ("
-            f"SELECT row_number() OVER () AS line, * FROM read_csv({_literal(str(source.path))}, "
-            f"delim={_literal(dialect.delimiter)}, quote='\"', escape='\"', header=false, auto_detect=false, "
+            f"SELECT row_number() OVER () AS line, * FROM read_csv({sql_text(str(source.path))}, "
+            f"delim={sql_text(dialect.delimiter)}, quote='\"', escape='\"', header=false, auto_detect=false, "
             f"null_padding=true, parallel=false, columns={columns})) "
             f"WHERE line >= {first} AND {not_blank})"
         )
@@ -239,13 +233,13 @@ _WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
 
 def _blank(expr: str) -> str:
     """Whether ``expr`` is empty or white space only (most cells start with something else)."""
-    ws = _literal(_WHITESPACE)
+    ws = sql_text(_WHITESPACE)
     return f"({expr} = '' OR (contains({ws}, {expr}[1]) AND regexp_full_match({expr}, '{_WS_CLASS}*')))"
 
 
 def _py_strip(expr: str) -> str:
     """``expr`` stripped as str.strip strips; most cells neither start nor end with white space."""
-    ws = _literal(_WHITESPACE)
+    ws = sql_text(_WHITESPACE)
     return (
         f"CASE WHEN {expr} = '' THEN {expr} WHEN contains({ws}, {expr}[1]) OR contains({ws}, {expr}[-1]) "
         f"THEN trim({expr}, {ws}) ELSE {expr} END"
@@ -374,12 +368,12 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
         elif target.field == "locale":
             meta["locale"] = f"CASE WHEN starts_with(lower({cell}), 'en') THEN 'en' ELSE 'nl' END"
         elif target.field == "finished":
-            accepted = ", ".join(_literal(v) for v in sorted(responses.FINISHED))
+            accepted = ", ".join(sql_text(v) for v in sorted(responses.FINISHED))
             skip.append(f"lower({cell}) NOT IN ({accepted})")
         elif target.field == "submitted_at":
             joins.append(f"LEFT JOIN when_{index} w{index} ON w{index}.v = {cell}")
             meta["submitted"] = f"w{index}.utc"
-            reason = _literal(_("Enter a date and time, e.g. 2026-03-31 14:05."))
+            reason = sql_text(_("Enter a date and time, e.g. 2026-03-31 14:05."))
             errors.append((index, f"CASE WHEN {cell} <> '' AND w{index}.utc IS NULL THEN {reason} END"))
             if plan.skip_unsubmitted:
                 skip.append(f"{cell} = ''")
@@ -406,7 +400,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     reasons.sort(key=lambda item: item[0])  # stable: a column's own value before its routing
     headers = plan.headers
     width = len(headers)
-    surplus = _literal(
+    surplus = sql_text(
         _(
             "This row has %(cells)s cells; the header names %(columns)s columns.",
             cells="@cells@",
@@ -419,13 +413,13 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     ]
     for index, reason in reasons:
         parts.append(
-            f"SELECT c.line, {index} AS pos, {_literal(headers[index])} AS header, r.c{index} AS value, "
+            f"SELECT c.line, {index} AS pos, {sql_text(headers[index])} AS header, r.c{index} AS value, "
             f"c.{reason} AS reason FROM checked c JOIN raw r ON r.line = c.line "
             f"WHERE NOT c.surplus AND NOT c.skipped AND c.{reason} IS NOT NULL"
         )
     con.execute("CREATE TABLE errors AS " + " UNION ALL ".join(parts))
     answered = " OR ".join(f"p{i}" for i, t in plan.columns.items() if t.field == "answer") or "FALSE"
-    nothing = _literal(_("The row answers no question."))
+    nothing = sql_text(_("The row answers no question."))
     con.execute(
         f"INSERT INTO errors SELECT line, {width}, '', '', {nothing} FROM checked "
         f"WHERE NOT surplus AND NOT skipped AND NOT ({answered}) AND line NOT IN (SELECT line FROM errors)"
@@ -440,12 +434,12 @@ def _answer(index: int, question: fielding.QuestionView, joins: list[str]) -> tu
         joins.append(f"LEFT JOIN lookup l{index} ON l{index}.col = {index} AND l{index}.v = {cell}")
         column = {"single": "value_choices", "multiple": "value_choices", "consent": "value_text"}
         return f"l{index}.{column.get(question.type, 'value_int')}", f"l{index}.reason"
-    control = _literal(fielding.CONTROL_CHARACTERS)
+    control = sql_text(fielding.CONTROL_CHARACTERS)
     cleaned = (
         f"CASE WHEN {cell} = '' THEN NULL WHEN regexp_matches({cell}, {control}) "
-        f"THEN trim(regexp_replace({cell}, {control}, '', 'g'), {_literal(_WHITESPACE)}) ELSE {cell} END"
+        f"THEN trim(regexp_replace({cell}, {control}, '', 'g'), {sql_text(_WHITESPACE)}) ELSE {cell} END"
     )
-    too_long = _literal(_("Use at most %(max)s characters.", max=fielding.TEXT_LIMIT))
+    too_long = sql_text(_("Use at most %(max)s characters.", max=fielding.TEXT_LIMIT))
     limit = fielding.TEXT_LIMIT
     reason = f"CASE WHEN length({cell}) > {limit} AND length({cleaned}) > {limit} THEN {too_long} END"
     return cleaned, reason
@@ -454,7 +448,7 @@ def _answer(index: int, question: fielding.QuestionView, joins: list[str]) -> tu
 def _routing(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> list[tuple[int, str]]:
     """The routing rule: a question that belongs to one moment is not asked of someone who went through
     other moments only. Returns the columns of ``checked`` that hold such an error, by column index."""
-    not_asked = _literal(_("This question is not asked for that moment."))
+    not_asked = sql_text(_("This question is not asked for that moment."))
     out = []
     for index, target in plan.columns.items():
         question = plan.questions.get(target.question_id or 0)
@@ -477,359 +471,3 @@ def _fill_report(con: duckdb.DuckDBPyConnection, report: Report) -> None:
     ).fetchall()
     for line, header, value, reason in rows:
         report.add_error(RowError(line, header, value or "", reason))
-
-
-# Writing -------------------------------------------------------------------------------------------------
-
-
-def write(
-    plan: responses.Plan,
-    source: Source,
-    open_session: Callable[[], Session],
-    progress: Callable[[int], None] | None = None,
-) -> Report:
-    """Store the valid rows (checking them first unless ``check`` did), 20,000 responses per transaction.
-    Rows whose response id is stored already are counted, not stored again."""
-    staged = plan.staged or _stage(plan, source, None)
-    plan.staged = None
-    try:
-        session = open_session()
-        try:
-            engine = session.get_bind()
-        finally:
-            session.close()
-        assert isinstance(engine, Engine)
-        checked = staged.report
-        written = Report(
-            checked.rows, checked.valid, checked.invalid, checked.skipped, errors=list(checked.errors)
-        )
-        count = _ready(staged, plan, engine, written)
-        if count:
-            loader = _load_sqlite if engine.dialect.name == "sqlite" else _load_postgresql
-            loader(staged, plan, engine, count, written, progress)
-        return written
-    finally:
-        staged.close()
-
-
-def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report) -> int:
-    """Table ``ready``: the rows to store in their stored shape, numbered 1..n in the order they were
-    submitted; the rows stored before (by this file or an earlier one) counted as existing, ids of
-    another survey refused.
-
-    An imported response's id is ``imp-<submitted, UTC, yyyymmddhhmmss>-<key>``, where the key is a hash
-    of the source's response id (or of the row's content and its rank among identical rows of the
-    file). A second import recognises a response by its key alone. The time in front makes the ids of an
-    import ascend as they are stored, so the unique index on ids is appended to instead of being
-    rewritten all over at every transaction (that alone tripled the time of a million-row import).
-    """
-    con = staged.con
-    with engine.connect() as conn:
-        stored = conn.execute(
-            text(
-                "SELECT client_id, survey_id = :survey AND submitted_at IS NOT NULL AS same FROM responses "
-                "WHERE organisation_id = :org AND client_id LIKE 'imp-%'"
-            ),
-            {"survey": plan.survey.id, "org": plan.survey.organisation_id},
-        ).all()
-    con.register(
-        "stored_in",
-        pa.table(
-            {"key": [r[0][-40:] for r in stored], "same": [bool(r[1]) for r in stored]},
-            schema=pa.schema([("key", pa.string()), ("same", pa.bool_())]),
-        ),
-    )
-    survey = _literal(str(plan.survey.id))
-    fingerprint = _literal(plan.fingerprint)
-    con.execute(
-        "CREATE TABLE ids AS WITH valid AS (SELECT line, source_id FROM checked "
-        "WHERE NOT surplus AND NOT skipped AND line NOT IN (SELECT line FROM errors)) "
-        f"SELECT line, left(sha256({survey} || ':id:' || source_id), 40) AS key "
-        "FROM valid WHERE source_id IS NOT NULL UNION ALL "
-        # A row without an id: the n-th row of this file with this content.
-        f"SELECT v.line, left(sha256({survey} || ':file:' || {fingerprint} || ':row:' || "
-        "row_number() OVER (PARTITION BY r.content ORDER BY v.line)::VARCHAR || ':' || r.content), 40) "
-        "FROM valid v JOIN raw r ON r.line = v.line WHERE v.source_id IS NULL"
-    )
-    con.execute(
-        "CREATE TABLE fate AS SELECT i.line, i.key, CASE WHEN s.key IS NOT NULL "
-        "THEN (CASE WHEN s.same THEN 'existing' ELSE 'refused' END) "
-        "WHEN i.line = min(i.line) OVER (PARTITION BY i.key) THEN 'new' ELSE 'existing' END AS fate "
-        "FROM ids i LEFT JOIN stored_in s ON s.key = i.key"
-    )
-    con.unregister("stored_in")
-    for fate, count in con.execute("SELECT fate, count(*) FROM fate GROUP BY fate").fetchall():
-        if fate == "existing":
-            written.existing = count
-        elif fate == "refused":
-            written.refused = count
-    values = "".join(f", v{i}" for i in staged.answer_columns)
-    now = _literal(utcnow().astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
-    con.execute(
-        "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
-        "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
-        f"submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
-        f"coalesce(c.submitted, {now}::TIMESTAMP) AS submitted{values.replace(' v', ' c.v')} "
-        "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
-    )
-    (count,) = con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
-    return int(count)
-
-
-def _answer_targets(staged: Staged, plan: responses.Plan) -> list[tuple[int, int, int, str]]:
-    """(question, moment key, column, kind of value) per answer column, in the order of the answers' key."""
-    out = []
-    for index in staged.answer_columns:
-        target = plan.columns[index]
-        question = plan.questions[target.question_id]  # type: ignore[index]
-        kind = {"single": "choices", "multiple": "choices", "consent": "text", "text": "text"}.get(
-            question.type, "int"
-        )
-        out.append((question.id, target.moment_id or 0, index, kind))
-    return sorted(out)
-
-
-def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool) -> tuple[str, str]:
-    """The two statements that copy rows :a..:b of the staging table into responses and answers. On
-    SQLite the answer columns are table ``colsdb.cols`` (k, question_id, moment_key), which ``k`` orders as
-    the answers' key, so the join needs no sort."""
-
-    def cast(expr: str, kind: str) -> str:
-        return f"CAST({expr} AS {kind})" if postgres else expr
-
-    chunk = f"FROM {table} WHERE rn BETWEEN :a AND :b"
-    into_responses = (
-        "INSERT INTO responses (id, organisation_id, survey_id, version_id, client_id, locale, "
-        "moments_experienced, pages_done, started_at, submitted_at) "
-        f"SELECT :base + rn - :a, :org, :survey, :version, client_id, locale, {cast('moments', 'json')}, 1, "
-        f"{cast('submitted', 'timestamptz')}, {cast('submitted', 'timestamptz')} {chunk}"
-    )
-    # Each staged row becomes one answer per answered column: the row is read once and joined with a
-    # small list of its columns, in the order of the answers' key, so the answers are appended in order.
-    columns = _answer_targets(staged, plan)
-    listed = (
-        "colsdb.cols"
-        if not postgres
-        else "("
-        + " UNION ALL ".join(
-            f"SELECT {k} AS k, {qid} AS question_id, {key} AS moment_key"
-            for k, (qid, key, _index, _kind) in enumerate(columns)
-        )
-        + ")"
-    )
-
-    def pick(kinds: tuple[str, ...]) -> str:
-        arms = " ".join(f"WHEN {k} THEN r.v{c[2]}" for k, c in enumerate(columns) if c[3] in kinds)
-        return f"CASE c.k {arms} END" if arms else "NULL"
-
-    into_answers = (
-        "INSERT INTO answers (response_id, question_id, moment_key, moment_id, organisation_id, value_int, "
-        "value_text, value_choices) "
-        f"SELECT :base + r.rn - :a, c.question_id, c.moment_key, nullif(c.moment_key, 0), :org, "
-        f"{cast(pick(('int',)), 'integer')}, {cast(pick(('text',)), 'text')}, "
-        f"{cast(pick(('choices',)), 'json')} "
-        f"FROM {table} AS r CROSS JOIN {listed} AS c WHERE r.rn BETWEEN :a AND :b "
-        f"AND ({' OR '.join(f'{pick((kind,))} IS NOT NULL' for kind in ('int', 'text', 'choices'))}) "
-        "ORDER BY r.rn, c.k"
-    )
-    return into_responses, into_answers
-
-
-def _export(staged: Staged, postgres: bool, rows: tuple[int, int] | None = None) -> str:
-    """The ready rows (``rows``: from, to) as the staging table's columns, timestamps as the database's
-    text for them."""
-    stamp = "%Y-%m-%d %H:%M:%S.%f"
-    suffix = " || '+00:00'" if postgres else ""
-    values = "".join(f", v{i}" for i in staged.answer_columns)
-    return (
-        f"SELECT rn, client_id, locale, moments, strftime(submitted, '{stamp}'){suffix} AS submitted{values} "
-        f"FROM ready {f'WHERE rn BETWEEN {rows[0]} AND {rows[1]} ' if rows else ''}ORDER BY rn"
-    )
-
-
-def _staging_columns(staged: Staged, plan: responses.Plan) -> str:
-    types = []
-    for index in staged.answer_columns:
-        question = plan.questions[plan.columns[index].question_id]  # type: ignore[index]
-        types.append(f"v{index} {'INTEGER' if question.type in fielding.SCALES else 'TEXT'}")
-    return ", ".join(["client_id TEXT", "locale TEXT", "moments TEXT", "submitted TEXT", *types])
-
-
-def _load_sqlite(
-    staged: Staged,
-    plan: responses.Plan,
-    engine: Engine,
-    count: int,
-    written: Report,
-    progress: Callable[[int], None] | None,
-) -> None:
-    """Copy the ready rows into the database a chunk per transaction. A second thread has DuckDB write
-    each chunk to a small SQLite file of its own while the database copies the chunk before it."""
-    columns_file = staged.folder / "cols.sqlite"
-    with closing(sqlite3.connect(columns_file)) as out, out:
-        out.execute("CREATE TABLE cols (k INTEGER PRIMARY KEY, question_id INTEGER, moment_key INTEGER)")
-        out.executemany(
-            "INSERT INTO cols VALUES (?, ?, ?)",
-            [(k, qid, key) for k, (qid, key, _index, _kind) in enumerate(_answer_targets(staged, plan))],
-        )
-    chunks = queue.Queue[tuple[int, int, Path] | BaseException | None](maxsize=2)
-    stop = threading.Event()
-    producer = threading.Thread(target=_export_chunks, args=(staged, plan, count, chunks, stop), daemon=True)
-    producer.start()
-    into_responses, into_answers = _insert_sql(staged, plan, "stage.ready", postgres=False)
-    db = sqlite3.connect(engine.url.database or "", timeout=30, isolation_level=None)
-    try:
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "cache_size=-65536",
-                       "foreign_keys=OFF"):  # fmt: skip
-            # Foreign keys: the check above proved every reference (the survey's own questions and
-            # moments, the responses stored in the same transaction); SQLite would look each up again.
-            db.execute(f"PRAGMA {pragma}")
-        db.execute("ATTACH DATABASE ? AS colsdb", (str(columns_file),))
-        while (item := chunks.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            a, b, chunk_file = item
-            db.execute("ATTACH DATABASE ? AS stage", (str(chunk_file),))
-            try:
-                stored = _store_chunk_sqlite(db, plan, into_responses, into_answers, a, b)
-            finally:
-                db.execute("DETACH DATABASE stage")
-                chunk_file.unlink(missing_ok=True)
-            if not stored:
-                written.refused += count - a + 1
-                return
-            written.stored += b - a + 1
-            if progress:
-                progress(written.rows * b // count)
-    finally:
-        stop.set()
-        with suppress(queue.Empty):
-            chunks.get_nowait()  # let a producer blocked on a full queue see the stop
-        producer.join()
-        db.close()
-
-
-def _store_chunk_sqlite(
-    db: sqlite3.Connection, plan: responses.Plan, into_responses: str, into_answers: str, a: int, b: int
-) -> bool:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        status = db.execute("SELECT status FROM surveys WHERE id = ?", (plan.survey.id,)).fetchone()
-        if status is None or status[0] not in ("live", "closed"):
-            db.execute("ROLLBACK")
-            return False
-        (base,) = db.execute("SELECT coalesce(max(id), 0) + 1 FROM responses").fetchone()
-        params = _params(plan, base, a, b)
-        db.execute(into_responses, params)
-        db.execute(into_answers, params)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    return True
-
-
-def _export_chunks(
-    staged: Staged,
-    plan: responses.Plan,
-    count: int,
-    chunks: queue.Queue[tuple[int, int, Path] | BaseException | None],
-    stop: threading.Event,
-) -> None:
-    """The producer: each chunk of ``ready`` into a SQLite file of its own, handed over by ``chunks``."""
-    cursor = staged.con.cursor()
-    try:
-        for a in range(1, count + 1, CHUNK):
-            if stop.is_set():
-                return
-            b = min(a + CHUNK - 1, count)
-            chunk_file = staged.folder / f"ready-{a}.sqlite"
-            with closing(sqlite3.connect(chunk_file)) as out, out:
-                out.execute(f"CREATE TABLE ready (rn INTEGER PRIMARY KEY, {_staging_columns(staged, plan)})")
-            cursor.execute(f"ATTACH {_literal(str(chunk_file))} AS out (TYPE sqlite)")
-            cursor.execute(f"INSERT INTO out.ready {_export(staged, postgres=False, rows=(a, b))}")
-            cursor.execute("DETACH out")
-            while not stop.is_set():
-                with suppress(queue.Full):
-                    chunks.put((a, b, chunk_file), timeout=0.5)
-                    break
-        chunks.put(None)
-    except BaseException as exc:  # handed to the consumer, which raises it
-        chunks.put(exc)
-    finally:
-        cursor.close()
-
-
-def _load_postgresql(
-    staged: Staged,
-    plan: responses.Plan,
-    engine: Engine,
-    count: int,
-    written: Report,
-    progress: Callable[[int], None] | None,
-) -> None:
-    csv_file = staged.folder / "ready.csv"
-    staged.con.execute(
-        f"COPY ({_export(staged, postgres=True)}) TO {_literal(str(csv_file))} (FORMAT csv, HEADER false)"
-    )
-    into_responses, into_answers = _insert_sql(staged, plan, "nineplus_ready", postgres=True)
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        conn.exec_driver_sql(
-            "CREATE TEMPORARY TABLE nineplus_ready "
-            f"(rn INTEGER PRIMARY KEY, {_staging_columns(staged, plan)})"
-        )
-        with (
-            raw.cursor() as cursor,
-            cursor.copy("COPY nineplus_ready FROM STDIN (FORMAT csv)") as copy,
-            csv_file.open("rb") as file,
-        ):
-            while data := file.read(1 << 20):
-                copy.write(data)
-        conn.exec_driver_sql("ANALYZE nineplus_ready")
-        conn.commit()
-        try:
-            for a in range(1, count + 1, CHUNK):
-                b = min(a + CHUNK - 1, count)
-                if not _store_chunk_postgresql(conn, plan, into_responses, into_answers, a, b):
-                    written.refused += count - a + 1
-                    return
-                written.stored += b - a + 1
-                if progress:
-                    progress(written.rows * b // count)
-        finally:
-            conn.rollback()
-            conn.exec_driver_sql("DROP TABLE IF EXISTS nineplus_ready")
-            conn.commit()
-
-
-def _store_chunk_postgresql(
-    conn: Connection, plan: responses.Plan, into_responses: str, into_answers: str, a: int, b: int
-) -> bool:
-    # The lock keeps other writers from drawing ids out of the block this chunk takes.
-    conn.exec_driver_sql("LOCK TABLE responses IN SHARE ROW EXCLUSIVE MODE")
-    status = conn.execute(text("SELECT status FROM surveys WHERE id = :id"), {"id": plan.survey.id}).scalar()
-    if status not in ("live", "closed"):
-        conn.rollback()
-        return False
-    base = conn.execute(text("SELECT nextval(pg_get_serial_sequence('responses', 'id'))")).scalar_one()
-    conn.execute(
-        text("SELECT setval(pg_get_serial_sequence('responses', 'id'), :last)"), {"last": base + b - a}
-    )
-    params = _params(plan, base, a, b)
-    conn.execute(text(into_responses), params)
-    conn.execute(text(into_answers), params)
-    conn.commit()
-    return True
-
-
-def _params(plan: responses.Plan, base: int, a: int, b: int) -> dict[str, int]:
-    return {
-        "base": base,
-        "a": a,
-        "b": b,
-        "org": plan.survey.organisation_id,
-        "survey": plan.survey.id,
-        "version": plan.version_id,
-    }
