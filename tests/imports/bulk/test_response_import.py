@@ -3,7 +3,6 @@ with a row-level report and nothing written, valid rows only on request, and a r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,7 @@ from nineplus.core.i18n import begin_request
 from nineplus.feedback.models import Answer, Response
 from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
-from tests.factories import World
-from tests.imports.conftest import FIXTURES, Target, build_target
-
-
-@pytest.fixture
-def db(committed_db: str) -> Iterator[Session]:
-    """A session on a committed database: the bulk writer works through connections of its own, so what
-    it reads must be committed, and what it wrote is seen by the next transaction of this session."""
-    session = new_session()
-    yield session
-    session.rollback()
-    session.close()
-
-
-@pytest.fixture
-def target(db: Session, bank_a: World) -> Target:
-    built = build_target(db, bank_a)
-    db.commit()
-    return built
+from tests.imports.conftest import FIXTURES, Target
 
 
 def session_of(db: Session):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ recognised again whatever time a second import reads for it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,23 +16,7 @@ from nineplus.core.db import new_session
 from nineplus.feedback.models import Response
 from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
-from tests.factories import World
-from tests.imports.conftest import FIXTURES, Target, build_target
-
-
-@pytest.fixture
-def db(committed_db: str) -> Iterator[Session]:
-    session = new_session()
-    yield session
-    session.rollback()
-    session.close()
-
-
-@pytest.fixture
-def target(db: Session, bank_a: World) -> Target:
-    built = build_target(db, bank_a)
-    db.commit()
-    return built
+from tests.imports.conftest import FIXTURES, Target
 
 
 def plan_for(
