@@ -24,6 +24,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -50,8 +51,8 @@ _FORMATS = "['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']"
 
 
 def sql_text(value: str) -> str:
-    """``value`` as a SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    """``value`` as a SQL string literal (a NUL, which no SQL text may hold, becomes U+FFFD)."""
+    return "'" + value.replace("'", "''").replace("\x00", "\ufffd") + "'"
 
 
 @dataclass
@@ -89,8 +90,9 @@ def stage(plan: responses.Plan, source: Source, progress: Callable[[int], None] 
     root = get_settings().data_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob("import-*"):  # left by a process that was killed mid-import
-        if datetime.now(UTC).timestamp() - stale.stat().st_mtime > 86_400:
-            shutil.rmtree(stale, ignore_errors=True)
+        with suppress(OSError):  # another import may be sweeping it right now
+            if datetime.now(UTC).timestamp() - stale.stat().st_mtime > 86_400:
+                shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="import-", dir=root))
     # In memory up to the limit, spilling to the folder beyond it: no database file to keep consistent.
     con = duck.connect(":memory:", memory_limit="768MB", temp_directory=folder / "spill")
@@ -172,7 +174,9 @@ def _read_natively(con: duckdb.DuckDBPyConnection, plan: responses.Plan, source:
     """Fill ``raw`` with DuckDB's own CSV reader, ten times faster than Python's, where it reads the
     file exactly as ``Source.rows`` does; None (and ``raw`` left empty) where it might not: another
     encoding or quoting, a blank line (Python counts it as a row, DuckDB skips it, so the line numbers
-    would differ), or a row DuckDB refuses (too wide, not UTF-8)."""
+    would differ), an odd number of quotes (an unterminated quote: Python reads the rest of the file as
+    one cell, DuckDB drops it), a name DuckDB would take for a pattern of file names, or a row DuckDB
+    refuses (too wide, not UTF-8)."""
     dialect = source.dialect
     if (
         source.kind != "csv"
@@ -182,7 +186,8 @@ def _read_natively(con: duckdb.DuckDBPyConnection, plan: responses.Plan, source:
         or dialect.escapechar is not None
         or dialect.skipinitialspace
         or not isinstance(dialect.delimiter, str)
-        or _has_blank_line(source.path)
+        or any(c in str(source.path) for c in "*?[{")
+        or not _plainly_written(source.path)
     ):
         return None
     width = len(plan.headers)
@@ -233,29 +238,32 @@ _WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _WHITESPACE) + "]"
 
 def _blank(expr: str) -> str:
     """Whether ``expr`` is empty or white space only (most cells start with something else)."""
-    ws = sql_text(_WHITESPACE)
+    ws, expr = sql_text(_WHITESPACE), f"({expr})"
     return f"({expr} = '' OR (contains({ws}, {expr}[1]) AND regexp_full_match({expr}, '{_WS_CLASS}*')))"
 
 
 def _py_strip(expr: str) -> str:
     """``expr`` stripped as str.strip strips; most cells neither start nor end with white space."""
-    ws = sql_text(_WHITESPACE)
+    ws, expr = sql_text(_WHITESPACE), f"({expr})"
     return (
         f"CASE WHEN {expr} = '' THEN {expr} WHEN contains({ws}, {expr}[1]) OR contains({ws}, {expr}[-1]) "
         f"THEN trim({expr}, {ws}) ELSE {expr} END"
     )
 
 
-def _has_blank_line(path: Path) -> bool:
-    """Whether the file holds an empty line (quoted text may hold one too: then Python reads the file)."""
+def _plainly_written(path: Path) -> bool:
+    """No empty line and an even number of quotes (quoted text may hold an empty line too: then Python
+    reads the file, which is slower, not wrong)."""
+    quotes = 0
     with path.open("rb") as file:
         tail = b""
         while chunk := file.read(1 << 22):
             block = tail + chunk
             if b"\n\n" in block or b"\n\r\n" in block or b"\r\r" in block:
-                return True
+                return False
+            quotes += chunk.count(b'"')
             tail = block[-2:]
-    return False
+    return quotes % 2 == 0
 
 
 def _lookups(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
@@ -309,6 +317,7 @@ def _timestamps(con: duckdb.DuckDBPyConnection, index: int, zone: ZoneInfo) -> N
         f"THEN try_strptime(replace(v, 'T', ' '), {_FORMATS}) END AS local "
         f"FROM (SELECT DISTINCT c{index} AS v FROM raw WHERE c{index} <> '')"
     )
+    con.execute(f"UPDATE local_{index} SET local = NULL WHERE year(local) NOT BETWEEN 1900 AND 2200")
     days = [
         d
         for (d,) in con.execute(
@@ -360,7 +369,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     errors: list[tuple[int, str]] = []  # (column index, reason expression)
     skip = ["FALSE"]
     meta = {"source_id": "NULL", "submitted": "NULL::TIMESTAMP", "locale": "'nl'"}
-    by_moment: dict[int, list[str]] = {}  # moment -> the values of its per-moment answers
+    by_moment: dict[int, list[str]] = {}  # moment -> when a per-moment answer names it
     for index, target in sorted(plan.columns.items()):
         cell = f"r.c{index}"  # stripped as it was read
         if target.field == "client_id":
@@ -378,17 +387,17 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
             if plan.skip_unsubmitted:
                 skip.append(f"{cell} = ''")
         elif target.field == "answer":
-            value, reason = _answer(index, plan.questions[target.question_id], joins)  # type: ignore[index]
+            value, reason, readable = _answer(index, plan.questions[target.question_id], joins)  # type: ignore[index]
             select += [f"{cell} <> '' AS p{index}", f"{value} AS v{index}"]
             errors.append((index, reason))
             if target.moment_id is not None:
-                by_moment.setdefault(target.moment_id, []).append(value)
+                by_moment.setdefault(target.moment_id, []).append(readable)
     select += [f"{expr} AS {name}" for name, expr in meta.items()]
     # The moments the row went through (where it answers about them), as the JSON list the row store
     # keeps, sorted: written out per moment, which costs far less than sorting a list per row.
     went = [
-        f"CASE WHEN {' OR '.join(f'{v} IS NOT NULL' for v in values)} THEN '{moment}' END"
-        for moment, values in sorted(by_moment.items())
+        f"CASE WHEN {' OR '.join(f'({c})' for c in conditions)} THEN '{moment}' END"
+        for moment, conditions in sorted(by_moment.items())
     ]
     select.append(f"'[' || concat_ws(', ', {', '.join(went) or 'NULL'}) || ']' AS experienced")
     select += [f"{reason} AS e{index}" for index, reason in errors]
@@ -426,14 +435,17 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     )
 
 
-def _answer(index: int, question: fielding.QuestionView, joins: list[str]) -> tuple[str, str]:
-    """The SQL for one answer column: its stored value (NULL: no answer, or a wrong one) and the reason
-    it is wrong."""
+def _answer(index: int, question: fielding.QuestionView, joins: list[str]) -> tuple[str, str, str]:
+    """The SQL for one answer column: its stored value (NULL: no answer, or a wrong one), the reason it
+    is wrong, and whether the cell is readable. A per-moment answer's readable cell says the respondent
+    went through the moment, even when it holds no answer (a choice cell of separators only), as the
+    row-by-row rules had it."""
     cell = f"r.c{index}"
     if question.type != "text":
         joins.append(f"LEFT JOIN lookup l{index} ON l{index}.col = {index} AND l{index}.v = {cell}")
         column = {"single": "value_choices", "multiple": "value_choices", "consent": "value_text"}
-        return f"l{index}.{column.get(question.type, 'value_int')}", f"l{index}.reason"
+        value = f"l{index}.{column.get(question.type, 'value_int')}"
+        return value, f"l{index}.reason", f"({cell} <> '' AND l{index}.reason IS NULL)"
     control = sql_text(fielding.CONTROL_CHARACTERS)
     cleaned = (
         f"CASE WHEN {cell} = '' THEN NULL WHEN regexp_matches({cell}, {control}) "
@@ -442,7 +454,7 @@ def _answer(index: int, question: fielding.QuestionView, joins: list[str]) -> tu
     too_long = sql_text(_("Use at most %(max)s characters.", max=fielding.TEXT_LIMIT))
     limit = fielding.TEXT_LIMIT
     reason = f"CASE WHEN length({cell}) > {limit} AND length({cleaned}) > {limit} THEN {too_long} END"
-    return cleaned, reason
+    return cleaned, reason, f"{cell} <> ''"
 
 
 def _routing(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> list[tuple[int, str]]:

@@ -10,11 +10,12 @@ into a temporary table first. An imported response's id ascends with its submit 
 # ruff: noqa: S608 - the SQL here is assembled from column numbers and from texts quoted by sql_text
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC
 from pathlib import Path
 
@@ -53,13 +54,36 @@ def write(
         written = Report(
             checked.rows, checked.valid, checked.invalid, checked.skipped, errors=list(checked.errors)
         )
-        count = _ready(staged, plan, engine, written)
-        if count:
-            loader = _load_sqlite if engine.dialect.name == "sqlite" else _load_postgresql
-            loader(staged, plan, engine, count, written, progress)
+        # One import at a time: what the next one finds stored must include what this one stores.
+        with _one_import_at_a_time(engine):
+            count = _ready(staged, plan, engine, written)
+            if count:
+                loader = _load_sqlite if engine.dialect.name == "sqlite" else _load_postgresql
+                loader(staged, plan, engine, count, written, progress)
         return written
     finally:
         staged.close()
+
+
+@contextmanager
+def _one_import_at_a_time(engine: Engine) -> Iterator[None]:
+    """Hold the database's import lock: on SQLite an exclusive lock on a file beside the database (every
+    process that writes the file can take it), on PostgreSQL a session-level advisory lock."""
+    if engine.dialect.name == "sqlite":
+        import fcntl
+
+        with open(f"{engine.url.database}-imports.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext('nineplus.imports'))")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(hashtext('nineplus.imports'))")
+            conn.commit()
 
 
 def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report) -> int:
@@ -229,10 +253,13 @@ def _load_sqlite(
     into_responses, into_answers = _insert_sql(staged, plan, "stage.ready", postgres=False)
     db = sqlite3.connect(engine.url.database or "", timeout=30, isolation_level=None)
     try:
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "cache_size=-65536",
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "cache_size=-65536",
                        "foreign_keys=OFF"):  # fmt: skip
             # Foreign keys: the check above proved every reference (the survey's own questions and
             # moments, the responses stored in the same transaction); SQLite would look each up again.
+            # synchronous=NORMAL: a commit is not flushed to disk at once (a power cut could take back the
+            # last chunks, never half of one, and a second run of the import stores them: it is
+            # idempotent); the checkpoint at the end flushes everything before the import says done.
             db.execute(f"PRAGMA {pragma}")
         db.execute("ATTACH DATABASE ? AS colsdb", (str(columns_file),))
         while (item := chunks.get()) is not None:
@@ -252,11 +279,19 @@ def _load_sqlite(
             if progress:
                 progress(written.rows * b // count)
     finally:
+        _flush_log(engine.url.database or "")
         stop.set()
         with suppress(queue.Empty):
             chunks.get_nowait()  # let a producer blocked on a full queue see the stop
         producer.join()
         db.close()
+
+
+def _flush_log(database: str) -> None:
+    """Put every committed chunk on disk: the write-ahead log, flushed (what synchronous=FULL would have
+    done at each commit, once)."""
+    with suppress(OSError), open(database + "-wal", "rb") as log:
+        os.fsync(log.fileno())
 
 
 def _store_chunk_sqlite(
@@ -299,15 +334,24 @@ def _export_chunks(
             cursor.execute(f"ATTACH {sql_text(str(chunk_file))} AS out (TYPE sqlite)")
             cursor.execute(f"INSERT INTO out.ready {_export(staged, postgres=False, rows=(a, b))}")
             cursor.execute("DETACH out")
-            while not stop.is_set():
-                with suppress(queue.Full):
-                    chunks.put((a, b, chunk_file), timeout=0.5)
-                    break
-        chunks.put(None)
+            _hand_over(chunks, (a, b, chunk_file), stop)
+        _hand_over(chunks, None, stop)
     except BaseException as exc:  # handed to the consumer, which raises it
-        chunks.put(exc)
+        _hand_over(chunks, exc, stop)
     finally:
         cursor.close()
+
+
+def _hand_over(
+    chunks: queue.Queue[tuple[int, int, Path] | BaseException | None],
+    item: tuple[int, int, Path] | BaseException | None,
+    stop: threading.Event,
+) -> None:
+    """Put ``item`` in the queue, unless the consumer stopped taking (it failed, or the survey closed)."""
+    while not stop.is_set():
+        with suppress(queue.Full):
+            chunks.put(item, timeout=0.5)
+            return
 
 
 def _load_postgresql(

@@ -4,6 +4,8 @@ recognised again whatever time a second import reads for it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -133,3 +135,130 @@ def test_ids_ascend_with_time_and_a_second_import_knows_them_by_their_key(
     db.commit()
     again = storing.write(other, open_source(path), lambda: new_session(write=True))
     assert (again.stored, again.existing) == (0, 3)
+
+
+ODD_FILES = {  # each read the same by both readers, or left to Python (found by a review)
+    "unterminated quote mid-file": b'respondent;nps;waarom\nA-1;9;"open\nA-2;8;z\nA-3;7;w\n',
+    "unterminated quote at the end": b'respondent;nps;waarom\nA-1;9;z\nA-2;8;"open\n',
+    "white space only line": b"respondent;nps;waarom\nA-1;9;z\n\t \nA-2;8;z\n",
+    "spaces and delimiters line": b"respondent;nps;waarom\nA-1;9;z\n ; ; \nA-2;8;z\n",
+    "quote after text": b'respondent;nps;waarom\nA-1;9;"ab"cd\nA-2;8;z\n',
+    "quote inside unquoted text": b'respondent;nps;waarom\nA-1;9;a"b\nA-2;8;z\n',
+    "space before a quote": b'respondent;nps;waarom\nA-1;9; "a;b"\nA-2;8;z\n',
+    "carriage returns only": b"respondent;nps;waarom\rA-1;9;x\rA-2;8;y\r",
+    "blank line inside quotes": b'respondent;nps;waarom\r\nA-1;9;"a\r\n\r\nb"\r\nA-2;8;z\r\n',
+    "no final newline": b"respondent;nps;waarom\nA-1;9;z\nA-2;8;",
+}
+
+
+@pytest.mark.parametrize("content", [pytest.param(v, id=k) for k, v in ODD_FILES.items()])
+def test_odd_files_are_read_as_python_reads_them(
+    db: Session, target: Target, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    _native, by_duckdb = raw_rows(db, target, path, natively=True)
+    _python, by_python = raw_rows(db, target, path, natively=False)
+    assert by_duckdb == by_python
+
+
+def test_a_file_name_is_not_taken_for_a_pattern(db: Session, target: Target, tmp_path: Path) -> None:
+    (tmp_path / "x1.csv").write_text("respondent;nps\nOTHER-1;3\nOTHER-2;4\n", encoding="utf-8")
+    path = tmp_path / "x[12].csv"
+    path.write_text("respondent;nps\nA-1;9\n", encoding="utf-8")
+    _native, rows = raw_rows(db, target, path, natively=True)
+    assert len(rows) == 1
+    assert "A-1" in rows[0]
+
+
+@pytest.mark.parametrize("value", ["0000-01-01 10:00", "0001-01-01", "9999-12-31 23:00"])
+def test_an_impossible_year_is_a_row_error(db: Session, target: Target, tmp_path: Path, value: str) -> None:
+    path = tmp_path / "years.csv"
+    path.write_text(f"respondent;datum;nps\nA-1;{value};9\nA-2;2026-01-01;8\n", encoding="utf-8")
+    plan = plan_for(db, target, path)
+    try:
+        report = staging.check(plan, open_source(path))
+    finally:
+        staging.discard(plan)
+    assert (report.valid, report.invalid) == (1, 1)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "datum")]
+
+
+def test_a_nul_in_a_column_name_is_reported_not_a_crash(db: Session, target: Target, tmp_path: Path) -> None:
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"respondent;nps;waarom\x00x\nA-1;9;z\nA-2;11;z\n")
+    plan = plan_for(db, target, path, {"waarom\x00x": f"q:{target.questions['waarom'].id}"})
+    try:
+        report = staging.check(plan, open_source(path))
+    finally:
+        staging.discard(plan)
+    assert (report.valid, report.invalid) == (1, 1)
+
+
+def test_a_failing_chunk_ends_the_import_without_hanging(
+    db: Session, target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("only SQLite's loader hands chunks from one thread to another")
+    path = tmp_path / "four.csv"
+    path.write_text("respondent;nps\n" + "".join(f"A-{i};9\n" for i in range(4)), encoding="utf-8")
+    plan = plan_for(db, target, path)
+    db.commit()
+    monkeypatch.setattr(storing, "CHUNK", 1)
+
+    def failing(*_args: object) -> bool:
+        time.sleep(0.5)  # the producer has filled the queue meanwhile
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(storing, "_store_chunk_sqlite", failing)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            storing.write(plan, open_source(path), lambda: new_session(write=True))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the import hung"
+    assert "disk is full" in str(outcome[0])
+
+
+def test_two_imports_at_once_store_each_response_once(
+    db: Session, target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "respondent;datum;begin;nps\nA-1;2026-01-05 10:00;2026-01-05 09:00;9\n"
+        "A-2;2026-01-05 11:00;2026-01-05 10:30;8\n",
+        encoding="utf-8",
+    )
+    first = plan_for(db, target, path)
+    second = plan_for(db, target, path, {"datum": "", "begin": "submitted_at"})  # other times, same keys
+    db.commit()
+    name = "_load_sqlite" if db.get_bind().dialect.name == "sqlite" else "_load_postgresql"
+    load = getattr(storing, name)
+    results: dict[str, object] = {}
+
+    def run_second() -> None:
+        results["second"] = storing.write(second, open_source(path), lambda: new_session(write=True))
+
+    def first_loads(*args: object) -> None:
+        other = threading.Thread(target=run_second)
+        other.start()
+        other.join(1.0)
+        results["second waited"] = other.is_alive()  # for the first import's lock
+        load(*args)  # type: ignore[arg-type]
+        results["thread"] = other
+
+    monkeypatch.setattr(storing, name, first_loads)
+    written = storing.write(first, open_source(path), lambda: new_session(write=True))
+    monkeypatch.setattr(storing, name, load)
+    results["thread"].join(20)  # type: ignore[attr-defined]
+    assert results["second waited"]
+    assert written.stored == 2
+    assert (results["second"].stored, results["second"].existing) == (0, 2)  # type: ignore[attr-defined]
+    db.commit()
+    assert len(db.scalars(select(Response).where(Response.survey_id == target.survey.id)).all()) == 2

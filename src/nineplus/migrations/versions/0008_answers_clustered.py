@@ -64,14 +64,20 @@ def upgrade() -> None:
             op.drop_index(index, table_name="answers")
         op.rename_table("answers", "answers_old")
         _answers_table("answers", clustered=True)
+        # Two answers to one question and moment of one response (two racing submits of the same page
+        # could leave them): the later one stays, as it was the one shown.
         op.execute(
-            f"INSERT INTO answers (moment_key, {_VALUES}) "  # noqa: S608 - fixed names
-            f"SELECT coalesce(moment_id, 0), {_VALUES} FROM answers_old"
+            f"INSERT OR REPLACE INTO answers (moment_key, {_VALUES}) "  # noqa: S608 - fixed names
+            f"SELECT coalesce(moment_id, 0), {_VALUES} FROM answers_old ORDER BY id"
         )
         op.drop_table("answers_old")
         return
     op.add_column("answers", sa.Column("moment_key", sa.Integer(), nullable=True))
     op.execute("UPDATE answers SET moment_key = coalesce(moment_id, 0)")
+    op.execute(  # a double answer (see above): the later one stays
+        "DELETE FROM answers a USING answers b WHERE a.response_id = b.response_id "
+        "AND a.question_id = b.question_id AND a.moment_key = b.moment_key AND a.id < b.id"
+    )
     op.alter_column("answers", "moment_key", nullable=False)
     op.drop_constraint("pk_answers", "answers", type_="primary")
     op.drop_column("answers", "id")
