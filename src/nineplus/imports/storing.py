@@ -10,7 +10,6 @@ into a temporary table first. An imported response's id ascends with its submit 
 # ruff: noqa: S608 - the SQL here is assembled from column numbers and from texts quoted by sql_text
 from __future__ import annotations
 
-import os
 import queue
 import sqlite3
 import threading
@@ -253,13 +252,10 @@ def _load_sqlite(
     into_responses, into_answers = _insert_sql(staged, plan, "stage.ready", postgres=False)
     db = sqlite3.connect(engine.url.database or "", timeout=30, isolation_level=None)
     try:
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000", "cache_size=-65536",
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "cache_size=-65536",
                        "foreign_keys=OFF"):  # fmt: skip
             # Foreign keys: the check above proved every reference (the survey's own questions and
             # moments, the responses stored in the same transaction); SQLite would look each up again.
-            # synchronous=NORMAL: a commit is not flushed to disk at once (a power cut could take back the
-            # last chunks, never half of one, and a second run of the import stores them: it is
-            # idempotent); the checkpoint at the end flushes everything before the import says done.
             db.execute(f"PRAGMA {pragma}")
         db.execute("ATTACH DATABASE ? AS colsdb", (str(columns_file),))
         while (item := chunks.get()) is not None:
@@ -279,19 +275,11 @@ def _load_sqlite(
             if progress:
                 progress(written.rows * b // count)
     finally:
-        _flush_log(engine.url.database or "")
         stop.set()
         with suppress(queue.Empty):
             chunks.get_nowait()  # let a producer blocked on a full queue see the stop
         producer.join()
         db.close()
-
-
-def _flush_log(database: str) -> None:
-    """Put every committed chunk on disk: the write-ahead log, flushed (what synchronous=FULL would have
-    done at each commit, once)."""
-    with suppress(OSError), open(database + "-wal", "rb") as log:
-        os.fsync(log.fileno())
 
 
 def _store_chunk_sqlite(
