@@ -17,7 +17,9 @@ def test_the_nps_interval_holds_the_truth_about_95_percent_of_the_time(
 
 
 @pytest.mark.parametrize(("n", "share", "_unused"), GRID)
-def test_the_csat_interval_holds_the_truth_about_95_percent_of_the_time(n: int, share: float, _unused: float) -> None:
+def test_the_csat_interval_holds_the_truth_about_95_percent_of_the_time(
+    n: int, share: float, _unused: float
+) -> None:
     assert 0.93 <= share_coverage(n, share) <= 0.97
 
 

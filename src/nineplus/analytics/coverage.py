@@ -16,7 +16,12 @@ GRID_SHARES = ((0.2, 0.2), (0.5, 0.1), (0.7, 0.05))  # (promoters, detractors)
 
 
 def nps_coverage(
-    n: int, promoters: float, detractors: float, samples: int = 1000, seed: int = 2026, confidence: float = 0.95
+    n: int,
+    promoters: float,
+    detractors: float,
+    samples: int = 1000,
+    seed: int = 2026,
+    confidence: float = 0.95,
 ) -> float:
     """The share of ``samples`` simulated surveys of ``n`` whose adjusted Wald interval holds the true NPS."""
     rng = np.random.default_rng(seed)
@@ -30,7 +35,9 @@ def nps_coverage(
     return float(np.mean((centre - half <= truth) & (truth <= centre + half)))
 
 
-def share_coverage(n: int, share: float, samples: int = 1000, seed: int = 2026, confidence: float = 0.95) -> float:
+def share_coverage(
+    n: int, share: float, samples: int = 1000, seed: int = 2026, confidence: float = 0.95
+) -> float:
     """The same for a top-box share (CSAT) and its Wilson interval."""
     rng = np.random.default_rng(seed)
     hits = rng.binomial(n, share, size=samples)

@@ -48,7 +48,12 @@ class Nps:
     detractors: int
 
     def __post_init__(self) -> None:
-        if self.n < 0 or self.promoters < 0 or self.detractors < 0 or self.promoters + self.detractors > self.n:
+        if (
+            self.n < 0
+            or self.promoters < 0
+            or self.detractors < 0
+            or self.promoters + self.detractors > self.n
+        ):
             raise ValueError(f"impossible counts: n={self.n}, P={self.promoters}, D={self.detractors}")
 
     @property
@@ -164,9 +169,7 @@ class Mean:
 
 def welch(a: Mean, b: Mean) -> tuple[float, float]:
     """(t, two-sided p) of Welch's test for two means given by their sufficient statistics."""
-    result = stats.ttest_ind_from_stats(
-        a.total / a.n, a.sd, a.n, b.total / b.n, b.sd, b.n, equal_var=False
-    )
+    result = stats.ttest_ind_from_stats(a.total / a.n, a.sd, a.n, b.total / b.n, b.sd, b.n, equal_var=False)
     return float(result.statistic), float(result.pvalue)
 
 
