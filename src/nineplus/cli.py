@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from nineplus.analytics.cli import analytics_app
 from nineplus.bench.cli import bench_app
 from nineplus.cli_support import check_database, console, fail, require_schema
 from nineplus.core.settings import get_settings
@@ -29,6 +30,7 @@ app.add_typer(docs_app, name="docs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(bounces_app, name="bounces")
 app.add_typer(import_app, name="import")
+app.add_typer(analytics_app, name="analytics")
 
 
 @db_app.command("upgrade")

@@ -26,3 +26,15 @@ def test_the_csat_interval_holds_the_truth_about_95_percent_of_the_time(
 def test_a_broken_interval_would_be_caught() -> None:
     # The check can fail: a 50% interval covers about half the samples.
     assert nps_coverage(1000, 0.5, 0.1, confidence=0.5) < 0.6
+
+
+def test_the_coverage_command_reports_the_grid_and_n_50() -> None:
+    from typer.testing import CliRunner
+
+    from nineplus.cli import app
+
+    result = CliRunner().invoke(app, ["analytics", "coverage", "--samples", "200"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("│")]
+    assert len(rows) == 12  # n = 50 and the nine grid points, three shares each
+    assert rows[0].split("│")[1].strip() == "50"
