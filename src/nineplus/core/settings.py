@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         "together (false: one transaction per submission).",
     )
     group_commit_max: int = Field(500, ge=1, description="Most submissions one group commit stores.")
+    minimum_n: int = Field(
+        10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the embedded SQLite file."""

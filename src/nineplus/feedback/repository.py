@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from nineplus.feedback.models import Person, Response, Survey, SurveyInvitation
+from nineplus.feedback.models import Answer, Person, Question, Response, Survey, SurveyInvitation
 
 
 def surveys(session: Session) -> list[Survey]:
@@ -68,3 +70,40 @@ def rates_by_channel(session: Session, survey_id: int) -> dict[str, tuple[int, i
     sent, used, bounced = session.execute(invited).one()
     started, submitted = session.execute(link).one()
     return {"email": (sent, used, bounced), "link": (started, submitted, None)}
+
+
+@dataclass(frozen=True)
+class FeelingSums:
+    """What the measured curve needs of one survey version's answers about one moment (or the start)."""
+
+    survey_id: int
+    version_id: int
+    moment_id: int | None  # None: the start feeling
+    n: int
+    total: int
+    squares: int
+
+
+def feeling_sums(session: Session, journey_id: int) -> list[FeelingSums]:
+    """Per survey version of a customer survey on the journey and per moment: count, sum and sum of
+    squares of the submitted emotion answers (and the start feeling's). Versions are kept apart: a
+    revised question is another measurement."""
+    value = Answer.value_int
+    stmt = (
+        select(
+            Response.survey_id,
+            Response.version_id,
+            case((Question.type == "start_feeling", None), else_=Answer.moment_id),
+            func.count(value),
+            func.coalesce(func.sum(value), 0),
+            func.coalesce(func.sum(value * value), 0),
+        )
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Survey.journey_id == journey_id, Survey.audience == "customer")
+        .where(Response.submitted_at.is_not(None))
+        .where(Question.type.in_(("emotion", "start_feeling")), value.is_not(None))
+        .group_by(Response.survey_id, Response.version_id, Question.type, Answer.moment_id)
+    )
+    return [FeelingSums(*row) for row in session.execute(stmt)]

@@ -8,6 +8,7 @@ from nineplus.accounts.repository import teams
 from nineplus.core.i18n import get_locale, ngettext
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
+from nineplus.core.settings import get_settings
 from nineplus.journeys import repository
 from nineplus.journeys.channels import STANDARD_CHANNELS
 from nineplus.journeys.journey_map import MapCurve, MapLabels, MapMoment, render_journey_map
@@ -71,6 +72,44 @@ def walk_curves(session: Session, journey: Journey, moments: list[Moment]) -> li
     ]
 
 
+def measured_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[MapCurve]:
+    """One measured curve per version of each customer survey on the journey: the mean feeling per
+    moment with its 95% band, where at least ``minimum_n`` customers answered about the moment."""
+    from nineplus.analytics.curves import curve, point
+    from nineplus.analytics.scores import Mean
+    from nineplus.feedback.models import Survey, SurveyVersion
+    from nineplus.feedback.repository import feeling_sums
+
+    minimum = get_settings().minimum_n
+    grouped: dict[tuple[int, int], dict[int | None, Mean]] = {}
+    for row in feeling_sums(session, journey.id):
+        sums = grouped.setdefault((row.survey_id, row.version_id), {})
+        sums[row.moment_id] = Mean(row.n, row.total, row.squares)
+    out = []
+    for (survey_id, version_id), sums in sorted(grouped.items()):
+        points = curve({k: v for k, v in sums.items() if k is not None}, [m.id for m in moments], minimum)
+        if all(p.mean is None for p in points):
+            continue
+        survey = session.get_one(Survey, survey_id)
+        version = session.get_one(SurveyVersion, version_id)
+        label = _(
+            "Measured: %(survey)s, version %(number)s",
+            survey=localized(survey.title, get_locale()),
+            number=version.number,
+        )
+        start = point(sums.get(None), minimum).mean
+        out.append(
+            MapCurve(
+                label=label,
+                points=[None if p.mean is None else round(p.mean, 2) for p in points],
+                start=None if start is None else round(start, 2),
+                kind="measured",
+                band=[p.band for p in points],
+            )
+        )
+    return out
+
+
 def build_map_svg(session: Session, journey: Journey) -> str:
     """Render the journey's map in the current UI language."""
     locale = get_locale()
@@ -93,6 +132,8 @@ def build_map_svg(session: Session, journey: Journey) -> str:
     expected = len(curves)
     walked = walk_curves(session, journey, moments)
     curves += walked
+    measured = measured_curves(session, journey, moments)
+    curves += measured
     feeling = f"{journey.start_feeling:+d}" if journey.start_feeling else "0"
     subtitle = " · ".join(
         [
@@ -100,6 +141,11 @@ def build_map_svg(session: Session, journey: Journey) -> str:
             ngettext("%(num)d moment", "%(num)d moments", len(moments)),
             ngettext("%(num)d expected curve", "%(num)d expected curves", expected),
             *([ngettext("%(num)d walk-through", "%(num)d walk-throughs", len(walked))] if walked else []),
+            *(
+                [ngettext("%(num)d measured curve", "%(num)d measured curves", len(measured))]
+                if measured
+                else []
+            ),
         ]
     )
     return render_journey_map(
