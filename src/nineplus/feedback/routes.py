@@ -20,7 +20,7 @@ from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.validation import parse
-from nineplus.feedback import fielding, forms, honesty, persons, repository, service
+from nineplus.feedback import fielding, forms, honesty, persons, repository, scoring, service
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SurveyIn
 from nineplus.journeys import repository as journeys_repo
 from nineplus.journeys.models import Journey
@@ -121,6 +121,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
         "rates_by_team": repository.rates_by_team(db, survey.id),
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
+        "scores": scoring.survey_scores(db, survey),
         "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},

@@ -1,0 +1,64 @@
+"""The survey page's scores: NPS (eNPS for employees) and CSAT per survey version, with n and the 95%
+interval; never pooled across versions, and no score below the minimum number of answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from nineplus.analytics.scores import Nps, Proportion
+from nineplus.core.settings import get_settings
+from nineplus.feedback import repository, service
+from nineplus.feedback.models import Question, Survey
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    version: int
+    question_key: str
+    kind: str  # "nps", "enps" or "csat"
+    n: int
+    score: float | None  # None below the minimum
+    low: float | None
+    high: float | None
+    indicative: bool
+    top_share: float  # promoters (or satisfied), percent
+    bottom_share: float  # detractors (or dissatisfied), percent
+    minimum: int
+
+
+def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
+    """The scores of the survey's versions, newest version first."""
+    minimum = get_settings().minimum_n
+    numbers = {v.id: v.number for v in service.versions(session, survey.id)}
+    lines = []
+    for version_id, question_id, n, top, bottom in repository.score_counts(session, survey.id):
+        question = session.get_one(Question, question_id)
+        if question.type == "nps":
+            nps = Nps(n, top, bottom)
+            interval = nps.interval() if n >= minimum else None
+            score = nps.score if n >= minimum else None
+            kind = "enps" if survey.audience == "employee" else "nps"
+            indicative = nps.indicative
+        else:
+            share = Proportion(n, top)
+            interval = share.interval() if n >= minimum else None
+            score = share.score if n >= minimum else None
+            kind, indicative = "csat", share.indicative
+        lines.append(
+            ScoreLine(
+                version=numbers.get(version_id, 0),
+                question_key=question.key,
+                kind=kind,
+                n=n,
+                score=score,
+                low=interval.low if interval else None,
+                high=interval.high if interval else None,
+                indicative=indicative,
+                top_share=100 * top / n if n else 0.0,
+                bottom_share=100 * bottom / n if n else 0.0,
+                minimum=minimum,
+            )
+        )
+    return sorted(lines, key=lambda line: (-line.version, line.question_key))
