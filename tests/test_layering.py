@@ -11,6 +11,7 @@ PURE_MODULES = [
     "analytics/scores.py",
     "analytics/coverage.py",
     "analytics/curves.py",
+    "analytics/charts.py",
 ]
 FORBIDDEN = ("nineplus.web", "nineplus.core.db", "sqlalchemy", "fastapi", "starlette", "jinja2")
 

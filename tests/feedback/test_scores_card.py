@@ -42,3 +42,36 @@ def test_below_the_minimum_the_page_says_why_there_is_no_score(
     assert row.select_one(".score__none").get_text(" ", strip=True) == (
         "No score: 3 answers, fewer than the 10 a score needs."
     )
+
+
+def test_the_distribution_is_in_the_page_and_downloads_as_svg_png_and_csv(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    target = build_target(db, bank_a)
+    scores = [10, 9, 9, 8, 7, 6, 3, 10, 9, 0, 9, 8]
+    for number, score in enumerate(scores):
+        answer(db, target, number, {target.moments[0].id: 1}, nps=score)
+    login(client, db, bank_a.users["cx_lead"])
+    page = html(client.get(f"/surveys/{target.survey.id}"))
+    card = page.select_one("#distribution")
+    assert card is not None
+    assert card.select_one("figure svg") is not None  # drawn on the server: no JavaScript needed
+    assert "7-8" in card.get_text() or "7-8" in str(card.select_one("svg"))
+    base = f"/surveys/{target.survey.id}/charts/distribution"
+    data = client.get(f"{base}.csv?version=1")
+    assert data.status_code == 200
+    lines = data.text.splitlines()
+    assert lines[0] == "score,count,share,group"
+    assert [int(line.split(",")[1]) for line in lines[1:]] == [scores.count(s) for s in range(11)]
+    assert client.get(f"{base}.png").content.startswith(b"\x89PNG")
+    assert client.get(f"{base}.svg").headers["content-type"].startswith("image/svg+xml")
+    assert client.get(f"{base}.pdf").status_code == 404
+
+
+def test_no_distribution_below_the_minimum(client: TestClient, db: Session, bank_a: World) -> None:
+    target = build_target(db, bank_a)
+    answer(db, target, 1, {target.moments[0].id: 1}, nps=9)
+    login(client, db, bank_a.users["cx_lead"])
+    page = html(client.get(f"/surveys/{target.survey.id}"))
+    assert page.select_one("#distribution") is None
+    assert client.get(f"/surveys/{target.survey.id}/charts/distribution.svg").status_code == 404

@@ -131,3 +131,19 @@ def score_counts(session: Session, survey_id: int) -> list[tuple[int, int, int, 
         .group_by(Response.version_id, Question.id)
     )
     return [(v, q, int(n), int(t or 0), int(b or 0)) for v, q, n, t, b in session.execute(stmt)]
+
+
+def score_distribution(session: Session, version_id: int, question_id: int) -> list[int]:
+    """How many submitted answers gave each score 0..10 to an NPS question of one survey version."""
+    value = Answer.value_int
+    stmt = (
+        select(value, func.count())
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.version_id == version_id, Response.submitted_at.is_not(None))
+        .where(Answer.question_id == question_id, value.between(0, 10))
+        .group_by(value)
+    )
+    counts = [0] * 11
+    for score, count in session.execute(stmt):
+        counts[int(score)] = int(count)
+    return counts

@@ -8,11 +8,13 @@ from typing import Any
 import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from pydantic import BaseModel, EmailStr
 
 from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
+from nineplus.analytics import charts
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import N_, get_locale
 from nineplus.core.i18n import gettext as _
@@ -98,6 +100,12 @@ async def create_survey(request: Request, db: Db, me: PagePrincipal) -> Response
     return redirect(request, f"/surveys/{survey.id}", flash=_("Survey created. Add its questions."))
 
 
+def _inline_chart(chart: scoring.DistributionChart | None) -> tuple[int, Markup] | None:
+    """The chart's SVG for the page itself (readable without JavaScript). Its words are the product's
+    own translations and its numbers counts; Vega escapes the text it draws."""
+    return None if chart is None else (chart.version, Markup(charts.svg(chart.spec)))  # noqa: S704
+
+
 def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
     survey = service.get_survey(db, survey_id)
     versions = service.versions(db, survey.id)
@@ -122,6 +130,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "rates_by_team": repository.rates_by_team(db, survey.id),
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
         "scores": scoring.survey_scores(db, survey),
+        "distribution": _inline_chart(scoring.distribution_chart(db, survey)),
         "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},
@@ -151,6 +160,27 @@ def survey_qr(db: Db, me: PagePrincipal, survey_id: int, kind: str) -> Response:
     media = "image/svg+xml" if kind == "svg" else "image/png"
     headers = {"Content-Disposition": f'inline; filename="survey-{survey.id}-qr.{kind}"'}
     return Response(buffer.getvalue(), media_type=media, headers=headers)
+
+
+@router.get("/surveys/{survey_id}/charts/distribution.{kind}")
+def distribution_chart(
+    db: Db, me: PagePrincipal, survey_id: int, kind: str, version: int | None = None
+) -> Response:
+    """The 0-10 distribution as SVG, PNG or the CSV of its data."""
+    require(me, Permission.MANAGE_SURVEYS)
+    if kind not in ("svg", "png", "csv"):
+        raise NotFound("chart")
+    chart = scoring.distribution_chart(db, service.get_survey(db, survey_id), version)
+    if chart is None:
+        raise NotFound("chart")
+    name = f"survey-{survey_id}-v{chart.version}-distribution.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "csv":
+        data = charts.rows_csv(chart.rows, ("score", "count", "share", "group"))
+        return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
+    if kind == "png":
+        return Response(charts.png(chart.spec), media_type="image/png", headers=headers)
+    return Response(charts.svg(chart.spec), media_type="image/svg+xml", headers=headers)
 
 
 @router.post("/surveys/{survey_id}/questions")

@@ -4,10 +4,13 @@ interval; never pooled across versions, and no score below the minimum number of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from nineplus.analytics import charts
 from nineplus.analytics.scores import Nps, Proportion
+from nineplus.core.i18n import gettext as _
 from nineplus.core.settings import get_settings
 from nineplus.feedback import repository, service
 from nineplus.feedback.models import Question, Survey
@@ -62,3 +65,42 @@ def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
             )
         )
     return sorted(lines, key=lambda line: (-line.version, line.question_key))
+
+
+@dataclass(frozen=True)
+class DistributionChart:
+    version: int
+    question_key: str
+    counts: list[int]
+    spec: dict[str, Any]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return charts.distribution_rows(self.counts)
+
+
+def distribution_chart(
+    session: Session, survey: Survey, version: int | None = None
+) -> DistributionChart | None:
+    """The 0-10 distribution of the survey's NPS question in ``version`` (default: the newest version
+    with enough answers); None when no version has the minimum number of answers."""
+    minimum = get_settings().minimum_n
+    candidates = [s for s in survey_scores(session, survey) if s.kind in ("nps", "enps") and s.n >= minimum]
+    chosen = next((s for s in candidates if version is None or s.version == version), None)
+    if chosen is None:
+        return None
+    found = next(v for v in service.versions(session, survey.id) if v.number == chosen.version)
+    question = next(q for q in service.questions(session, found.id) if q.key == chosen.question_key)
+    counts = repository.score_distribution(session, found.id, question.id)
+    detractors, passives, promoters = charts.group_shares(counts)
+    labels = charts.DistributionLabels(
+        title=_("Scores 0-10, version %(number)s (n = %(n)s)", number=chosen.version, n=sum(counts)),
+        score=_("Score"),
+        share=_("Share of answers"),
+        detractors=_("0-6: detractors (%(share)s)", share=f"{detractors:.0%}"),
+        passives=_("7-8: zone of indifference (%(share)s)", share=f"{passives:.0%}"),
+        promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
+    )
+    return DistributionChart(
+        chosen.version, chosen.question_key, counts, charts.distribution_spec(counts, labels)
+    )

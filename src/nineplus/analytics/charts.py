@@ -1,0 +1,107 @@
+"""Charts as Vega-Lite specifications, rendered to SVG (and PNG) on the server by vl-convert, so a page
+shows them without JavaScript and every chart can be downloaded with the data behind it.
+
+Every visible word is passed in, already translated. Pure: no web layer, no ORM.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DETRACTOR, PASSIVE, PROMOTER = "#d9485f", "#c9a227", "#1f9d55"
+
+
+@dataclass(frozen=True)
+class DistributionLabels:
+    title: str
+    score: str  # the x axis: "Score (0-10)"
+    share: str  # the y axis: "Share of answers"
+    detractors: str  # legend entries, each with its share: "0-6: detractors (30%)"
+    passives: str
+    promoters: str
+
+
+def distribution_rows(counts: Sequence[int]) -> list[dict[str, Any]]:
+    """One row per score 0..10: its count, its share of all answers (0..1) and its group."""
+    if len(counts) != 11:
+        raise ValueError("a 0-10 distribution has eleven counts")
+    total = sum(counts)
+    return [
+        {
+            "score": score,
+            "count": count,
+            "share": count / total if total else 0.0,
+            "group": "detractor" if score <= 6 else "passive" if score <= 8 else "promoter",
+        }
+        for score, count in enumerate(counts)
+    ]
+
+
+def group_shares(counts: Sequence[int]) -> tuple[float, float, float]:
+    """(detractors, passives, promoters) as shares 0..1."""
+    total = sum(counts) or 1
+    return sum(counts[:7]) / total, sum(counts[7:9]) / total, sum(counts[9:]) / total
+
+
+def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict[str, Any]:
+    """The 0-10 distribution: a bar per score, coloured by group, the 7-8 zone of indifference and the
+    9-10 promoters named with their shares in the legend."""
+    rows = distribution_rows(counts)
+    legend = {"detractor": labels.detractors, "passive": labels.passives, "promoter": labels.promoters}
+    for row in rows:
+        row["legend"] = legend[row["group"]]
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": labels.title,
+        "width": 440,
+        "height": 200,
+        "data": {"values": rows},
+        "mark": {"type": "bar", "cornerRadiusEnd": 2},
+        "encoding": {
+            "x": {"field": "score", "type": "ordinal", "title": labels.score, "axis": {"labelAngle": 0}},
+            "y": {"field": "share", "type": "quantitative", "title": labels.share, "axis": {"format": ".0%"}},
+            "color": {
+                "field": "legend",
+                "type": "nominal",
+                "title": None,
+                "sort": [labels.detractors, labels.passives, labels.promoters],
+                "scale": {
+                    "domain": [labels.detractors, labels.passives, labels.promoters],
+                    "range": [DETRACTOR, PASSIVE, PROMOTER],
+                },
+                "legend": {"orient": "bottom"},
+            },
+            "tooltip": [
+                {"field": "score", "type": "ordinal"},
+                {"field": "count", "type": "quantitative"},
+                {"field": "share", "type": "quantitative", "format": ".1%"},
+            ],
+        },
+        "config": {"font": "Inter, DejaVu Sans, sans-serif", "view": {"stroke": None}},
+    }
+
+
+def svg(spec: dict[str, Any]) -> str:
+    import vl_convert
+
+    return str(vl_convert.vegalite_to_svg(spec))
+
+
+def png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
+    import vl_convert
+
+    return bytes(vl_convert.vegalite_to_png(spec, scale=scale))
+
+
+def rows_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """The chart's data as CSV (numbers only and fixed words here: nothing a spreadsheet would run)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row[c] for c in columns])
+    return out.getvalue()
