@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -75,3 +77,29 @@ def test_no_distribution_below_the_minimum(client: TestClient, db: Session, bank
     page = html(client.get(f"/surveys/{target.survey.id}"))
     assert page.select_one("#distribution") is None
     assert client.get(f"/surveys/{target.survey.id}/charts/distribution.svg").status_code == 404
+
+
+def test_nps_per_month_with_intervals_and_a_change_that_stands(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    target = build_target(db, bank_a)
+    months = {  # month -> scores: January middling, February much better
+        1: [9] * 15 + [7] * 10 + [3] * 15,
+        2: [10] * 30 + [8] * 8 + [5] * 2,
+    }
+    number = 0
+    for month, scores in months.items():
+        for score in scores:
+            number += 1
+            when = datetime(2026, month, 10, 12, 0, tzinfo=UTC)
+            answer(db, target, number, {target.moments[0].id: 1}, nps=score, submitted_at=when)
+    login(client, db, bank_a.users["cx_lead"])
+    page = html(client.get(f"/surveys/{target.survey.id}"))
+    assert page.select_one("#monthly figure svg") is not None
+    data = client.get(f"/surveys/{target.survey.id}/charts/monthly.csv")
+    header, january, february = (line.split(",") for line in data.text.splitlines())
+    assert header == ["period", "n", "nps", "low", "high", "change", "significant"]
+    assert (january[0], january[1], float(january[2])) == ("2026-01-01", "40", 0.0)
+    assert (february[1], float(february[2])) == ("40", 70.0)
+    assert float(february[5]) == 70.0
+    assert february[6] == "True"  # seventy points at n = 40 twice stands

@@ -3,6 +3,8 @@ answers, per survey version, and no point where too few customers answered."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pytest
 from sqlalchemy.orm import Session
@@ -14,7 +16,14 @@ from tests.factories import World
 from tests.imports.conftest import Target, build_target
 
 
-def answer(db: Session, target: Target, number: int, feelings: dict[int, int], nps: int = 8) -> None:
+def answer(
+    db: Session,
+    target: Target,
+    number: int,
+    feelings: dict[int, int],
+    nps: int = 8,
+    submitted_at: datetime | None = None,
+) -> None:
     version = service.current_version(db, target.survey.id)
     emo, score = target.questions["emo"].id, target.questions["nps"].id
     answers = {(emo, moment): {"value_int": value} for moment, value in feelings.items()}
@@ -27,6 +36,8 @@ def answer(db: Session, target: Target, number: int, feelings: dict[int, int], n
         locale="nl",
         moments_experienced=sorted(feelings),
         answers=answers,
+        submitted_at=submitted_at,
+        require_live=submitted_at is None,
     )
     assert intake.store_batch(db, [submission])[0].is_new
 

@@ -7,6 +7,8 @@ teeth: with the organisation scoping switched off for any one model, the sweep f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -54,6 +56,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "invitation_id": world.invitation.id,
         "survey_id": world.survey.id,  # type: ignore[union-attr]
         "kind": "svg",
+        "name": "distribution",
         "dataset": "answers",
         "import_id": world.data_import.id,  # type: ignore[union-attr]
         "walk_id": world.walk.id,  # type: ignore[union-attr]
@@ -67,10 +70,9 @@ def fill(path: str, values: dict[str, int | str]) -> str | None:
     if "{" not in path:
         return None
     out = path
-    for segment in [p for p in path.split("/") if p.startswith("{")]:
-        name = segment.strip("{}")
+    for name in re.findall(r"\{(\w+)\}", path):  # every parameter, also inside a segment ("qr.{kind}")
         assert name in values, f"cross-tenant test: map path parameter {name!r} of {path} to a Bank B object"
-        out = out.replace(segment, str(values[name]))
+        out = out.replace("{" + name + "}", str(values[name]))
     return out
 
 

@@ -105,3 +105,77 @@ def rows_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     for row in rows:
         writer.writerow([row[c] for c in columns])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SeriesLabels:
+    title: str
+    period: str  # the x axis: "Month"
+    score: str  # the y axis: "NPS"
+    significant: str  # legend: "Changed significantly"
+    steady: str  # legend: "No significant change"
+
+
+def series_rows(points: Sequence[Any]) -> list[dict[str, Any]]:
+    """One row per period of ``analytics.series`` points: NPS, interval, n, change and its verdict."""
+    rows = []
+    for point in points:
+        rows.append(
+            {
+                "period": point.period.isoformat(),
+                "n": point.nps.n,
+                "nps": None if point.interval is None else round(point.nps.score, 1),
+                "low": None if point.interval is None else round(point.interval.low, 1),
+                "high": None if point.interval is None else round(point.interval.high, 1),
+                "change": None if point.change is None else round(point.change, 1),
+                "significant": point.significant,
+            }
+        )
+    return rows
+
+
+def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[str, Any]:
+    """NPS per period as a point with its interval as a bar; a change that stands after false-discovery
+    control is coloured apart. Periods without a score (too few answers) are left out."""
+    scored = [
+        {**row, "verdict": labels.significant if row["significant"] else labels.steady}
+        for row in rows
+        if row["nps"] is not None
+    ]
+    x = {"field": "period", "type": "temporal", "title": labels.period, "axis": {"format": "%b %Y"}}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": labels.title,
+        "width": 440,
+        "height": 200,
+        "data": {"values": scored},
+        "layer": [
+            {
+                "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
+                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 60},
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "nps",
+                        "type": "quantitative",
+                        "title": labels.score,
+                        "scale": {"domain": [-100, 100]},
+                    },
+                    "color": {
+                        "field": "verdict",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {
+                            "domain": [labels.steady, labels.significant],
+                            "range": ["#1d4ed8", "#d9485f"],
+                        },
+                        "legend": {"orient": "bottom"},
+                    },
+                },
+            },
+        ],
+        "config": {"font": "Inter, DejaVu Sans, sans-serif", "view": {"stroke": None}},
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -147,3 +148,27 @@ def score_distribution(session: Session, version_id: int, question_id: int) -> l
     for score, count in session.execute(stmt):
         counts[int(score)] = int(count)
     return counts
+
+
+def daily_score_counts(
+    session: Session, version_id: int, question_id: int
+) -> list[tuple[date, int, int, int]]:
+    """Per day (UTC) of submission: (day, answers, promoters 9-10, detractors 0-6) to one NPS question."""
+    value = Answer.value_int
+    day = func.date(Response.submitted_at)
+    stmt = (
+        select(
+            day,
+            func.count(value),
+            func.sum(case((value >= 9, 1), else_=0)),
+            func.sum(case((value <= 6, 1), else_=0)),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.version_id == version_id, Response.submitted_at.is_not(None))
+        .where(Answer.question_id == question_id, value.is_not(None))
+        .group_by(day)
+    )
+    return [
+        (d if isinstance(d, date) else date.fromisoformat(str(d)), int(n), int(p or 0), int(q or 0))
+        for d, n, p, q in session.execute(stmt)
+    ]

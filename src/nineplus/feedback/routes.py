@@ -100,7 +100,7 @@ async def create_survey(request: Request, db: Db, me: PagePrincipal) -> Response
     return redirect(request, f"/surveys/{survey.id}", flash=_("Survey created. Add its questions."))
 
 
-def _inline_chart(chart: scoring.DistributionChart | None) -> tuple[int, Markup] | None:
+def _inline_chart(chart: scoring.Chart | None) -> tuple[int, Markup] | None:
     """The chart's SVG for the page itself (readable without JavaScript). Its words are the product's
     own translations and its numbers counts; Vega escapes the text it draws."""
     return None if chart is None else (chart.version, Markup(charts.svg(chart.spec)))  # noqa: S704
@@ -131,6 +131,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
         "scores": scoring.survey_scores(db, survey),
         "distribution": _inline_chart(scoring.distribution_chart(db, survey)),
+        "monthly": _inline_chart(scoring.monthly_chart(db, survey)),
         "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},
@@ -162,21 +163,21 @@ def survey_qr(db: Db, me: PagePrincipal, survey_id: int, kind: str) -> Response:
     return Response(buffer.getvalue(), media_type=media, headers=headers)
 
 
-@router.get("/surveys/{survey_id}/charts/distribution.{kind}")
-def distribution_chart(
-    db: Db, me: PagePrincipal, survey_id: int, kind: str, version: int | None = None
+@router.get("/surveys/{survey_id}/charts/{name}.{kind}")
+def survey_chart(
+    db: Db, me: PagePrincipal, survey_id: int, name: str, kind: str, version: int | None = None
 ) -> Response:
-    """The 0-10 distribution as SVG, PNG or the CSV of its data."""
+    """One of the survey page's charts as SVG, PNG or the CSV of its data."""
     require(me, Permission.MANAGE_SURVEYS)
-    if kind not in ("svg", "png", "csv"):
+    if kind not in ("svg", "png", "csv") or name not in scoring.CHARTS:
         raise NotFound("chart")
-    chart = scoring.distribution_chart(db, service.get_survey(db, survey_id), version)
+    chart = scoring.CHARTS[name](db, service.get_survey(db, survey_id), version)
     if chart is None:
         raise NotFound("chart")
-    name = f"survey-{survey_id}-v{chart.version}-distribution.{kind}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    filename = f"survey-{survey_id}-v{chart.version}-{name}.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if kind == "csv":
-        data = charts.rows_csv(chart.rows, ("score", "count", "share", "group"))
+        data = charts.rows_csv(chart.rows, chart.columns)
         return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
     if kind == "png":
         return Response(charts.png(chart.spec), media_type="image/png", headers=headers)

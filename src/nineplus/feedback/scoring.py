@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from nineplus.analytics import charts
 from nineplus.analytics.scores import Nps, Proportion
+from nineplus.analytics.series import DayCounts, series
 from nineplus.core.i18n import gettext as _
 from nineplus.core.settings import get_settings
 from nineplus.feedback import repository, service
@@ -68,22 +69,18 @@ def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
 
 
 @dataclass(frozen=True)
-class DistributionChart:
+class Chart:
+    """A chart of the survey page: the version it shows, its Vega-Lite spec and the rows behind it."""
+
     version: int
-    question_key: str
-    counts: list[int]
     spec: dict[str, Any]
-
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return charts.distribution_rows(self.counts)
+    rows: list[dict[str, Any]]
+    columns: tuple[str, ...]
 
 
-def distribution_chart(
-    session: Session, survey: Survey, version: int | None = None
-) -> DistributionChart | None:
-    """The 0-10 distribution of the survey's NPS question in ``version`` (default: the newest version
-    with enough answers); None when no version has the minimum number of answers."""
+def _chosen_nps(session: Session, survey: Survey, version: int | None) -> tuple[int, int, int] | None:
+    """(version number, version id, question id) of the NPS question to chart: in ``version``, or the
+    newest version with the minimum number of answers."""
     minimum = get_settings().minimum_n
     candidates = [s for s in survey_scores(session, survey) if s.kind in ("nps", "enps") and s.n >= minimum]
     chosen = next((s for s in candidates if version is None or s.version == version), None)
@@ -91,16 +88,53 @@ def distribution_chart(
         return None
     found = next(v for v in service.versions(session, survey.id) if v.number == chosen.version)
     question = next(q for q in service.questions(session, found.id) if q.key == chosen.question_key)
-    counts = repository.score_distribution(session, found.id, question.id)
+    return chosen.version, found.id, question.id
+
+
+def distribution_chart(session: Session, survey: Survey, version: int | None = None) -> Chart | None:
+    """The 0-10 distribution of the survey's NPS question; None when no version has enough answers."""
+    chosen = _chosen_nps(session, survey, version)
+    if chosen is None:
+        return None
+    number, version_id, question_id = chosen
+    counts = repository.score_distribution(session, version_id, question_id)
     detractors, passives, promoters = charts.group_shares(counts)
     labels = charts.DistributionLabels(
-        title=_("Scores 0-10, version %(number)s (n = %(n)s)", number=chosen.version, n=sum(counts)),
+        title=_("Scores 0-10, version %(number)s (n = %(n)s)", number=number, n=sum(counts)),
         score=_("Score"),
         share=_("Share of answers"),
         detractors=_("0-6: detractors (%(share)s)", share=f"{detractors:.0%}"),
         passives=_("7-8: zone of indifference (%(share)s)", share=f"{passives:.0%}"),
         promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
     )
-    return DistributionChart(
-        chosen.version, chosen.question_key, counts, charts.distribution_spec(counts, labels)
+    rows = charts.distribution_rows(counts)
+    return Chart(number, charts.distribution_spec(counts, labels), rows, ("score", "count", "share", "group"))
+
+
+def monthly_chart(session: Session, survey: Survey, version: int | None = None) -> Chart | None:
+    """NPS per month (UTC) of the same question, with intervals and the changes that stand after
+    false-discovery control; None without enough answers, or with only one month."""
+    chosen = _chosen_nps(session, survey, version)
+    if chosen is None:
+        return None
+    number, version_id, question_id = chosen
+    days = [
+        DayCounts(number, day, n, promoters, detractors)
+        for day, n, promoters, detractors in repository.daily_score_counts(session, version_id, question_id)
+    ]
+    points = series(days, "month", get_settings().minimum_n)
+    if len(points) < 2:
+        return None
+    labels = charts.SeriesLabels(
+        title=_("NPS per month, version %(number)s", number=number),
+        period=_("Month"),
+        score="NPS",
+        significant=_("Changed significantly"),
+        steady=_("No significant change"),
     )
+    rows = charts.series_rows(points)
+    columns = ("period", "n", "nps", "low", "high", "change", "significant")
+    return Chart(number, charts.series_spec(rows, labels), rows, columns)
+
+
+CHARTS = {"distribution": distribution_chart, "monthly": monthly_chart}
