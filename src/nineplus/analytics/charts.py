@@ -73,7 +73,7 @@ def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict
                     "domain": [labels.detractors, labels.passives, labels.promoters],
                     "range": [DETRACTOR, PASSIVE, PROMOTER],
                 },
-                "legend": {"orient": "bottom"},
+                "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0},
             },
             "tooltip": [
                 {"field": "score", "type": "ordinal"},
@@ -85,16 +85,22 @@ def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict
     }
 
 
-def svg(spec: dict[str, Any]) -> str:
+_LOCALES = {"nl": "nl-NL", "en": "en-GB"}  # vl-convert's built-in number and date formats
+
+
+def svg(spec: dict[str, Any], locale: str = "en") -> str:
+    """The chart as SVG, its months and numbers written as ``locale`` writes them."""
     import vl_convert
 
-    return str(vl_convert.vegalite_to_svg(spec))
+    name = _LOCALES.get(locale, "en-GB")
+    return str(vl_convert.vegalite_to_svg(spec, format_locale=name, time_format_locale=name))
 
 
-def png(spec: dict[str, Any], scale: float = 2.0) -> bytes:
+def png(spec: dict[str, Any], locale: str = "en", scale: float = 2.0) -> bytes:
     import vl_convert
 
-    return bytes(vl_convert.vegalite_to_png(spec, scale=scale))
+    name = _LOCALES.get(locale, "en-GB")
+    return bytes(vl_convert.vegalite_to_png(spec, scale=scale, format_locale=name, time_format_locale=name))
 
 
 def rows_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -142,7 +148,14 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
         for row in rows
         if row["nps"] is not None
     ]
-    x = {"field": "period", "type": "temporal", "title": labels.period, "axis": {"format": "%b %Y"}}
+    # One band per period, each labelled once (a time axis would tick at arbitrary days in between).
+    x = {
+        "field": "period",
+        "type": "ordinal",
+        "timeUnit": "yearmonth",
+        "title": labels.period,
+        "axis": {"format": "%b %Y", "labelAngle": 0},
+    }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": labels.title,

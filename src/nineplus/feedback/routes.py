@@ -103,7 +103,7 @@ async def create_survey(request: Request, db: Db, me: PagePrincipal) -> Response
 def _inline_chart(chart: scoring.Chart | None) -> tuple[int, Markup] | None:
     """The chart's SVG for the page itself (readable without JavaScript). Its words are the product's
     own translations and its numbers counts; Vega escapes the text it draws."""
-    return None if chart is None else (chart.version, Markup(charts.svg(chart.spec)))  # noqa: S704
+    return None if chart is None else (chart.version, Markup(charts.svg(chart.spec, get_locale())))  # noqa: S704
 
 
 def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
@@ -180,8 +180,8 @@ def survey_chart(
         data = charts.rows_csv(chart.rows, chart.columns)
         return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
     if kind == "png":
-        return Response(charts.png(chart.spec), media_type="image/png", headers=headers)
-    return Response(charts.svg(chart.spec), media_type="image/svg+xml", headers=headers)
+        return Response(charts.png(chart.spec, get_locale()), media_type="image/png", headers=headers)
+    return Response(charts.svg(chart.spec, get_locale()), media_type="image/svg+xml", headers=headers)
 
 
 @router.post("/surveys/{survey_id}/questions")
