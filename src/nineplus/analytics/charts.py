@@ -54,14 +54,11 @@ def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict
     legend = {"detractor": labels.detractors, "passive": labels.passives, "promoter": labels.promoters}
     for row in rows:
         row["legend"] = legend[row["group"]]
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": labels.title,
-        "width": 440,
-        "height": 200,
-        "data": {"values": rows},
-        "mark": {"type": "bar", "cornerRadiusEnd": 2},
-        "encoding": {
+    return _chart(
+        labels.title,
+        rows,
+        mark={"type": "bar", "cornerRadiusEnd": 2},
+        encoding={
             "x": {"field": "score", "type": "ordinal", "title": labels.score, "axis": {"labelAngle": 0}},
             "y": {"field": "share", "type": "quantitative", "title": labels.share, "axis": {"format": ".0%"}},
             "color": {
@@ -81,6 +78,18 @@ def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict
                 {"field": "share", "type": "quantitative", "format": ".1%"},
             ],
         },
+    )
+
+
+def _chart(title: str, rows: Sequence[dict[str, Any]], **body: Any) -> dict[str, Any]:
+    """A Vega-Lite chart of the product's size and font over ``rows``; ``body`` holds its marks."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "width": 440,
+        "height": 200,
+        "data": {"values": list(rows)},
+        **body,
         "config": {"font": "Inter, DejaVu Sans, sans-serif", "view": {"stroke": None}},
     }
 
@@ -156,13 +165,10 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
         "title": labels.period,
         "axis": {"format": "%b %Y", "labelAngle": 0},
     }
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": labels.title,
-        "width": 440,
-        "height": 200,
-        "data": {"values": scored},
-        "layer": [
+    return _chart(
+        labels.title,
+        scored,
+        layer=[
             {
                 "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
                 "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
@@ -190,5 +196,4 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
                 },
             },
         ],
-        "config": {"font": "Inter, DejaVu Sans, sans-serif", "view": {"stroke": None}},
-    }
+    )

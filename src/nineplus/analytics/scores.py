@@ -16,17 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
-import numpy as np
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+# SciPy and statsmodels (with pandas) take about two seconds to import: they are imported where first
+# needed, so that neither the web server's start nor a page that shows only NPS waits for them.
 
 INDICATIVE_BELOW = 100  # below this many answers a score is labelled indicative (METHODS.md)
 
 
 def z_for(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def compare_nps(a: Nps, b: Nps) -> tuple[float, float]:
     pb, db, nb = b._shares(True)
     se = math.sqrt(a.variance() / na + b.variance() / nb)
     z = ((pa - da) - (pb - db)) / se if se > 0 else 0.0
-    return z, float(2 * stats.norm.sf(abs(z)))
+    return z, 2 * (1 - NormalDist().cdf(abs(z)))
 
 
 def nps_sample_size(half_width_points: float, variance: float = 1.0, confidence: float = 0.95) -> int:
@@ -125,12 +124,16 @@ class Proportion:
 
     def interval(self, confidence: float = 0.95) -> Interval:
         """The Wilson interval, in percent."""
+        from statsmodels.stats.proportion import proportion_confint
+
         low, high = proportion_confint(self.hits, self.n, alpha=1 - confidence, method="wilson")
         return Interval(100 * float(low), 100 * float(high))
 
 
 def compare_proportions(a: Proportion, b: Proportion, confidence: float = 0.95) -> Interval:
     """Newcombe's interval for the difference a - b, in points."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     low, high = confint_proportions_2indep(a.hits, a.n, b.hits, b.n, method="newcomb", alpha=1 - confidence)
     return Interval(100 * float(low), 100 * float(high))
 
@@ -163,12 +166,16 @@ class Mean:
         if self.n < 2:
             return None
         mean = self.total / self.n
+        from scipy import stats
+
         half = float(stats.t.ppf(0.5 + confidence / 2, self.n - 1)) * self.sd / math.sqrt(self.n)
         return Interval(mean - half, mean + half)
 
 
 def welch(a: Mean, b: Mean) -> tuple[float, float]:
     """(t, two-sided p) of Welch's test for two means given by their sufficient statistics."""
+    from scipy import stats
+
     result = stats.ttest_ind_from_stats(a.total / a.n, a.sd, a.n, b.total / b.n, b.sd, b.n, equal_var=False)
     return float(result.statistic), float(result.pvalue)
 
@@ -177,5 +184,7 @@ def false_discoveries(p_values: Sequence[float], rate: float = 0.05) -> list[boo
     """Which of many tests stand after Benjamini-Hochberg control of the false-discovery rate."""
     if not p_values:
         return []
-    reject, *_ = multipletests(np.asarray(p_values, dtype=float), alpha=rate, method="fdr_bh")
+    from statsmodels.stats.multitest import multipletests
+
+    reject, *_ = multipletests(list(p_values), alpha=rate, method="fdr_bh")
     return [bool(r) for r in reject]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -233,14 +234,20 @@ def _answers(session: Session, ids: list[int]) -> list[Any]:
     return found
 
 
+def _clustered(groups: Iterable[list[Any]], size: int, window: timedelta) -> list[int]:
+    """Per group of times that holds any: how many of its times fall in clusters of ``size`` or more
+    within ``window``."""
+    counts = (len(_windows(times, size, window)) for times in groups)
+    return [n for n in counts if n]
+
+
 def _stuffing(rows: list[Any], answers: list[Any]) -> list[Check]:
     out: list[Check] = []
     by_source: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         if row.source_hash:
             by_source[row.source_hash].append(row.submitted_at)
-    bursts = [len(_windows(times, BURST_SIZE, BURST_WINDOW)) for times in by_source.values()]
-    bursts = [n for n in bursts if n]
+    bursts = _clustered(by_source.values(), BURST_SIZE, BURST_WINDOW)
     if bursts:
         title = _("Bursts of responses from one device")
         detail = _(
@@ -264,8 +271,7 @@ def _stuffing(rows: list[Any], answers: list[Any]) -> list[Check]:
         # Only a verbatim of some length makes a repeat telling: "goed" and "nvt" recur honestly.
         if answers_of and any(len(text) >= REPEAT_MIN_TEXT for *_rest, text in answers_of):
             same[tuple(answers_of)].append(row.submitted_at)
-    repeats = [len(_windows(times, REPEAT_SIZE, REPEAT_WINDOW)) for times in same.values()]
-    repeats = [n for n in repeats if n]
+    repeats = _clustered(same.values(), REPEAT_SIZE, REPEAT_WINDOW)
     if repeats:
         title = _("The same answers, word for word, again and again")
         detail = _(

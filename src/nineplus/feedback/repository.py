@@ -110,17 +110,18 @@ def feeling_sums(session: Session, journey_id: int) -> list[FeelingSums]:
     return [FeelingSums(*row) for row in session.execute(stmt)]
 
 
-def score_counts(session: Session, survey_id: int) -> list[tuple[int, int, int, int, int]]:
+def score_counts(session: Session, survey_id: int) -> list[tuple[int, str, str, int, int, int]]:
     """Per survey version and NPS or CSAT question of the survey's submitted responses: (version id,
-    question id, answers, top answers, bottom answers): promoters 9-10 and detractors 0-6 for NPS,
-    satisfied 4-5 and dissatisfied 1-2 for CSAT."""
+    question key, question type, answers, top answers, bottom answers): promoters 9-10 and detractors
+    0-6 for NPS, satisfied 4-5 and dissatisfied 1-2 for CSAT."""
     value = Answer.value_int
     top = case((Question.type == "nps", value >= 9), else_=value >= 4)
     bottom = case((Question.type == "nps", value <= 6), else_=value <= 2)
     stmt = (
         select(
             Response.version_id,
-            Question.id,
+            Question.key,
+            Question.type,
             func.count(value),
             func.sum(case((top, 1), else_=0)),
             func.sum(case((bottom, 1), else_=0)),
@@ -129,9 +130,9 @@ def score_counts(session: Session, survey_id: int) -> list[tuple[int, int, int, 
         .join(Question, Question.id == Answer.question_id)
         .where(Response.survey_id == survey_id, Response.submitted_at.is_not(None))
         .where(Question.type.in_(("nps", "csat")), value.is_not(None))
-        .group_by(Response.version_id, Question.id)
+        .group_by(Response.version_id, Question.id, Question.key, Question.type)
     )
-    return [(v, q, int(n), int(t or 0), int(b or 0)) for v, q, n, t, b in session.execute(stmt)]
+    return [(v, k, q, int(n), int(t or 0), int(b or 0)) for v, k, q, n, t, b in session.execute(stmt)]
 
 
 def score_distribution(session: Session, version_id: int, question_id: int) -> list[int]:

@@ -113,6 +113,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
     started, submitted = repository.response_counts(db).get(survey.id, (0, 0))
     invited, answered = repository.invitation_counts(db, survey.id)
     journey = db.get_one(Journey, survey.journey_id)
+    scores = scoring.survey_scores(db, survey)
     return {
         "survey": survey,
         "journey": journey,
@@ -129,9 +130,9 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
         "rates_by_team": repository.rates_by_team(db, survey.id),
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
-        "scores": scoring.survey_scores(db, survey),
-        "distribution": _inline_chart(scoring.distribution_chart(db, survey)),
-        "monthly": _inline_chart(scoring.monthly_chart(db, survey)),
+        "scores": scores,
+        "distribution": _inline_chart(scoring.distribution_chart(db, survey, scores=scores)),
+        "monthly": _inline_chart(scoring.monthly_chart(db, survey, scores=scores)),
         "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},

@@ -14,7 +14,7 @@ from nineplus.analytics.series import DayCounts, series
 from nineplus.core.i18n import gettext as _
 from nineplus.core.settings import get_settings
 from nineplus.feedback import repository, service
-from nineplus.feedback.models import Question, Survey
+from nineplus.feedback.models import Survey
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,8 @@ def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
     minimum = get_settings().minimum_n
     numbers = {v.id: v.number for v in service.versions(session, survey.id)}
     lines = []
-    for version_id, question_id, n, top, bottom in repository.score_counts(session, survey.id):
-        question = session.get_one(Question, question_id)
-        if question.type == "nps":
+    for version_id, key, question_type, n, top, bottom in repository.score_counts(session, survey.id):
+        if question_type == "nps":
             nps = Nps(n, top, bottom)
             interval = nps.interval() if n >= minimum else None
             score = nps.score if n >= minimum else None
@@ -53,7 +52,7 @@ def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
         lines.append(
             ScoreLine(
                 version=numbers.get(version_id, 0),
-                question_key=question.key,
+                question_key=key,
                 kind=kind,
                 n=n,
                 score=score,
@@ -78,11 +77,14 @@ class Chart:
     columns: tuple[str, ...]
 
 
-def _chosen_nps(session: Session, survey: Survey, version: int | None) -> tuple[int, int, int] | None:
+def _chosen_nps(
+    session: Session, survey: Survey, version: int | None, scores: list[ScoreLine] | None
+) -> tuple[int, int, int] | None:
     """(version number, version id, question id) of the NPS question to chart: in ``version``, or the
-    newest version with the minimum number of answers."""
+    newest version with the minimum number of answers. ``scores``: the survey's, if already read."""
     minimum = get_settings().minimum_n
-    candidates = [s for s in survey_scores(session, survey) if s.kind in ("nps", "enps") and s.n >= minimum]
+    lines = survey_scores(session, survey) if scores is None else scores
+    candidates = [s for s in lines if s.kind in ("nps", "enps") and s.n >= minimum]
     chosen = next((s for s in candidates if version is None or s.version == version), None)
     if chosen is None:
         return None
@@ -91,9 +93,11 @@ def _chosen_nps(session: Session, survey: Survey, version: int | None) -> tuple[
     return chosen.version, found.id, question.id
 
 
-def distribution_chart(session: Session, survey: Survey, version: int | None = None) -> Chart | None:
+def distribution_chart(
+    session: Session, survey: Survey, version: int | None = None, scores: list[ScoreLine] | None = None
+) -> Chart | None:
     """The 0-10 distribution of the survey's NPS question; None when no version has enough answers."""
-    chosen = _chosen_nps(session, survey, version)
+    chosen = _chosen_nps(session, survey, version, scores)
     if chosen is None:
         return None
     number, version_id, question_id = chosen
@@ -111,10 +115,12 @@ def distribution_chart(session: Session, survey: Survey, version: int | None = N
     return Chart(number, charts.distribution_spec(counts, labels), rows, ("score", "count", "share", "group"))
 
 
-def monthly_chart(session: Session, survey: Survey, version: int | None = None) -> Chart | None:
+def monthly_chart(
+    session: Session, survey: Survey, version: int | None = None, scores: list[ScoreLine] | None = None
+) -> Chart | None:
     """NPS per month (UTC) of the same question, with intervals and the changes that stand after
     false-discovery control; None without enough answers, or with only one month."""
-    chosen = _chosen_nps(session, survey, version)
+    chosen = _chosen_nps(session, survey, version, scores)
     if chosen is None:
         return None
     number, version_id, question_id = chosen
