@@ -18,6 +18,7 @@ def import_all_handlers() -> None:
     from the command line knows every kind of job the web server may have queued."""
     import_all_models()
     from nineplus.accounts import auth as _auth  # noqa: F401
+    from nineplus.analytics import jobs as _analytics_jobs  # noqa: F401
     from nineplus.core import mail as _mail  # noqa: F401
     from nineplus.feedback import fielding as _fielding  # noqa: F401
     from nineplus.imports import service as _imports_service  # noqa: F401

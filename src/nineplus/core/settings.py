@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         "together (false: one transaction per submission).",
     )
     group_commit_max: int = Field(500, ge=1, description="Most submissions one group commit stores.")
+    analytics_path: Path | None = Field(
+        None,
+        description="The analytic store (a DuckDB file, written by the process that runs the jobs); "
+        "empty means DATA_DIR/analytics.duckdb.",
+    )
+    analytics_refresh_seconds: int = Field(
+        60, ge=5, description="How often the job runner copies new responses into the analytic store."
+    )
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )
@@ -54,6 +62,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'nineplus.db').as_posix()}"
+
+    def resolved_analytics_path(self) -> Path:
+        return self.analytics_path or self.data_dir / "analytics.duckdb"
 
     def resolved_secret_key(self) -> str:
         """Return the secret key; generate one into the data folder on first use."""

@@ -1,0 +1,97 @@
+"""Where the analytics layer's Ibis expressions run: the DuckDB store, or Parquet exports on DuckDB or Spark.
+
+The expressions (``analytics.queries``) are written once against unbound tables; an engine only binds
+the table names. The engine returns the small per-group result as Arrow; intervals and tests are then
+computed in numpy/statsmodels (``analytics.scores``), the same way whatever ran the group-by.
+
+Ibis is the portable layer (README: "Analytics"): one expression compiles to DuckDB's and Spark's SQL
+dialects, so the DuckDB store that a laptop runs and the Spark cluster that a large installation runs
+give the same numbers, and a test holds them to it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from nineplus.analytics.export import table_files
+
+
+class Engine:
+    """An Ibis backend with the analytic tables bound to their names."""
+
+    def __init__(self, backend: Any, name: str) -> None:
+        self.backend = backend
+        self.name = name
+
+    def run(self, expr: Any) -> pa.Table:
+        return self.backend.to_pyarrow(expr)
+
+    def rows(self, expr: Any) -> list[dict[str, Any]]:
+        return self.run(expr).to_pylist()
+
+
+def on_duckdb(cursor: duckdb.DuckDBPyConnection) -> Engine:
+    """The store itself, read through a cursor (see ``AnalyticStore.snapshot``)."""
+    import ibis
+
+    return Engine(ibis.duckdb.from_connection(cursor), "duckdb")
+
+
+def on_parquet_duckdb(folder: Path) -> Engine:
+    """An export read by an in-memory DuckDB."""
+    import ibis
+
+    from nineplus.core.duck import extension_directory
+
+    backend = ibis.duckdb.connect(
+        extension_directory=extension_directory(), autoinstall_known_extensions=False
+    )
+    for table, files in table_files(folder).items():
+        backend.read_parquet([str(f) for f in files], table_name=table)
+    return Engine(backend, "duckdb-parquet")
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A Spark session for the analytics (the ``spark`` extra): local by default, or a cluster's master
+    URL. Binds to the loopback address and runs the workers with this interpreter."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(master)
+        .appName("nineplus-analytics")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
+def on_spark(folder: Path, session: Any) -> Engine:
+    """An export read by Spark."""
+    import ibis
+
+    for table, files in table_files(folder).items():
+        session.read.parquet(*(str(f) for f in files)).createOrReplaceTempView(table)
+    return SparkEngine(ibis.pyspark.connect(session), "spark", session)
+
+
+class SparkEngine(Engine):
+    """Runs the compiled SQL and takes the result as Arrow straight from Spark (Ibis's own path goes
+    through pandas)."""
+
+    def __init__(self, backend: Any, name: str, session: Any) -> None:
+        super().__init__(backend, name)
+        self.session = session
+
+    def run(self, expr: Any) -> pa.Table:
+        # Spark's DATE_TRUNC gives a timestamp where the expression says date: conform to its schema.
+        result = self.session.sql(str(self.backend.compile(expr))).toArrow()
+        return result.cast(expr.schema().to_pyarrow())

@@ -1,0 +1,199 @@
+"""The analytics layer's questions, written once as Ibis expressions over the analytic tables.
+
+Every expression returns per-group sufficient statistics only (how many answers gave each value, how
+many responses), never a score: scores, intervals and tests are computed from these small results in
+``analytics.scores``, identically whichever engine ran the group-by (METHODS.md, "Portable analytics").
+Every expression is scoped to one organisation first: the analytic tables hold all of them.
+
+Groupings (``by``): ``survey_id``, ``version_id``, ``question_id``, ``kind``, ``moment_id`` (0: asked
+once, not per moment), ``team_id`` (the respondent's team, 0 when unknown), and through the dimensions
+``journey_id``, ``channel`` and ``moment_team_id`` (the team that owns the moment), and ``period`` (the
+first day of the week, month or quarter, in the organisation's time zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Literal
+
+import ibis
+from ibis import _
+
+Period = Literal["day", "week", "month", "quarter"]
+_TRUNCATE = {"week": "W", "month": "M", "quarter": "Q"}
+
+COUNTS = ibis.table(
+    {
+        "organisation_id": "int32",
+        "survey_id": "int32",
+        "version_id": "int32",
+        "question_id": "int32",
+        "kind": "string",
+        "moment_id": "int32",
+        "team_id": "int32",
+        "day": "date",
+        "value": "int16",
+        "n": "int64",
+    },
+    name="counts",
+)
+SCORES = ibis.table(
+    {
+        "response_id": "int64",
+        "organisation_id": "int32",
+        "survey_id": "int32",
+        "version_id": "int32",
+        "question_id": "int32",
+        "kind": "string",
+        "moment_id": "int32",
+        "team_id": "int32",
+        "day": "date",
+        "value": "int16",
+        "batch": "int32",
+    },
+    name="scores",
+)
+RESPONSES = ibis.table(
+    {
+        "response_id": "int64",
+        "organisation_id": "int32",
+        "survey_id": "int32",
+        "version_id": "int32",
+        "person_id": "int32",
+        "team_id": "int32",
+        "submitted_at": "timestamp",
+        "day": "date",
+        "batch": "int32",
+    },
+    name="responses",
+)
+SURVEYS = ibis.table(
+    {"id": "int32", "organisation_id": "int32", "journey_id": "int32", "audience": "string"}, name="surveys"
+)
+MOMENTS = ibis.table(
+    {"id": "int32", "organisation_id": "int32", "channel": "string", "team_id": "int32"}, name="moments"
+)
+ATTRIBUTES = ibis.table(
+    {"person_id": "int32", "organisation_id": "int32", "key": "string", "value": "string"},
+    name="person_attributes",
+)
+
+_DERIVED = {"journey_id", "channel", "moment_team_id", "audience"}
+
+
+def value_counts(
+    organisation_id: int,
+    by: Sequence[str],
+    *,
+    kinds: Sequence[str] | None = None,
+    survey_id: int | None = None,
+    version_id: int | None = None,
+    question_id: int | None = None,
+    moment_id: int | None = None,
+    team_id: int | None = None,
+    period: Period | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Any:
+    """How many answers gave each value, per group of ``by`` (and ``period``): columns ``by``, [``period``],
+    ``value``, ``n``, ordered by all of them."""
+    t = COUNTS.filter(_.organisation_id == organisation_id)
+    t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
+    t = _with_dimensions(t, organisation_id, by)
+    keys = list(by)
+    if period is not None:
+        t = t.mutate(period=_period(t.day, period))
+        keys.append("period")
+    keys.append("value")
+    return t.group_by(keys).aggregate(n=_.n.sum().cast("int64")).order_by(keys)
+
+
+def attribute_value_counts(
+    organisation_id: int,
+    key: str,
+    *,
+    version_id: int,
+    question_id: int,
+    moment_id: int = 0,
+) -> Any:
+    """How many answers to one question gave each value, per value of an imported person attribute
+    (``attribute``: the value, or null for respondents without it): columns attribute, value, n."""
+    scores = SCORES.filter(
+        (_.organisation_id == organisation_id)
+        & (_.version_id == version_id)
+        & (_.question_id == question_id)
+        & (_.moment_id == moment_id)
+    )
+    people = RESPONSES.filter(_.organisation_id == organisation_id).select("response_id", "person_id")
+    attrs = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == key)).select(
+        "person_id", attribute="value"
+    )
+    joined = scores.left_join(people, "response_id").left_join(attrs, "person_id")
+    return (
+        joined.group_by("attribute", "value")
+        .aggregate(n=_.count().cast("int64"))
+        .order_by([ibis.asc("attribute", nulls_first=True), "value"])
+    )
+
+
+def response_counts(organisation_id: int, by: Sequence[str], *, period: Period | None = None) -> Any:
+    """Submitted responses per group (of ``survey_id``, ``version_id``, ``team_id``, and ``period``)."""
+    t = RESPONSES.filter(_.organisation_id == organisation_id)
+    keys = list(by)
+    if period is not None:
+        t = t.mutate(period=_period(t.day, period))
+        keys.append("period")
+    return t.group_by(keys).aggregate(responses=_.count().cast("int64")).order_by(keys)
+
+
+def _filtered(
+    t: Any,
+    kinds: Sequence[str] | None,
+    survey_id: int | None,
+    version_id: int | None,
+    question_id: int | None,
+    moment_id: int | None,
+    team_id: int | None,
+    since: date | None,
+    until: date | None,
+) -> Any:
+    if kinds is not None:
+        t = t.filter(_.kind.isin(list(kinds)))
+    for column, value in (
+        ("survey_id", survey_id),
+        ("version_id", version_id),
+        ("question_id", question_id),
+        ("moment_id", moment_id),
+        ("team_id", team_id),
+    ):
+        if value is not None:
+            t = t.filter(t[column] == value)
+    if since is not None:
+        t = t.filter(_.day >= since)
+    if until is not None:
+        t = t.filter(_.day <= until)
+    return t
+
+
+def _with_dimensions(t: Any, organisation_id: int, by: Sequence[str]) -> Any:
+    """Join the dimensions that ``by`` needs (journey and audience of the survey; channel and owning team
+    of the moment)."""
+    wanted = _DERIVED & set(by)
+    if wanted & {"journey_id", "audience"}:
+        surveys = SURVEYS.filter(_.organisation_id == organisation_id).select(
+            survey_key="id", journey_id="journey_id", audience="audience"
+        )
+        t = t.left_join(surveys, t.survey_id == surveys.survey_key).drop("survey_key")
+    if wanted & {"channel", "moment_team_id"}:
+        moments = MOMENTS.filter(_.organisation_id == organisation_id).select(
+            moment_key="id", channel="channel", moment_team_id="team_id"
+        )
+        t = t.left_join(moments, t.moment_id == moments.moment_key).drop("moment_key")
+    return t
+
+
+def _period(day: Any, period: Period) -> Any:
+    if period == "day":
+        return day
+    return day.truncate(_TRUNCATE[period])

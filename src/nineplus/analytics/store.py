@@ -1,0 +1,496 @@
+# ruff: noqa: S608  (the SQL built here holds integers and fixed names only, never user input)
+"""The analytic store: an embedded DuckDB file fed from the row store, incrementally, by one writer.
+
+The row store (SQLite or PostgreSQL) is built for many small writes; the questions analytics asks (every
+score of a year, per team and month) read whole columns. So submitted responses are copied into a
+column store beside it, in the shape the analytics layer reads:
+
+- ``responses``: one row per submitted response, with its organisation, survey, version, person, the
+  person's team, the moment of submission (UTC) and its day in the organisation's time zone;
+- ``scores``: one row per numeric answer (NPS, CSAT, effort, emotion, start feeling), carrying the same
+  keys, so that a group-by needs no join with ``responses``;
+- ``counts``: how many answers gave each value, per survey version, question, moment, person's team and
+  day: the sufficient statistics of every bounded-scale score, small enough for a dashboard to read
+  in milliseconds. New refreshes append rows, so a key can occur more than once: readers sum ``n``.
+- dimensions copied whole on every refresh: organisations, journeys, moments, teams, surveys, versions,
+  questions; persons and their attributes when they changed (the nightly full refresh catches edits).
+
+Incremental feeding: the store remembers the highest response id it has seen (the watermark) and the
+responses below it that were started but not yet submitted (``pending``: a respondent may finish the
+next day). A refresh copies the submitted responses above the watermark and the pending ones that have
+been submitted since, in one DuckDB transaction, together with the new dimensions. When the row store
+holds fewer submitted responses than the store (a survey was deleted, a person erased) the ids that
+went are removed and ``counts`` is rebuilt.
+
+One writer, consistent readers: DuckDB lets one process open the file for writing. The process that
+runs the jobs (the web server with its in-process runner) owns it; a refresh holds a lock so that two
+refreshes never interleave, and a reader works on a cursor inside a read transaction, so every query
+of one page sees the same snapshot even while a refresh commits.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, text
+
+from nineplus.core import duck
+from nineplus.core.models import utcnow
+
+SCHEMA_VERSION = "1"
+SCORE_TYPES = ("nps", "csat", "effort", "emotion", "start_feeling")
+BATCH_IDS = 50_000  # response ids read from the row store per round trip
+PENDING_DAYS = 60  # a response started longer ago and never submitted is abandoned
+_IN_CHUNK = 500  # ids per IN (...) list
+
+_FACTS = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS responses (
+    response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER,
+    person_id INTEGER, team_id INTEGER, submitted_at TIMESTAMP, day DATE, batch INTEGER);
+CREATE TABLE IF NOT EXISTS scores (
+    response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER,
+    question_id INTEGER, kind VARCHAR, moment_id INTEGER, team_id INTEGER, day DATE, value SMALLINT,
+    batch INTEGER);
+CREATE TABLE IF NOT EXISTS counts (
+    organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, kind VARCHAR,
+    moment_id INTEGER, team_id INTEGER, day DATE, value SMALLINT, n BIGINT);
+CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
+"""
+
+# Dimension tables: (name, DuckDB columns, row-store query). JSON name columns are split per language.
+_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "organisations": ("id INTEGER, timezone VARCHAR", "SELECT id, timezone FROM organisations"),
+    "teams": (
+        "id INTEGER, organisation_id INTEGER, name VARCHAR",
+        "SELECT id, organisation_id, name FROM teams",
+    ),
+    "journeys": (
+        "id INTEGER, organisation_id INTEGER, name_en VARCHAR, name_nl VARCHAR",
+        "SELECT id, organisation_id, name FROM journeys",
+    ),
+    "moments": (
+        "id INTEGER, organisation_id INTEGER, journey_id INTEGER, position INTEGER, name_en VARCHAR, "
+        "name_nl VARCHAR, channel VARCHAR, channel_id INTEGER, team_id INTEGER, archived BOOLEAN",
+        "SELECT id, organisation_id, journey_id, position, name, channel, channel_id, team_id, "
+        "archived_at IS NOT NULL FROM moments",
+    ),
+    "surveys": (
+        "id INTEGER, organisation_id INTEGER, journey_id INTEGER, moment_id INTEGER, audience VARCHAR, "
+        "kind VARCHAR, title_en VARCHAR, title_nl VARCHAR",
+        "SELECT id, organisation_id, journey_id, moment_id, audience, kind, title FROM surveys",
+    ),
+    "versions": (
+        "id INTEGER, organisation_id INTEGER, survey_id INTEGER, number INTEGER",
+        "SELECT id, organisation_id, survey_id, number FROM survey_versions",
+    ),
+    "questions": (
+        "id INTEGER, organisation_id INTEGER, version_id INTEGER, key VARCHAR, type VARCHAR, "
+        "moment_id INTEGER",
+        "SELECT id, organisation_id, version_id, key, type, moment_id FROM questions",
+    ),
+}
+_PERSONS = (
+    "persons",
+    "id INTEGER, organisation_id INTEGER, kind VARCHAR, team_id INTEGER",
+)
+_ATTRIBUTES = ("person_attributes", "person_id INTEGER, organisation_id INTEGER, key VARCHAR, value VARCHAR")
+_NAMED = {"journeys": 2, "moments": 4, "surveys": 6}  # position of the JSON {lang: text} column
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    added: int  # submitted responses copied in
+    removed: int  # responses no longer in the row store
+    pending: int  # started responses waiting to be submitted
+    persons: bool  # whether persons were copied again
+    full: bool
+    seconds: float
+
+
+class StoreBusy(RuntimeError):
+    """Another process holds the analytic store for writing."""
+
+
+class AnalyticStore:
+    """The DuckDB file and the one connection this process holds on it."""
+
+    def __init__(self, path: Path, *, memory_limit: str = "1GB") -> None:
+        self.path = path
+        self.memory_limit = memory_limit
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+
+    # -- connections -------------------------------------------------------------------------------
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        with self._open_lock:
+            if self._con is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    con = duck.connect(self.path, memory_limit=self.memory_limit)
+                except duckdb.IOException as exc:  # the file lock of another process
+                    raise StoreBusy(
+                        f"the analytic store {self.path} is held by another process: {exc}"
+                    ) from exc
+                _create_schema(con)
+                self._con = con
+            return self._con
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor in a read transaction: every query in the block sees the same committed state."""
+        cursor = self.connection().cursor()
+        cursor.execute("BEGIN TRANSACTION")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("ROLLBACK")
+            cursor.close()
+
+    def state(self) -> dict[str, str]:
+        with self.snapshot() as cur:
+            return dict(cur.execute("SELECT key, value FROM meta").fetchall())
+
+    # -- feeding -----------------------------------------------------------------------------------
+    def refresh(self, engine: Engine, *, full: bool = False) -> RefreshReport:
+        """Copy what changed in the row store since the last refresh (everything with ``full``)."""
+        started = time.perf_counter()
+        with self._write_lock:
+            con = self.connection().cursor()
+            try:
+                report = _Refresh(con, engine, full=full).run()
+            finally:
+                con.close()
+        return RefreshReport(**report, seconds=time.perf_counter() - started)
+
+
+class _Refresh:
+    """One refresh: read a consistent snapshot of the row store, write one DuckDB transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, engine: Engine, *, full: bool) -> None:
+        self.con = con
+        self.engine = engine
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        self.full = full or meta.get("schema") != SCHEMA_VERSION
+        self.watermark = 0 if self.full else int(meta.get("watermark", "0"))
+        self.batch = int(meta.get("batch", "0")) + 1
+        self.generation = int(meta.get("generation", "0")) + (1 if self.full else 0)
+        self.persons_mark = "" if self.full else meta.get("persons", "")
+        self.top_client = meta.get("top_client", "")
+
+    def _rebuild_when_ids_were_reused(self, rs: Connection) -> None:
+        """SQLite hands out the id of a deleted newest row again: when the response at the watermark is
+        not the one seen there last time, ids below the watermark may name other responses now, so the
+        store is rebuilt (rare: it takes the newest response being deleted)."""
+        if self.full or not self.watermark:
+            return
+        client = rs.execute(text("SELECT client_id FROM responses WHERE id = :id"), {"id": self.watermark})
+        if (client.scalar() or "") != self.top_client:
+            self.full, self.watermark, self.persons_mark = True, 0, ""
+            self.generation += 1
+
+    def run(self) -> dict[str, Any]:
+        con = self.con
+        with _row_store(self.engine) as rs:
+            self._rebuild_when_ids_were_reused(rs)
+            dims = {name: _read_dimension(rs, name, query) for name, (_, query) in _DIMENSIONS.items()}
+            # Persons are copied when their number or newest id changed, and once a day (edits).
+            persons_mark = str(
+                (*rs.execute(text("SELECT count(*), max(id) FROM persons")).one(), utcnow().date())
+            )
+            persons = None if persons_mark == self.persons_mark else _read_persons(rs)
+            top = int(rs.execute(text("SELECT coalesce(max(id), 0) FROM responses")).scalar_one())
+            old = (
+                [] if self.full else [r for (r,) in con.execute("SELECT response_id FROM pending").fetchall()]
+            )
+            wheres = [f"r.id > {lo} AND r.id <= {hi}" for lo, hi in _ranges(self.watermark, top)]
+            wheres += [_in_list(chunk) for chunk in _chunks(old)]
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for name, table in dims.items():
+                    _replace(con, name, table)
+                if persons is not None:
+                    _replace(con, _PERSONS[0], persons[0])
+                    _replace(con, _ATTRIBUTES[0], persons[1])
+                if self.full:
+                    for table in ("responses", "scores", "counts"):
+                        con.execute(f"DELETE FROM {table}")
+                added = 0
+                for where in wheres:  # read and write range by range: memory stays bounded
+                    added += self._append_responses(_read_responses(rs, where))
+                    self._append_scores(_read_scores(rs, where))
+                removed = self._remove_missing(rs, top)
+                if not removed:
+                    self._append_counts()
+                pending = _read_pending(rs, self.watermark, top, old)
+                _replace(con, "pending", pending)
+                meta = {
+                    "schema": SCHEMA_VERSION,
+                    "watermark": str(top),
+                    "batch": str(self.batch),
+                    "generation": str(self.generation + (1 if removed else 0)),
+                    "persons": persons_mark,
+                    "top_client": rs.execute(
+                        text("SELECT client_id FROM responses WHERE id = :id"), {"id": top}
+                    ).scalar()
+                    or "",
+                    "refreshed_at": utcnow().isoformat(timespec="seconds"),
+                }
+                con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return {
+            "added": added,
+            "removed": removed,
+            "pending": pending.num_rows,
+            "persons": persons is not None,
+            "full": self.full,
+        }
+
+    def _append_responses(self, rows: pa.Table) -> int:
+        con = self.con
+        con.register("new_responses", rows)
+        con.execute(
+            f"""INSERT INTO responses
+            SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.person_id, coalesce(p.team_id, 0),
+                   r.submitted_at, CAST(timezone(o.timezone, r.submitted_at AT TIME ZONE 'UTC') AS DATE),
+                   {self.batch}
+            FROM new_responses r
+            JOIN organisations o ON o.id = r.organisation_id
+            LEFT JOIN persons p ON p.id = r.person_id"""
+        )
+        con.unregister("new_responses")
+        return rows.num_rows
+
+    def _append_scores(self, rows: pa.Table) -> None:
+        con = self.con
+        con.register("new_scores", rows)
+        con.execute(
+            f"""INSERT INTO scores
+            SELECT s.response_id, r.organisation_id, r.survey_id, r.version_id, s.question_id, q.type,
+                   s.moment_id, r.team_id, r.day, s.value, {self.batch}
+            FROM new_scores s
+            JOIN responses r ON r.response_id = s.response_id AND r.batch = {self.batch}
+            JOIN questions q ON q.id = s.question_id"""
+        )
+        con.unregister("new_scores")
+
+    def _append_counts(self) -> None:
+        self.con.execute(
+            f"""INSERT INTO counts
+            SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, day, value,
+                   count(*)
+            FROM scores WHERE batch = {self.batch}
+            GROUP BY ALL"""
+        )
+
+    def _remove_missing(self, rs: Connection, top: int) -> int:
+        """Remove the responses that left the row store (a deleted survey, an erased person); return how
+        many. Counting is cheap; the ids are read only when the counts differ."""
+        con = self.con
+        submitted = rs.execute(
+            text("SELECT count(*) FROM responses WHERE submitted_at IS NOT NULL AND id <= :top"), {"top": top}
+        ).scalar_one()
+        held = con.execute("SELECT count(*) FROM responses").fetchone()[0]  # type: ignore[index]
+        if held <= submitted:
+            return 0
+        ids = rs.execute(
+            text("SELECT id FROM responses WHERE submitted_at IS NOT NULL AND id <= :top"), {"top": top}
+        )
+        con.register("known_ids", pa.table({"id": pa.array([i for (i,) in ids], type=pa.int64())}))
+        gone = "response_id NOT IN (SELECT id FROM known_ids)"
+        con.execute(f"DELETE FROM scores WHERE {gone}")
+        con.execute(f"DELETE FROM responses WHERE {gone}")
+        con.unregister("known_ids")
+        con.execute("DELETE FROM counts")
+        con.execute(
+            """INSERT INTO counts
+            SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, day, value,
+                   count(*)
+            FROM scores GROUP BY ALL"""
+        )
+        return int(held - submitted)
+
+
+# -- the row store side ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _row_store(engine: Engine) -> Iterator[Connection]:
+    """One read transaction on the row store: on PostgreSQL repeatable read, on SQLite (WAL) a read
+    transaction, which holds one snapshot from its first read to its end."""
+    options: dict[str, Any] = {}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        yield conn
+
+
+def _read_dimension(rs: Connection, name: str, query: str) -> pa.Table:
+    columns = [c.split()[0] for c in _DIMENSIONS[name][0].split(", ")]
+    rows = [list(row) for row in rs.execute(text(query))]
+    named = _NAMED.get(name)
+    if named is not None:
+        rows = [[*r[:named], *_names(r[named]), *r[named + 1 :]] for r in rows]
+    return _table(columns, rows)
+
+
+def _names(value: Any) -> tuple[str, str]:
+    names = json.loads(value) if isinstance(value, str) else (value or {})
+    english = names.get("en") or names.get("nl") or ""
+    return english, names.get("nl") or english
+
+
+def _read_persons(rs: Connection) -> tuple[pa.Table, pa.Table]:
+    people: list[list[Any]] = []
+    attributes: list[list[Any]] = []
+    for pid, org, kind, team, raw in rs.execute(
+        text("SELECT id, organisation_id, kind, team_id, attributes FROM persons")
+    ):
+        people.append([pid, org, kind, team])
+        values = json.loads(raw) if isinstance(raw, str) else (raw or {})
+        attributes.extend([pid, org, str(k), str(v)] for k, v in values.items() if v not in (None, ""))
+    return (
+        _table(["id", "organisation_id", "kind", "team_id"], people),
+        _table(["person_id", "organisation_id", "key", "value"], attributes),
+    )
+
+
+def _read_responses(rs: Connection, where: str) -> pa.Table:
+    rows = rs.execute(
+        text(
+            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, i.person_id, r.submitted_at "
+            "FROM responses r LEFT JOIN survey_invitations i ON i.id = r.invitation_id "
+            f"WHERE {where} AND r.submitted_at IS NOT NULL"
+        )
+    ).all()
+    columns = ["id", "organisation_id", "survey_id", "version_id", "person_id", "submitted_at"]
+    types = [pa.int64(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.timestamp("us")]
+    return _table(columns, [list(r) for r in rows], types)
+
+
+def _read_scores(rs: Connection, where: str) -> pa.Table:
+    types = ", ".join(f"'{t}'" for t in SCORE_TYPES)
+    rows = rs.execute(
+        text(
+            "SELECT a.response_id, a.question_id, a.moment_key, a.value_int FROM responses r "
+            "JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id "
+            f"WHERE {where} AND r.submitted_at IS NOT NULL AND a.value_int IS NOT NULL "
+            f"AND q.type IN ({types})"
+        )
+    ).all()
+    return _table(
+        ["response_id", "question_id", "moment_id", "value"],
+        [list(r) for r in rows],
+        [pa.int64(), pa.int32(), pa.int32(), pa.int16()],
+    )
+
+
+def _read_pending(rs: Connection, watermark: int, top: int, old: Sequence[int]) -> pa.Table:
+    """Responses started but not submitted: the new ones below ``top`` and the old ones still open, less
+    those abandoned for longer than PENDING_DAYS."""
+    cutoff = _as_datetime(utcnow() - timedelta(days=PENDING_DAYS))
+    rows = list(
+        rs.execute(
+            text(
+                "SELECT id, started_at FROM responses WHERE id > :lo AND id <= :hi AND submitted_at IS NULL"
+            ),
+            {"lo": watermark, "hi": top},
+        )
+    )
+    for chunk in _chunks(old):
+        rows += rs.execute(
+            text(
+                f"SELECT r.id, r.started_at FROM responses r "
+                f"WHERE {_in_list(chunk)} AND r.submitted_at IS NULL"
+            )
+        ).all()
+    kept = [[rid, started] for rid, started in rows if _as_datetime(started) >= cutoff]
+    return _table(["response_id", "started_at"], kept, [pa.int64(), pa.timestamp("us")])
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A naive UTC datetime from what the row store hands back (text on SQLite, aware on PostgreSQL)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _ranges(low: int, high: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + BATCH_IDS, high)) for lo in range(low, high, BATCH_IDS)]
+
+
+def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
+
+
+def _in_list(ids: Sequence[int]) -> str:
+    return "r.id IN (" + ", ".join(str(int(i)) for i in ids) + ")"
+
+
+def _table(columns: list[str], rows: list[list[Any]], types: list[pa.DataType] | None = None) -> pa.Table:
+    data = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    if types is None:
+        return pa.table(dict(zip(columns, data, strict=True)))
+    for index, kind in enumerate(types):
+        if kind == pa.timestamp("us"):  # SQLite hands back text
+            data[index] = [None if v is None else _as_datetime(v) for v in data[index]]
+    arrays = [pa.array(values, type=kind) for values, kind in zip(data, types, strict=True)]
+    return pa.Table.from_arrays(arrays, names=columns)
+
+
+# -- the DuckDB side ------------------------------------------------------------------------------------
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _FACTS.split(";"):
+        if statement.strip():
+            con.execute(statement)
+    for name, (columns, _) in {
+        **_DIMENSIONS,
+        _PERSONS[0]: (_PERSONS[1], ""),
+        _ATTRIBUTES[0]: (_ATTRIBUTES[1], ""),
+    }.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+
+
+def _replace(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.register("incoming", table)
+    con.execute(f"DELETE FROM {name}")
+    if table.num_rows:
+        con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+    con.unregister("incoming")
+
+
+_stores: dict[Path, AnalyticStore] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store(path: Path | None = None) -> AnalyticStore:
+    """The process's store for ``path`` (default: the configured one)."""
+    if path is None:
+        from nineplus.core.settings import get_settings
+
+        path = get_settings().resolved_analytics_path()
+    with _stores_lock:
+        if path not in _stores:
+            _stores[path] = AnalyticStore(path)
+        return _stores[path]

@@ -1,0 +1,151 @@
+"""The analytic store reads the row store through connections of its own: these tests build their data on
+a committed database (as the bulk import tests do) and refresh a DuckDB file in the test's folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from nineplus.analytics.store import AnalyticStore
+from nineplus.core.db import get_engine, new_session
+from nineplus.feedback import service
+from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from tests.factories import World
+from tests.imports.conftest import Target, build_target
+
+
+@pytest.fixture
+def db(committed_db: str) -> Iterator[Session]:
+    session = new_session()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@dataclass
+class Feed:
+    """Writes responses the way the product stores them, committed, and refreshes the store."""
+
+    db: Session
+    target: Target
+    world: World
+    store: AnalyticStore
+    persons: dict[str, Person] = field(default_factory=dict)
+    _number: int = 0
+
+    def person(self, name: str, team: str | None, **attributes: str) -> Person:
+        team_id = self.world.teams[team].id if team else None
+        person = Person(email=f"{name}@example.org", name=name, team_id=team_id, attributes=attributes)
+        self.db.add(person)
+        self.db.flush()
+        self.persons[name] = person
+        return person
+
+    def respond(
+        self,
+        nps: int | None,
+        feelings: dict[int, int] | None = None,
+        *,
+        at: datetime | None = datetime(2026, 5, 4, 10, 0),
+        person: str | None = None,
+    ) -> Response:
+        """A response (submitted at ``at``; ``at=None`` leaves it open) with its NPS and the feelings per
+        moment index (0, 1, 2 of the target's moments)."""
+        self._number += 1
+        version = service.current_version(self.db, self.target.survey.id)
+        invitation_id = None
+        if person is not None:
+            invitation = SurveyInvitation(
+                survey_id=self.target.survey.id,
+                person_id=self.persons[person].id,
+                token_hash=f"{self._number:064d}",
+                expires_at=datetime(2027, 1, 1, tzinfo=UTC),
+            )
+            self.db.add(invitation)
+            self.db.flush()
+            invitation_id = invitation.id
+        response = Response(
+            survey_id=self.target.survey.id,
+            version_id=version.id,
+            invitation_id=invitation_id,
+            client_id=f"feed-{self._number}",
+            submitted_at=_utc(at),
+        )
+        self.db.add(response)
+        self.db.flush()
+        questions = self.target.questions
+        if nps is not None:
+            self.db.add(Answer(response_id=response.id, question_id=questions["nps"].id, value_int=nps))
+        for index, value in (feelings or {}).items():
+            moment = self.target.moments[index].id
+            self.db.add(
+                Answer(
+                    response_id=response.id,
+                    question_id=questions["emo"].id,
+                    moment_id=moment,
+                    value_int=value,
+                )
+            )
+        self.db.add(Answer(response_id=response.id, question_id=questions["waarom"].id, value_text="Prima"))
+        self.db.commit()
+        return response
+
+    def submit(self, response: Response, at: datetime) -> None:
+        response.submitted_at = _utc(at)
+        self.db.commit()
+
+    def remove(self, response: Response) -> None:
+        self.db.execute(delete(Answer).where(Answer.response_id == response.id))
+        self.db.execute(delete(Response).where(Response.id == response.id))
+        self.db.commit()
+
+    def refresh(self, **options: bool):  # type: ignore[no-untyped-def]
+        return self.store.refresh(get_engine(), **options)
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self.store.snapshot() as cur:
+            return cur.execute(sql).fetchall()
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return None if at is None else at.replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def feed(db: Session, bank_a: World, tmp_path: Path) -> Iterator[Feed]:
+    target = build_target(db, bank_a)
+    db.commit()
+    store = AnalyticStore(tmp_path / "analytics.duckdb")
+    yield Feed(db, target, bank_a, store)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """A local Spark session, once per test process. CI sets NINEPLUS_REQUIRE_SPARK: there a missing
+    PySpark or Java fails instead of skipping."""
+    import os
+    import shutil
+
+    required = os.environ.get("NINEPLUS_REQUIRE_SPARK") == "1"
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("PySpark is not installed (the spark extra)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        if required:
+            pytest.fail("Spark needs Java 17 (Debian: openjdk-17-jre-headless)")
+        pytest.skip("Spark needs Java")
+    from nineplus.analytics.engine import spark_session
+
+    session = spark_session()
+    yield session
+    session.stop()

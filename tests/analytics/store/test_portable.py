@@ -1,0 +1,129 @@
+"""One analytics layer: the same Ibis expressions on the DuckDB store, on its Parquet export read by
+DuckDB, and on that export read by Spark give the same rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nineplus.analytics import queries
+from nineplus.analytics.engine import Engine, on_duckdb, on_parquet_duckdb, on_spark
+from nineplus.analytics.export import export, read_manifest
+from nineplus.feedback import service
+from tests.analytics.store.conftest import Feed
+
+
+def fill(feed: Feed) -> None:
+    """Answers over two quarters from persons in two teams with a segment, and from anonymous links."""
+    feed.person("ann", "contact", segment="private")
+    feed.person("ben", "advice", segment="business")
+    feed.person("cas", "advice")
+    people = ["ann", "ben", "cas", None]
+    for number in range(48):
+        month = 1 + number % 6
+        feed.respond(
+            number % 11,
+            {0: number % 7 - 3, 1: (number * 3) % 7 - 3} if number % 5 else {2: 1},
+            at=datetime(2026, month, 1 + number % 27, 8 + number % 14, 30),
+            person=people[number % 4] if number % 4 != 3 else None,
+        )
+
+
+def questions(feed: Feed) -> dict[str, Any]:
+    org = feed.target.survey.organisation_id
+    version = service.current_version(feed.db, feed.target.survey.id).id
+    nps = feed.target.questions["nps"].id
+    return {
+        "per question and moment": queries.value_counts(org, ["version_id", "question_id", "moment_id"]),
+        "NPS per team and month": queries.value_counts(org, ["team_id"], kinds=["nps"], period="month"),
+        "NPS per week": queries.value_counts(org, ["kind"], kinds=["nps"], period="week"),
+        "per journey per quarter": queries.value_counts(org, ["journey_id", "audience"], period="quarter"),
+        "emotion per channel and owner": queries.value_counts(
+            org, ["channel", "moment_team_id", "moment_id"], kinds=["emotion"]
+        ),
+        "one team, a date range": queries.value_counts(
+            org,
+            ["question_id"],
+            team_id=feed.world.teams["advice"].id,
+            since=datetime(2026, 2, 1).date(),
+            until=datetime(2026, 4, 30).date(),
+        ),
+        "NPS per segment": queries.attribute_value_counts(
+            org, "segment", version_id=version, question_id=nps
+        ),
+        "responses per month": queries.response_counts(org, ["version_id"], period="month"),
+    }
+
+
+def answers(engine: Engine, feed: Feed) -> dict[str, list[tuple]]:
+    return {name: [tuple(r.values()) for r in engine.rows(expr)] for name, expr in questions(feed).items()}
+
+
+@pytest.fixture
+def exported(feed: Feed, tmp_path: Path) -> Path:
+    fill(feed)
+    feed.refresh()
+    folder = tmp_path / "export"
+    export(feed.store, folder)
+    return folder
+
+
+def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: Path) -> None:
+    with feed.store.snapshot() as cursor:
+        from_store = answers(on_duckdb(cursor), feed)
+    from_parquet = answers(on_parquet_duckdb(exported), feed)
+    assert from_store == from_parquet
+    assert all(from_store.values()), "every question has rows"
+    nps_total = sum(n for *_, value, n in from_store["NPS per team and month"])
+    assert nps_total == 48
+    segments = {(attribute, value): n for attribute, value, n in from_store["NPS per segment"]}
+    assert sum(n for (a, _), n in segments.items() if a == "private") == 12  # ann answered 12 times
+
+
+def test_spark_over_the_export_gives_the_same_rows(feed: Feed, exported: Path, spark: Any) -> None:
+    with feed.store.snapshot() as cursor:
+        from_store = answers(on_duckdb(cursor), feed)
+    from_spark = answers(on_spark(exported, spark), feed)
+    for name, rows in from_store.items():
+        assert from_spark[name] == rows, name
+
+
+def test_the_export_adds_only_new_parts_until_responses_are_removed(feed: Feed, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    first = feed.respond(9)
+    feed.refresh()
+    report = export(feed.store, folder)
+    assert report.rewritten
+    assert report.rows["scores"] == 1
+    feed.respond(3)
+    feed.refresh()
+    report = export(feed.store, folder)
+    assert not report.rewritten
+    assert report.rows["scores"] == 1
+    assert len(report.files["scores"]) == 2
+    assert export(feed.store, folder).rows["scores"] == 0  # nothing new: nothing written
+    feed.respond(5)
+    feed.remove(first)
+    feed.refresh()
+    report = export(feed.store, folder)
+    assert report.rewritten
+    assert len(report.files["scores"]) == 1
+    assert sorted(p.name for p in (folder / "scores").iterdir()) == [Path(report.files["scores"][0]).name]
+    rows = on_parquet_duckdb(folder).rows(
+        queries.value_counts(feed.target.survey.organisation_id, ["kind"], kinds=["nps"])
+    )
+    assert [(r["value"], r["n"]) for r in rows] == [(3, 1), (5, 1)]
+    assert read_manifest(folder)["generation"] == int(feed.store.state()["generation"])
+
+
+def test_every_question_is_scoped_to_one_organisation(feed: Feed, exported: Path) -> None:
+    other = feed.target.survey.organisation_id + 1000
+    engine = on_parquet_duckdb(exported)
+    for name, expr in questions(feed).items():
+        rows = engine.rows(expr)
+        assert rows, name
+    assert engine.rows(queries.value_counts(other, ["kind"])) == []
+    assert engine.rows(queries.response_counts(other, ["version_id"])) == []

@@ -1,0 +1,175 @@
+# ruff: noqa: S608
+"""The analytic store: fed incrementally from the row store, one snapshot per reader."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+
+import pytest
+
+from nineplus.analytics.store import PENDING_DAYS, StoreBusy
+from tests.analytics.store.conftest import Feed
+
+
+def test_a_refresh_copies_submitted_responses_and_their_scores(feed: Feed) -> None:
+    feed.respond(9, {0: 2, 1: -1})
+    feed.respond(3, {0: -3})
+    feed.respond(10, at=None)  # started, not submitted
+    report = feed.refresh()
+    assert (report.added, report.removed, report.pending, report.full) == (2, 0, 1, True)
+    assert feed.rows("SELECT count(*) FROM responses") == [(2,)]
+    nps, emo = feed.target.questions["nps"].id, feed.target.questions["emo"].id
+    first = feed.target.moments[0].id
+    assert feed.rows("SELECT kind, moment_id, value FROM scores ORDER BY kind, moment_id, value") == [
+        ("emotion", first, -3),
+        ("emotion", first, 2),
+        ("emotion", feed.target.moments[1].id, -1),
+        ("nps", 0, 3),
+        ("nps", 0, 9),
+    ]
+    assert feed.rows(
+        f"SELECT value, sum(n) FROM counts WHERE question_id = {nps} GROUP BY value ORDER BY 1"
+    ) == [
+        (3, 1),
+        (9, 1),
+    ]
+    assert feed.rows(f"SELECT count(*) FROM counts WHERE question_id = {emo}") == [
+        (3,)
+    ]  # text is not a score
+
+
+def test_the_day_is_the_organisations_local_day(feed: Feed) -> None:
+    feed.respond(9, at=datetime(2026, 3, 28, 23, 30))  # 00:30 on the 29th in Amsterdam (UTC+1)
+    feed.respond(9, at=datetime(2026, 3, 29, 21, 59))  # 23:59 on the 29th (summer time, UTC+2)
+    feed.respond(9, at=datetime(2026, 3, 29, 22, 0))  # 00:00 on the 30th
+    feed.refresh()
+    assert feed.rows("SELECT day FROM responses ORDER BY submitted_at") == [
+        (date(2026, 3, 29),),
+        (date(2026, 3, 29),),
+        (date(2026, 3, 30),),
+    ]
+
+
+def test_later_refreshes_add_only_what_is_new_and_what_was_finished_since(feed: Feed) -> None:
+    feed.respond(9)
+    draft = feed.respond(2, at=None)
+    feed.refresh()
+    feed.respond(7)
+    feed.submit(draft, datetime(2026, 5, 6, 9, 0))  # a respondent finishes a day later
+    report = feed.refresh()
+    assert (report.added, report.pending, report.full) == (2, 0, False)
+    assert feed.rows("SELECT value, sum(n) FROM counts WHERE kind = 'nps' GROUP BY value ORDER BY 1") == [
+        (2, 1),
+        (7, 1),
+        (9, 1),
+    ]
+    again = feed.refresh()
+    assert (again.added, again.removed) == (0, 0)
+    assert feed.rows("SELECT count(*) FROM responses") == [(3,)]
+
+
+def test_an_abandoned_response_stops_being_watched(feed: Feed) -> None:
+    old = feed.respond(9, at=None)
+    old.started_at = datetime(2025, 1, 1, tzinfo=UTC)
+    feed.db.commit()
+    feed.respond(8, at=None)
+    assert feed.refresh().pending == 1  # older than PENDING_DAYS days: abandoned
+    assert PENDING_DAYS == 60
+
+
+def test_responses_that_left_the_row_store_leave_the_store(feed: Feed) -> None:
+    kept = feed.respond(9, {0: 1})
+    gone = feed.respond(0, {0: -3})
+    newest = feed.respond(7)
+    feed.refresh()
+    feed.remove(gone)
+    feed.respond(5)
+    report = feed.refresh()
+    assert (report.added, report.removed, report.full) == (1, 1, False)
+    assert feed.rows("SELECT response_id FROM responses ORDER BY 1")[:2] == [(kept.id,), (newest.id,)]
+    assert feed.rows("SELECT value, sum(n) FROM counts WHERE kind = 'nps' GROUP BY value ORDER BY 1") == [
+        (5, 1),
+        (7, 1),
+        (9, 1),
+    ]
+    assert feed.rows("SELECT value FROM scores WHERE kind = 'emotion'") == [(1,)]
+    assert int(feed.store.state()["generation"]) == 2  # exports are written again from scratch
+
+
+def test_a_deleted_newest_response_whose_id_comes_back_rebuilds_the_store(feed: Feed) -> None:
+    feed.respond(9)
+    gone = feed.respond(0)
+    feed.refresh()
+    feed.remove(gone)
+    again = feed.respond(6)  # SQLite gives it the deleted row's id; PostgreSQL a new one
+    report = feed.refresh()
+    assert feed.rows("SELECT value FROM scores ORDER BY 1") == [(6,), (9,)]
+    assert feed.rows("SELECT max(response_id) FROM responses") == [(again.id,)]
+    if again.id == gone.id:  # ids below the watermark cannot be trusted any more
+        assert report.full
+
+
+def test_a_reader_keeps_its_snapshot_while_a_refresh_commits(feed: Feed) -> None:
+    feed.respond(9)
+    feed.refresh()
+    with feed.store.snapshot() as reader:
+        assert reader.execute("SELECT count(*) FROM responses").fetchone() == (1,)
+        feed.respond(4)
+        feed.refresh()
+        assert reader.execute("SELECT count(*) FROM responses").fetchone() == (1,)
+        assert reader.execute("SELECT sum(n) FROM counts").fetchone() == (1,)
+    with feed.store.snapshot() as later:
+        assert later.execute("SELECT count(*) FROM responses").fetchone() == (2,)
+
+
+def test_the_respondents_team_and_attributes_come_with_the_response(feed: Feed) -> None:
+    feed.person("ann", "contact", segment="private")
+    feed.person("ben", None, segment="business")
+    feed.respond(9, person="ann")
+    feed.respond(4, person="ben")
+    feed.respond(6)
+    report = feed.refresh()
+    assert report.persons
+    contact = feed.world.teams["contact"].id
+    assert feed.rows("SELECT team_id, value FROM scores WHERE kind = 'nps' ORDER BY value") == [
+        (0, 4),
+        (0, 6),
+        (contact, 9),
+    ]
+    assert feed.rows("SELECT key, value FROM person_attributes ORDER BY value") == [
+        ("segment", "business"),
+        ("segment", "private"),
+    ]
+    assert not feed.refresh().persons  # unchanged persons are not copied again
+
+
+def test_a_second_process_is_told_the_store_is_held(feed: Feed) -> None:
+    feed.refresh()
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from nineplus.analytics.store import AnalyticStore, StoreBusy\n"
+        "try:\n    AnalyticStore(Path(sys.argv[1])).connection()\n"
+        "except StoreBusy as exc:\n    print(exc); sys.exit(3)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(feed.store.path)], capture_output=True, text=True
+    )
+    assert result.returncode == 3, result.stderr
+    assert "held by another process" in result.stdout
+    assert StoreBusy.__doc__
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_a_full_refresh_gives_what_the_incremental_ones_gave(feed: Feed, full: bool) -> None:
+    for value in range(11):
+        feed.respond(value, {0: value % 7 - 3})
+        if value % 4 == 0:
+            feed.refresh()
+    feed.refresh()
+    incremental = feed.rows("SELECT * EXCLUDE (batch) FROM scores ORDER BY ALL")
+    counts = feed.rows("SELECT kind, value, sum(n) FROM counts GROUP BY ALL ORDER BY ALL")
+    feed.refresh(full=full)
+    assert feed.rows("SELECT * EXCLUDE (batch) FROM scores ORDER BY ALL") == incremental
+    assert feed.rows("SELECT kind, value, sum(n) FROM counts GROUP BY ALL ORDER BY ALL") == counts
