@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from nineplus.cli_support import console
+from nineplus.cli_support import console, require_schema
 
 analytics_app = typer.Typer(help="Scores, intervals and the analytic store.", no_args_is_help=True)
 
@@ -34,3 +35,68 @@ def coverage(
             )
     console.print(table)
     console.print(f"{samples:,} samples per point, seed {seed}; the tests hold n >= 200 between 93% and 97%.")
+
+
+@analytics_app.command("refresh")
+def refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Copy everything again instead of what changed.")
+    ] = False,
+) -> None:
+    """Copy the responses submitted since the last refresh into the analytic store (the web server's job
+    runner does this every NINEPLUS_ANALYTICS_REFRESH_SECONDS; run this where no server holds the store)."""
+    from nineplus.analytics.store import StoreBusy, get_store
+    from nineplus.core.db import get_engine
+
+    require_schema()
+    store = get_store()
+    try:
+        report = store.refresh(get_engine(), full=full)
+    except StoreBusy:
+        _queue("refresh_analytics", {"full": full}, store.path)
+        return
+    console.print(
+        f"{store.path}: {report.added:,} responses added, {report.removed:,} removed, "
+        f"{report.pending:,} started but not submitted "
+        f"({'full, ' if report.full else ''}{report.seconds:.2f} s)"
+    )
+
+
+@analytics_app.command("export")
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder for the Parquet files (created when missing).")],
+    refresh_first: Annotated[
+        bool, typer.Option("--refresh/--no-refresh", help="Refresh the store before exporting.")
+    ] = True,
+) -> None:
+    """Write the analytic tables as Parquet for Spark or another engine: new responses are added as a new
+    part; the folder's _manifest.json lists the files that make up the export."""
+    from nineplus.analytics.export import export as write_export
+    from nineplus.analytics.store import StoreBusy, get_store
+    from nineplus.core.db import get_engine
+
+    require_schema()
+    store = get_store()
+    try:
+        if refresh_first:
+            store.refresh(get_engine())
+        report = write_export(store, folder)
+    except StoreBusy:
+        _queue("export_analytics", {"folder": str(folder.resolve())}, store.path)
+        return
+    how = "written from scratch" if report.rewritten else "added to"
+    console.print(f"{folder}: {how}; " + ", ".join(f"{t} {n:,}" for t, n in report.rows.items() if n))
+
+
+def _queue(kind: str, payload: dict, path: Path) -> None:
+    """The store is held by the process that runs the jobs (a server): hand the work to it."""
+    from nineplus.core.db import transaction
+    from nineplus.core.tenancy import system
+    from nineplus.jobs.runner import enqueue
+
+    with transaction() as session:
+        system(session)
+        enqueue(session, kind, payload)
+    console.print(
+        f"{path} is held by the running server: queued as a job ({kind}), which it runs within seconds."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,7 +22,8 @@ def refresh_analytics(session: Session, payload: dict[str, Any]) -> None:
     refresh reads in its own read transaction and never holds the write lock)."""
     from nineplus.analytics.store import get_store
 
-    report = get_store().refresh(db.get_engine(), full=bool(payload.get("full")))
+    store = get_store()
+    report = store.refresh(db.get_engine(), full=bool(payload.get("full")))
     if report.added or report.removed:
         log.info(
             "analytic store: %s responses added, %s removed in %.2f s",
@@ -29,3 +31,17 @@ def refresh_analytics(session: Session, payload: dict[str, Any]) -> None:
             report.removed,
             report.seconds,
         )
+    folder = get_settings().analytics_export_dir
+    if folder is not None and (report.added or report.removed or report.full):
+        from nineplus.analytics.export import export
+
+        export(store, folder)
+
+
+@handler("export_analytics")
+def export_analytics(session: Session, payload: dict[str, Any]) -> None:
+    """Write the Parquet export (queued by `nineplus analytics export` while a server holds the store)."""
+    from nineplus.analytics.export import export
+    from nineplus.analytics.store import get_store
+
+    export(get_store(), Path(payload["folder"]))

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     analytics_refresh_seconds: int = Field(
         60, ge=5, description="How often the job runner copies new responses into the analytic store."
     )
+    analytics_export_dir: Path | None = Field(
+        None,
+        description="When set, every refresh that changed the store also updates the Parquet export in "
+        "this folder (what Spark reads); empty means export only on `nineplus analytics export`.",
+    )
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )

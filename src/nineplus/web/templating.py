@@ -41,6 +41,7 @@ def environment() -> Environment:
     env.filters["tr"] = lambda value: localized(value, i18n.get_locale())
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
+    env.filters["month"] = format_month
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
     return env
 
@@ -69,6 +70,13 @@ def format_date(value: Any) -> str:
     from babel.dates import format_date as babel_date
 
     return babel_date(value, format="medium", locale=i18n.get_locale())
+
+
+def format_month(value: Any) -> str:
+    """A month as "Mar 2026" / "mrt 2026"."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMM", value, locale=i18n.get_locale())
 
 
 def format_datetime(value: Any) -> str:

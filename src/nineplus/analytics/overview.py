@@ -1,0 +1,229 @@
+"""The organisation overview dashboard, read from the analytic store.
+
+Per survey version and question: NPS (eNPS for an employee survey), CSAT and CES with n and the 95%
+interval; per team of the respondents: the NPS of the newest month against the team's own earlier
+months, flagged when the move is larger than its history and the interval allow (the honesty check of
+DOMAIN section 4: a team's score that jumps is looked at before it is celebrated). Versions are never
+pooled; below the minimum number of answers the reason is shown instead of a score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from nineplus.analytics import queries
+from nineplus.analytics.engine import on_duckdb
+from nineplus.analytics.scores import (
+    INDICATIVE_BELOW,
+    Mean,
+    Nps,
+    Proportion,
+    compare_nps,
+    false_discoveries,
+)
+from nineplus.analytics.store import AnalyticStore
+
+SCORE_KINDS = ("nps", "csat", "effort")
+HISTORY_MONTHS = 6  # the team's own baseline: the months before the newest one
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One score with its interval, or the reason there is none."""
+
+    kind: str  # nps, enps, csat, ces
+    n: int
+    score: float | None  # None: fewer than ``minimum`` answers
+    low: float | None
+    high: float | None
+    indicative: bool
+    minimum: int
+
+
+def cell(kind: str, values: Mapping[int, int], minimum: int) -> Cell:
+    """The score of one group from how many answers gave each value."""
+    n = sum(values.values())
+    stats: Nps | Proportion | Mean
+    if kind in ("nps", "enps"):
+        stats = _nps(values)
+    elif kind == "csat":
+        stats = Proportion(n, _count(values, lambda v: v >= 4))
+    else:
+        stats = Mean(n, sum(v * c for v, c in values.items()), sum(v * v * c for v, c in values.items()))
+    indicative = stats.indicative if isinstance(stats, Nps | Proportion) else n < INDICATIVE_BELOW
+    interval = stats.interval() if n >= minimum else None
+    if interval is None or stats.score is None:
+        return Cell(kind, n, None, None, None, indicative, minimum)
+    return Cell(kind, n, stats.score, interval.low, interval.high, indicative, minimum)
+
+
+def _count(values: Mapping[int, int], test) -> int:  # type: ignore[no-untyped-def]
+    return sum(c for v, c in values.items() if test(v))
+
+
+@dataclass(frozen=True)
+class SurveyLine:
+    survey_id: int
+    title: dict[str, str]
+    version: int
+    question_key: str
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class TeamLine:
+    survey_id: int
+    title: dict[str, str]
+    version: int
+    team: str | None  # None: respondents without a team (the anonymous link, imports)
+    month: date
+    cell: Cell  # the newest month
+    baseline: Cell  # the months before it
+    change: float | None  # newest month minus baseline, NPS points
+    flagged: bool  # the change stands after false-discovery control over all teams
+
+
+@dataclass(frozen=True)
+class Overview:
+    refreshed_at: str | None
+    surveys: list[SurveyLine]
+    teams: list[TeamLine]
+
+
+def overview(
+    store: AnalyticStore, organisation_id: int, minimum: int, team_ids: frozenset[int] | None = None
+) -> Overview:
+    """The dashboard's figures, read on one snapshot of the store. ``team_ids``: the teams the viewer may
+    see (None: all of them)."""
+    with store.snapshot() as cur:
+        engine = on_duckdb(cur)
+        meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+        dims = _dimensions(cur, organisation_id)
+        per_question = engine.rows(
+            queries.value_counts(
+                organisation_id, ["survey_id", "version_id", "question_id"], kinds=SCORE_KINDS, moment_id=0
+            )
+        )
+        per_team = engine.rows(
+            queries.value_counts(
+                organisation_id,
+                ["survey_id", "version_id", "question_id", "team_id"],
+                kinds=["nps"],
+                moment_id=0,
+                period="month",
+            )
+        )
+    surveys = _survey_lines(per_question, dims, minimum)
+    teams = _team_lines(per_team, dims, minimum, team_ids)
+    return Overview(meta.get("refreshed_at"), surveys, teams)
+
+
+@dataclass(frozen=True)
+class _Dimensions:
+    titles: dict[int, dict[str, str]]
+    audiences: dict[int, str]
+    versions: dict[int, int]
+    questions: dict[int, tuple[str, str]]  # id -> (key, type)
+    teams: dict[int, str]
+
+
+def _dimensions(cur, organisation_id: int) -> _Dimensions:  # type: ignore[no-untyped-def]
+    org = [organisation_id]
+    surveys = cur.execute(
+        "SELECT id, title_en, title_nl, audience FROM surveys WHERE organisation_id = ?", org
+    ).fetchall()
+    return _Dimensions(
+        titles={i: {"en": en, "nl": nl} for i, en, nl, _ in surveys},
+        audiences={i: audience for i, _, _, audience in surveys},
+        versions=dict(
+            cur.execute("SELECT id, number FROM versions WHERE organisation_id = ?", org).fetchall()
+        ),
+        questions={
+            i: (key, kind)
+            for i, key, kind in cur.execute(
+                "SELECT id, key, type FROM questions WHERE organisation_id = ?", org
+            ).fetchall()
+        },
+        teams=dict(cur.execute("SELECT id, name FROM teams WHERE organisation_id = ?", org).fetchall()),
+    )
+
+
+def _kind(dims: _Dimensions, survey_id: int, question_type: str) -> str:
+    if question_type == "nps":
+        return "enps" if dims.audiences.get(survey_id) == "employee" else "nps"
+    return "ces" if question_type == "effort" else question_type
+
+
+def _values(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, dict[int, int]]:
+    grouped: dict[tuple, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        grouped[tuple(row[k] for k in keys)][row["value"]] = row["n"]
+    return grouped
+
+
+def _survey_lines(rows: list[dict], dims: _Dimensions, minimum: int) -> list[SurveyLine]:
+    lines = []
+    for (survey_id, version_id, question_id), values in _values(
+        rows, ("survey_id", "version_id", "question_id")
+    ).items():
+        key, question_type = dims.questions.get(question_id, ("?", "nps"))
+        lines.append(
+            SurveyLine(
+                survey_id,
+                dims.titles.get(survey_id, {}),
+                dims.versions.get(version_id, 0),
+                key,
+                cell(_kind(dims, survey_id, question_type), values, minimum),
+            )
+        )
+    return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.question_key))
+
+
+def _team_lines(
+    rows: list[dict], dims: _Dimensions, minimum: int, team_ids: frozenset[int] | None
+) -> list[TeamLine]:
+    """Per survey version, NPS question and team: the newest month against the months before it."""
+    monthly = _values(rows, ("survey_id", "version_id", "question_id", "team_id", "period"))
+    by_team: dict[tuple, dict[date, dict[int, int]]] = defaultdict(dict)
+    for (survey_id, version_id, question_id, team_id, month), values in monthly.items():
+        if team_ids is None or team_id in team_ids:
+            by_team[(survey_id, version_id, question_id, team_id)][month] = values
+    drafts = []
+    for (survey_id, version_id, _question, team_id), months in by_team.items():
+        kind = _kind(dims, survey_id, "nps")
+        newest = max(months)
+        history = sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]
+        pooled: dict[int, int] = defaultdict(int)
+        for month in history:
+            for value, n in months[month].items():
+                pooled[value] += n
+        now, before = cell(kind, months[newest], minimum), cell(kind, pooled, minimum)
+        p_value = None
+        if now.score is not None and before.score is not None:
+            p_value = compare_nps(_nps(months[newest]), _nps(pooled))[1]
+        drafts.append((survey_id, version_id, team_id, newest, now, before, p_value))
+    tested = [d for d in drafts if d[6] is not None]
+    stands = dict(zip((id(d) for d in tested), false_discoveries([d[6] for d in tested]), strict=True))
+    lines = [
+        TeamLine(
+            survey_id=survey_id,
+            title=dims.titles.get(survey_id, {}),
+            version=dims.versions.get(version_id, 0),
+            team=dims.teams.get(team_id) if team_id else None,
+            month=newest,
+            cell=now,
+            baseline=before,
+            change=None if p_value is None else now.score - before.score,  # type: ignore[operator]
+            flagged=stands.get(id(draft), False),
+        )
+        for draft in drafts
+        for survey_id, version_id, team_id, newest, now, before, p_value in [draft]
+    ]
+    return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.team or "~"))
+
+
+def _nps(values: Mapping[int, int]) -> Nps:
+    return Nps(sum(values.values()), _count(values, lambda v: v >= 9), _count(values, lambda v: v <= 6))

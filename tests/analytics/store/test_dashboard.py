@@ -1,0 +1,97 @@
+"""The organisation dashboard: scores per survey version and per team from the analytic store, with the
+team whose newest month leaves its own history flagged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nineplus.accounts import auth
+from nineplus.analytics.overview import cell
+from nineplus.analytics.store import get_store
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import system
+from nineplus.web.app import create_app
+from nineplus.web.deps import SESSION_COOKIE
+from tests.analytics.store.conftest import Feed
+from tests.conftest import html
+
+
+@pytest.fixture
+def browse(feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
+    monkeypatch.setenv("NINEPLUS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    tokens = {}
+    with TestClient(create_app(run_jobs=False), follow_redirects=False) as client:
+
+        def get(path: str, user: str = "cx_lead"):  # type: ignore[no-untyped-def]
+            if user not in tokens:
+                system(feed.db)
+                tokens[user] = auth.start_session(feed.db, feed.world.users[user])
+                feed.db.commit()
+            client.cookies.set(SESSION_COOKIE, tokens[user])
+            return client.get(path, headers={"Accept-Language": "en"})
+
+        yield get
+    get_store(tmp_path / "analytics.duckdb").close()
+
+
+def planted(feed: Feed) -> None:
+    """Contact centre: NPS +40 for six months, then +100 in July. Advice: +40 throughout."""
+    feed.person("ann", "contact")
+    feed.person("ben", "advice")
+    steady = [10, 9, 8, 7, 9, 10, 3, 8, 9, 7]  # five promoters, one detractor: +40
+    for month in range(1, 8):
+        for number, value in enumerate(steady * 3):
+            contact = 10 if month == 7 and number % 10 else value
+            day = datetime(2026, month, 1 + number % 28, 12)
+            feed.respond(contact, at=day, person="ann")
+            feed.respond(value, at=day, person="ben")
+
+
+def test_the_dashboard_shows_scores_and_flags_the_team_that_left_its_history(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    planted(feed)
+    page = html(browse("/dashboard"))  # the first visit fills the store
+    survey = page.select_one("#survey-scores tbody tr")
+    assert "NPS" in survey.text
+    assert "420" in survey.text  # 7 months x 30 answers x 2 persons
+    rows = {r.select("td")[1].get_text(strip=True): r for r in page.select("#team-scores tbody tr")}
+    contact, advice = rows["Contact centre Bank A"], rows["Mortgage advice Bank A"]
+    assert "team-score--flagged" in contact["class"]
+    assert "+60" in contact.select_one(".team-score__change").text  # +100 in July against +40 before
+    assert "team-score--flagged" not in advice["class"]
+    assert "+0" in advice.select_one(".team-score__change").text
+    assert "Jul 2026" in contact.text
+
+
+def test_a_team_member_sees_only_their_own_team(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    planted(feed)
+    page = html(browse("/dashboard", user="member"))
+    if page.select_one("#team-scores") is None:  # a team member may not read responses at all
+        assert browse("/dashboard", user="member").status_code == 403
+        return
+    teams = [r.select("td")[1].get_text(strip=True) for r in page.select("#team-scores tbody tr")]
+    assert teams == ["Contact centre Bank A"]
+
+
+def test_below_the_minimum_the_reason_is_shown(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    for value in (9, 10, 3):
+        feed.respond(value)
+    page = html(browse("/dashboard"))
+    assert "No score: 3 answers, fewer than the 10 a score needs." in page.select_one("#survey-scores").text
+
+
+def test_scores_from_value_counts() -> None:
+    nps = cell("nps", {10: 5, 9: 1, 7: 2, 3: 2}, minimum=10)
+    assert (nps.n, nps.score) == (10, 40.0)
+    assert nps.low < 40 < nps.high
+    csat = cell("csat", {5: 6, 4: 2, 2: 2}, minimum=10)
+    assert csat.score == 80.0
+    ces = cell("ces", {2: 5, 4: 5}, minimum=10)
+    assert ces.score == 3.0
+    assert ces.low == pytest.approx(3 - 2.262 * (1.0541 / 10**0.5), abs=0.01)
+    assert cell("nps", {10: 9}, minimum=10).score is None
