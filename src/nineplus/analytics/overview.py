@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from nineplus.analytics import queries
 from nineplus.analytics.engine import on_duckdb
@@ -88,7 +88,7 @@ class TeamLine:
 
 @dataclass(frozen=True)
 class Overview:
-    refreshed_at: str | None
+    refreshed_at: datetime | None
     surveys: list[SurveyLine]
     teams: list[TeamLine]
 
@@ -118,7 +118,8 @@ def overview(
         )
     surveys = _survey_lines(per_question, dims, minimum)
     teams = _team_lines(per_team, dims, minimum, team_ids)
-    return Overview(meta.get("refreshed_at"), surveys, teams)
+    refreshed = meta.get("refreshed_at")
+    return Overview(datetime.fromisoformat(refreshed) if refreshed else None, surveys, teams)
 
 
 @dataclass(frozen=True)
