@@ -137,6 +137,18 @@ def client(app, connection: Connection) -> Iterator[TestClient]:  # type: ignore
     app.state.session_factory = None
 
 
+@pytest.fixture
+def committed_session(committed_db: str) -> Iterator[Session]:
+    """A session of the product's engine on the committed database: what it commits, other connections
+    (the bulk importer, the analytic store's refresh, a live server) see."""
+    from nineplus.core.db import new_session
+
+    session = new_session()
+    yield session
+    session.rollback()
+    session.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
     from nineplus.feedback import honesty

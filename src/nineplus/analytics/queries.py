@@ -23,37 +23,20 @@ from ibis import _
 Period = Literal["day", "week", "month", "quarter"]
 _TRUNCATE = {"week": "W", "month": "M", "quarter": "Q"}
 
-COUNTS = ibis.table(
-    {
-        "organisation_id": "int32",
-        "survey_id": "int32",
-        "version_id": "int32",
-        "question_id": "int32",
-        "kind": "string",
-        "moment_id": "int32",
-        "team_id": "int32",
-        "day": "date",
-        "value": "int16",
-        "n": "int64",
-    },
-    name="counts",
-)
-SCORES = ibis.table(
-    {
-        "response_id": "int64",
-        "organisation_id": "int32",
-        "survey_id": "int32",
-        "version_id": "int32",
-        "question_id": "int32",
-        "kind": "string",
-        "moment_id": "int32",
-        "team_id": "int32",
-        "day": "date",
-        "value": "int16",
-        "batch": "int32",
-    },
-    name="scores",
-)
+# The keys an answer carries in both ``counts`` and ``scores`` (analytics.store).
+_ANSWER_KEYS = {
+    "organisation_id": "int32",
+    "survey_id": "int32",
+    "version_id": "int32",
+    "question_id": "int32",
+    "kind": "string",
+    "moment_id": "int32",
+    "team_id": "int32",
+    "day": "date",
+    "value": "int16",
+}
+COUNTS = ibis.table({**_ANSWER_KEYS, "n": "int64"}, name="counts")
+SCORES = ibis.table({"response_id": "int64", **_ANSWER_KEYS, "batch": "int32"}, name="scores")
 RESPONSES = ibis.table(
     {
         "response_id": "int64",

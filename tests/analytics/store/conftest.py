@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from nineplus.analytics.store import AnalyticStore
-from nineplus.core.db import get_engine, new_session
+from nineplus.core.db import get_engine
 from nineplus.feedback import service
 from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
 from tests.factories import World
@@ -21,11 +21,8 @@ from tests.imports.conftest import Target, build_target
 
 
 @pytest.fixture
-def db(committed_db: str) -> Iterator[Session]:
-    session = new_session()
-    yield session
-    session.rollback()
-    session.close()
+def db(committed_session: Session) -> Session:
+    return committed_session
 
 
 @dataclass

@@ -3,22 +3,16 @@ what the writer stored is seen by the session's next transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy.orm import Session
 
-from nineplus.core.db import new_session
 from tests.factories import World
 from tests.imports.conftest import Target, build_target
 
 
 @pytest.fixture
-def db(committed_db: str) -> Iterator[Session]:
-    session = new_session()
-    yield session
-    session.rollback()
-    session.close()
+def db(committed_session: Session) -> Session:
+    return committed_session
 
 
 @pytest.fixture
