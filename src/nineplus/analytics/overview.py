@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from nineplus.analytics import queries
@@ -192,37 +192,34 @@ def _team_lines(
     for (survey_id, version_id, question_id, team_id, month), values in monthly.items():
         if team_ids is None or team_id in team_ids:
             by_team[(survey_id, version_id, question_id, team_id)][month] = values
-    drafts = []
+    lines, p_values = [], []
     for (survey_id, version_id, _question, team_id), months in by_team.items():
         kind = _kind(dims, survey_id, "nps")
         newest = max(months)
-        history = sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]
         pooled: dict[int, int] = defaultdict(int)
-        for month in history:
+        for month in sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]:
             for value, n in months[month].items():
                 pooled[value] += n
         now, before = cell(kind, months[newest], minimum), cell(kind, pooled, minimum)
-        p_value = None
-        if now.score is not None and before.score is not None:
-            p_value = compare_nps(_nps(months[newest]), _nps(pooled))[1]
-        drafts.append((survey_id, version_id, team_id, newest, now, before, p_value))
-    tested = [d for d in drafts if d[6] is not None]
-    stands = dict(zip((id(d) for d in tested), false_discoveries([d[6] for d in tested]), strict=True))
-    lines = [
-        TeamLine(
-            survey_id=survey_id,
-            title=dims.titles.get(survey_id, {}),
-            version=dims.versions.get(version_id, 0),
-            team=dims.teams.get(team_id) if team_id else None,
-            month=newest,
-            cell=now,
-            baseline=before,
-            change=None if p_value is None else now.score - before.score,  # type: ignore[operator]
-            flagged=stands.get(id(draft), False),
+        tested = now.score is not None and before.score is not None
+        p_values.append(compare_nps(_nps(months[newest]), _nps(pooled))[1] if tested else None)
+        lines.append(
+            TeamLine(
+                survey_id=survey_id,
+                title=dims.titles.get(survey_id, {}),
+                version=dims.versions.get(version_id, 0),
+                team=dims.teams.get(team_id) if team_id else None,
+                month=newest,
+                cell=now,
+                baseline=before,
+                change=now.score - before.score if tested else None,  # type: ignore[operator]
+                flagged=False,
+            )
         )
-        for draft in drafts
-        for survey_id, version_id, team_id, newest, now, before, p_value in [draft]
-    ]
+    # One false-discovery control over every team that could be tested.
+    tested_at = [i for i, p in enumerate(p_values) if p is not None]
+    for i, stands in zip(tested_at, false_discoveries([p_values[i] for i in tested_at]), strict=True):
+        lines[i] = replace(lines[i], flagged=stands)
     return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.team or "~"))
 
 

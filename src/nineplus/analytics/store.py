@@ -169,6 +169,11 @@ class AnalyticStore:
             return dict(cur.execute("SELECT key, value FROM meta").fetchall())
 
     # -- feeding -----------------------------------------------------------------------------------
+    def fill_once(self, engine: Engine) -> None:
+        """Refresh now if the store was never refreshed (an empty store on a first start)."""
+        if "refreshed_at" not in self.state():
+            self.refresh(engine)
+
     def refresh(self, engine: Engine, *, full: bool = False) -> RefreshReport:
         """Copy what changed in the row store since the last refresh (everything with ``full``)."""
         started = time.perf_counter()
@@ -201,8 +206,7 @@ class _Refresh:
         store is rebuilt (rare: it takes the newest response being deleted)."""
         if self.full or not self.watermark:
             return
-        client = rs.execute(text("SELECT client_id FROM responses WHERE id = :id"), {"id": self.watermark})
-        if (client.scalar() or "") != self.top_client:
+        if _client_at(rs, self.watermark) != self.top_client:
             self.full, self.watermark, self.persons_mark = True, 0, ""
             self.generation += 1
 
@@ -237,8 +241,8 @@ class _Refresh:
                     added += self._append_responses(_read_responses(rs, where))
                     self._append_scores(_read_scores(rs, where))
                 removed = self._remove_missing(rs, top)
-                if not removed:
-                    self._append_counts()
+                if not removed:  # (a removal rebuilt them whole)
+                    self._append_counts(f"batch = {self.batch}")
                 pending = _read_pending(rs, self.watermark, top, old)
                 _replace(con, "pending", pending)
                 meta = {
@@ -247,10 +251,7 @@ class _Refresh:
                     "batch": str(self.batch),
                     "generation": str(self.generation + (1 if removed else 0)),
                     "persons": persons_mark,
-                    "top_client": rs.execute(
-                        text("SELECT client_id FROM responses WHERE id = :id"), {"id": top}
-                    ).scalar()
-                    or "",
+                    "top_client": _client_at(rs, top),
                     "refreshed_at": utcnow().isoformat(timespec="seconds"),
                 }
                 con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
@@ -294,12 +295,13 @@ class _Refresh:
         )
         con.unregister("new_scores")
 
-    def _append_counts(self) -> None:
+    def _append_counts(self, where: str) -> None:
+        """Add the value counts of the scores that match ``where`` (this batch, or all of them)."""
         self.con.execute(
             f"""INSERT INTO counts
             SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, day, value,
                    count(*)
-            FROM scores WHERE batch = {self.batch}
+            FROM scores WHERE {where}
             GROUP BY ALL"""
         )
 
@@ -322,12 +324,7 @@ class _Refresh:
         con.execute(f"DELETE FROM responses WHERE {gone}")
         con.unregister("known_ids")
         con.execute("DELETE FROM counts")
-        con.execute(
-            """INSERT INTO counts
-            SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, day, value,
-                   count(*)
-            FROM scores GROUP BY ALL"""
-        )
+        self._append_counts("true")
         return int(held - submitted)
 
 
@@ -343,6 +340,12 @@ def _row_store(engine: Engine) -> Iterator[Connection]:
         options["isolation_level"] = "REPEATABLE READ"
     with engine.connect().execution_options(**options) as conn, conn.begin():
         yield conn
+
+
+def _client_at(rs: Connection, response_id: int) -> str:
+    """The client id of one response ("" when there is none): tells a reused id from the one seen."""
+    client = rs.execute(text("SELECT client_id FROM responses WHERE id = :id"), {"id": response_id})
+    return client.scalar() or ""
 
 
 def _read_dimension(rs: Connection, name: str, query: str) -> pa.Table:

@@ -125,22 +125,12 @@ def feed(db: Session, bank_a: World, tmp_path: Path) -> Iterator[Feed]:
 
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
-    """A local Spark session, once per test process. CI sets NINEPLUS_REQUIRE_SPARK: there a missing
-    PySpark or Java fails instead of skipping."""
-    import os
+    """A local Spark session, once per test process. PySpark comes with the test extra; a missing PySpark
+    or Java fails the test, never skips it."""
     import shutil
 
-    required = os.environ.get("NINEPLUS_REQUIRE_SPARK") == "1"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("PySpark is not installed (the spark extra)")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        if required:
-            pytest.fail("Spark needs Java 17 (Debian: openjdk-17-jre-headless)")
-        pytest.skip("Spark needs Java")
+    if shutil.which("java") is None:
+        pytest.fail("Spark needs Java 17 (Debian: openjdk-17-jre-headless)")
     from nineplus.analytics.engine import spark_session
 
     session = spark_session()
