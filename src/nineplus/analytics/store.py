@@ -381,9 +381,8 @@ def _read_persons(rs: Connection) -> tuple[pa.Table, pa.Table]:
 def _read_responses(rs: Connection, where: str) -> pa.Table:
     rows = rs.execute(
         text(
-            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, i.person_id, r.submitted_at "
-            "FROM responses r LEFT JOIN survey_invitations i ON i.id = r.invitation_id "
-            f"WHERE {where} AND r.submitted_at IS NOT NULL"
+            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.person_id, r.submitted_at "
+            f"FROM responses r WHERE {where} AND r.submitted_at IS NOT NULL"
         )
     ).all()
     columns = ["id", "organisation_id", "survey_id", "version_id", "person_id", "submitted_at"]

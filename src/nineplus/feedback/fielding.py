@@ -306,6 +306,7 @@ def _response_for(
         survey_id=survey.id,
         version_id=service.current_version(session, survey.id).id,
         invitation_id=invitation.id if invitation else None,
+        person_id=invitation.person_id if invitation else None,
         client_id=data.client_id,
         locale=data.locale,
     )

@@ -162,6 +162,9 @@ class Response(TenantMixin, Base):
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_invitations.id", ondelete="SET NULL")
     )
+    # The respondent when known: the invited person, or the person an imported row names (customer
+    # number or e-mail address). Gives the response the person's team and attributes in the analytics.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     moments_experienced: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -20,18 +20,19 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.feedback import fielding, service
-from nineplus.feedback.models import SCALES, Question, Survey
+from nineplus.feedback.models import SCALES, Person, Question, Survey
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
 
-META = ("client_id", "submitted_at", "locale", "finished")
+META = ("client_id", "submitted_at", "locale", "finished", "person")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Plan:
     skip_unsubmitted: bool = False  # LimeSurvey: a row without a submit date was never finished
     timezones: dict[int, ZoneInfo] = field(default_factory=dict)  # a column's own zone (Qualtrics)
     fingerprint: str = ""  # of the file: rows without a response id get ids unique to this file
+    persons: dict[str, int] = field(default_factory=dict)  # external id or e-mail, lower case -> person
     staged: Any = None  # the checked rows, kept from the check for the write (imports.staging)
 
     def column_of(self, field_name: str) -> int | None:
@@ -87,6 +89,11 @@ _META_NAMES = {
                      "ingevuld_op"},
     "locale": {"userlanguage", "startlanguage", "language", "locale", "taal"},
     "finished": {"finished"},
+    # The respondent, by customer number: gives the response the person's team and attributes. An
+    # e-mail column is not suggested (exports carry the recipient's address as contact data); mapped by
+    # hand, an address matches too.
+    "person": {"person", "persoon", "customer", "customerid", "customernumber", "klant", "klantnummer",
+               "klantid", "relatienummer", "externalid", "personeelsnummer", "employeeid", "employeenumber"},
 }  # fmt: skip
 
 
@@ -234,7 +241,27 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
         skip_unsubmitted=source.tool == "limesurvey",
         timezones=zones,
         fingerprint=_fingerprint(source),
+        persons=_persons(session, survey.organisation_id)
+        if any(t.field == "person" for t in columns.values())
+        else {},
     )
+
+
+def _persons(session: Session, organisation_id: int) -> dict[str, int]:
+    """The organisation's persons by lower-case external id and e-mail address (the external id wins
+    where one person's id is another's address)."""
+    keys: dict[str, int] = {}
+    query = select(Person.id, Person.external_id, Person.email).where(
+        Person.organisation_id == organisation_id
+    )
+    rows = session.execute(query).all()
+    for person_id, _external, email in rows:
+        if email:
+            keys[email.strip().lower()] = person_id
+    for person_id, external, _email in rows:
+        if external:
+            keys[external.strip().lower()] = person_id
+    return keys
 
 
 def _fingerprint(source: Source) -> str:
@@ -320,6 +347,7 @@ def question_choices(
         ("submitted_at", _("Submitted at")),
         ("locale", _("Language")),
         ("finished", _("Finished (rows that are not are skipped)")),
+        ("person", _("Respondent: customer number or e-mail address of a known person")),
     ]
     for q in plan_questions:
         if q.per_moment:

@@ -100,6 +100,7 @@ def stage(plan: responses.Plan, source: Source, progress: Callable[[int], None] 
     try:
         staged.report.rows = _read(con, plan, source, progress)
         _lookups(con, plan)
+        _people(con, plan)
         for index, target in plan.columns.items():
             if target.field == "submitted_at":
                 _timestamps(con, index, plan.timezones.get(index, plan.timezone))
@@ -361,6 +362,18 @@ def _steady_offset(day: date, zone: ZoneInfo) -> int | None:
     return int(first.total_seconds())
 
 
+def _people(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
+    """Table ``people``: the organisation's persons by lower-case external id and e-mail address, for a
+    column that names the respondent."""
+    keys = pa.table(
+        {"k": list(plan.persons), "person_id": list(plan.persons.values())},
+        schema=pa.schema([("k", pa.string()), ("person_id", pa.int32())]),
+    )
+    con.register("people_in", keys)
+    con.execute("CREATE TABLE people AS SELECT * FROM people_in")
+    con.unregister("people_in")
+
+
 def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     """Table ``checked`` (a row per file row, its values and whether it is skipped) and table ``errors``
     (row, column position, column, value, reason), in the order the file gives them."""
@@ -368,7 +381,12 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     joins: list[str] = []
     errors: list[tuple[int, str]] = []  # (column index, reason expression)
     skip = ["FALSE"]
-    meta = {"source_id": "NULL", "submitted": "NULL::TIMESTAMP", "locale": "'nl'"}
+    meta = {
+        "source_id": "NULL",
+        "submitted": "NULL::TIMESTAMP",
+        "locale": "'nl'",
+        "person_id": "NULL::INTEGER",
+    }
     by_moment: dict[int, list[str]] = {}  # moment -> when a per-moment answer names it
     for index, target in sorted(plan.columns.items()):
         cell = f"r.c{index}"  # stripped as it was read
@@ -376,6 +394,13 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
             meta["source_id"] = f"nullif({cell}, '')"
         elif target.field == "locale":
             meta["locale"] = f"CASE WHEN starts_with(lower({cell}), 'en') THEN 'en' ELSE 'nl' END"
+        elif target.field == "person":
+            joins.append(f"LEFT JOIN people pp{index} ON pp{index}.k = lower({cell})")
+            meta["person_id"] = f"pp{index}.person_id"
+            reason = sql_text(_("No person of this organisation has this customer number or e-mail address."))
+            errors.append(
+                (index, f"CASE WHEN {cell} <> '' AND pp{index}.person_id IS NULL THEN {reason} END")
+            )
         elif target.field == "finished":
             accepted = ", ".join(sql_text(v) for v in sorted(responses.FINISHED))
             skip.append(f"lower({cell}) NOT IN ({accepted})")

@@ -141,7 +141,8 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     con.execute(
         "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
         "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
-        f"submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
+        f"person_id, submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
+        "c.person_id, "
         f"coalesce(c.submitted, {now}::TIMESTAMP) AS submitted{values.replace(' v', ' c.v')} "
         "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
     )
@@ -173,8 +174,9 @@ def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool
     chunk = f"FROM {table} WHERE rn BETWEEN :a AND :b"
     into_responses = (
         "INSERT INTO responses (id, organisation_id, survey_id, version_id, client_id, locale, "
-        "moments_experienced, pages_done, started_at, submitted_at) "
-        f"SELECT :base + rn - :a, :org, :survey, :version, client_id, locale, {cast('moments', 'json')}, 1, "
+        "moments_experienced, person_id, pages_done, started_at, submitted_at) "
+        f"SELECT :base + rn - :a, :org, :survey, :version, client_id, locale, {cast('moments', 'json')}, "
+        "person_id, 1, "
         f"{cast('submitted', 'timestamptz')}, {cast('submitted', 'timestamptz')} {chunk}"
     )
     # Each staged row becomes one answer per answered column: the row is read once and joined with a
@@ -215,7 +217,8 @@ def _export(staged: Staged, postgres: bool, rows: tuple[int, int] | None = None)
     suffix = " || '+00:00'" if postgres else ""
     values = "".join(f", v{i}" for i in staged.answer_columns)
     return (
-        f"SELECT rn, client_id, locale, moments, strftime(submitted, '{stamp}'){suffix} AS submitted{values} "
+        "SELECT rn, client_id, locale, moments, person_id, "
+        f"strftime(submitted, '{stamp}'){suffix} AS submitted{values} "
         f"FROM ready {f'WHERE rn BETWEEN {rows[0]} AND {rows[1]} ' if rows else ''}ORDER BY rn"
     )
 
@@ -225,7 +228,9 @@ def _staging_columns(staged: Staged, plan: responses.Plan) -> str:
     for index in staged.answer_columns:
         question = plan.questions[plan.columns[index].question_id]  # type: ignore[index]
         types.append(f"v{index} {'INTEGER' if question.type in fielding.SCALES else 'TEXT'}")
-    return ", ".join(["client_id TEXT", "locale TEXT", "moments TEXT", "submitted TEXT", *types])
+    return ", ".join(
+        ["client_id TEXT", "locale TEXT", "moments TEXT", "person_id INTEGER", "submitted TEXT", *types]
+    )
 
 
 def _load_sqlite(

@@ -71,6 +71,7 @@ class Feed:
             survey_id=self.target.survey.id,
             version_id=version.id,
             invitation_id=invitation_id,
+            person_id=self.persons[person].id if person is not None else None,
             client_id=f"feed-{self._number}",
             submitted_at=_utc(at),
         )

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from nineplus.core.db import new_session
 from nineplus.core.i18n import begin_request
-from nineplus.feedback.models import Answer, Response
+from nineplus.feedback.models import Answer, Person, Response
 from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
+from tests.factories import World
 from tests.imports.conftest import FIXTURES, Target
 
 
@@ -196,3 +197,47 @@ def test_rows_without_an_id_in_another_file_are_not_taken_for_earlier_ones(
         assert storing.write(plan, open_source(path), session_of(db)).stored == 2
     _source, _suggested, plan = run(db, target, january)
     assert storing.write(plan, open_source(january), session_of(db)).existing == 2  # the same file again
+
+
+def test_a_customer_number_column_names_the_respondent(
+    db: Session, target: Target, bank_a: World, bank_b: World, tmp_path: Path
+) -> None:
+    """A column of customer numbers (or, mapped by hand, e-mail addresses) links each response to the
+    organisation's person, case-insensitively; a number no person of this organisation has is a row error,
+    even when another organisation's person has it."""
+    begin_request("en")
+    ann = Person(organisation_id=bank_a.org.id, external_id="K-100", email="ann@example.org", name="Ann")
+    bob = Person(organisation_id=bank_a.org.id, external_id="K-200", email="Bob@Example.org", name="Bob")
+    other = Person(organisation_id=bank_b.org.id, external_id="K-300", name="Elsewhere")
+    db.add_all([ann, bob, other])
+    db.commit()
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "respondent;klantnummer;nps\nA-1;K-100;9\nA-2;k-200;3\nA-3;K-300;7\nA-4;;8\n", encoding="utf-8"
+    )
+    source, suggested, plan = run(db, target, history)
+    assert suggested["klantnummer"] == "person"
+    report = staging.check(plan, source)
+    assert (report.valid, report.invalid) == (3, 1)
+    assert [(e.row, e.column, e.value) for e in report.errors] == [(4, "klantnummer", "K-300")]
+    assert "No person of this organisation" in report.errors[0].reason
+    written = storing.write(plan, source, session_of(db))
+    assert written.stored == 3
+    db.commit()
+    linked = dict(
+        db.execute(
+            select(Response.client_id, Response.person_id).where(Response.survey_id == target.survey.id)
+        ).all()
+    )
+    assert sorted(linked.values(), key=str) == sorted([ann.id, bob.id, None], key=str)
+
+    by_mail = tmp_path / "by_mail.csv"
+    by_mail.write_text("respondent;mail;nps\nB-1;BOB@example.org;10\n", encoding="utf-8")
+    source, suggested, _plan = run(db, target, by_mail)
+    assert suggested["mail"] == ""  # an address is contact data: linked only when the user says so
+    _source, _suggested, plan = run(db, target, by_mail, {**suggested, "mail": "person"})
+    assert staging.check(plan, source).valid == 1
+    assert storing.write(plan, source, session_of(db)).stored == 1
+    db.commit()
+    of_bob = select(func.count()).select_from(Response).where(Response.person_id == bob.id)
+    assert db.scalar(of_bob) == 2  # A-2 and B-1
