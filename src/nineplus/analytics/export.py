@@ -6,7 +6,7 @@ export is never read. Facts (``responses``, ``scores``) are written incrementall
 part with the refresh batches since the previous export. When the store's generation changed (a full
 refresh, or responses removed from the row store), the facts are written again from scratch, and the
 parts of the old generation are deleted once the new manifest is in place. Dimensions and the small
-``counts`` table are written whole every time.
+``counts`` tables are written whole every time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from nineplus.analytics.store import AnalyticStore
 FACTS = ("responses", "scores")
 WHOLE = (
     "counts",
+    "counts_month",
     "organisations",
     "teams",
     "journeys",
@@ -74,9 +75,8 @@ def export(store: AnalyticStore, folder: Path) -> ExportReport:
         for table in WHOLE:
             name = f"{table}/{table}-g{generation:05d}-b{batch:08d}.parquet"
             query = (
-                "SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, day, "
-                "value, sum(n)::BIGINT AS n FROM counts GROUP BY ALL"
-                if table == "counts"
+                f"SELECT * EXCLUDE (n), sum(n)::BIGINT AS n FROM {table} GROUP BY ALL"  # noqa: S608 (fixed)
+                if table.startswith("counts")
                 else f"SELECT * FROM {table}"  # noqa: S608 (a fixed name)
             )
             rows[table] = _copy(cur, query, folder / name, always=True)

@@ -36,7 +36,13 @@ _ANSWER_KEYS = {
     "value": "int16",
 }
 COUNTS = ibis.table({**_ANSWER_KEYS, "n": "int64"}, name="counts")
-SCORES = ibis.table({"response_id": "int64", **_ANSWER_KEYS, "batch": "int32"}, name="scores")
+COUNTS_MONTH = ibis.table(
+    {**{k: v for k, v in _ANSWER_KEYS.items() if k != "day"}, "month": "date", "n": "int64"},
+    name="counts_month",
+)
+SCORES = ibis.table(
+    {"response_id": "int64", **_ANSWER_KEYS, "person_id": "int32", "batch": "int32"}, name="scores"
+)
 RESPONSES = ibis.table(
     {
         "response_id": "int64",
@@ -78,18 +84,32 @@ def value_counts(
     period: Period | None = None,
     since: date | None = None,
     until: date | None = None,
+    attribute: tuple[str, str] | None = None,
 ) -> Any:
     """How many answers gave each value, per group of ``by`` (and ``period``): columns ``by``, [``period``],
-    ``value``, ``n``, ordered by all of them."""
-    t = COUNTS.filter(_.organisation_id == organisation_id)
+    ``value``, ``n``, ordered by all of them.
+
+    Read from the monthly counts unless the question needs days (weeks, or a date range), and from the
+    answers themselves when it filters on an imported person attribute (``attribute``: key and value)."""
+    if attribute is not None:
+        key, wanted = attribute
+        people = ATTRIBUTES.filter(
+            (_.organisation_id == organisation_id) & (_.key == key) & (_.value == wanted)
+        ).person_id
+        t = SCORES.filter((_.organisation_id == organisation_id) & _.person_id.isin(people))
+        total = _.count()
+    elif period in ("week", "day") or since is not None or until is not None:
+        t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
+    else:
+        t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
     t = _with_dimensions(t, organisation_id, by)
     keys = list(by)
     if period is not None:
-        t = t.mutate(period=_period(t.day, period))
+        t = t.mutate(period=_period(t.month if "month" in t.columns else t.day, period))
         keys.append("period")
     keys.append("value")
-    return t.group_by(keys).aggregate(n=_.n.sum().cast("int64")).order_by(keys)
+    return t.group_by(keys).aggregate(n=total.cast("int64")).order_by(keys)
 
 
 def attribute_value_counts(
@@ -108,11 +128,10 @@ def attribute_value_counts(
         & (_.question_id == question_id)
         & (_.moment_id == moment_id)
     )
-    people = RESPONSES.filter(_.organisation_id == organisation_id).select("response_id", "person_id")
     attrs = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == key)).select(
         "person_id", attribute="value"
     )
-    joined = scores.left_join(people, "response_id").left_join(attrs, "person_id")
+    joined = scores.left_join(attrs, "person_id")
     return (
         joined.group_by("attribute", "value")
         .aggregate(n=_.count().cast("int64"))
@@ -177,6 +196,7 @@ def _with_dimensions(t: Any, organisation_id: int, by: Sequence[str]) -> Any:
 
 
 def _period(day: Any, period: Period) -> Any:
-    if period == "day":
+    """The first day of the period (``day`` is a day, or the first day of a month)."""
+    if period == "day" or (period == "month" and day.get_name() == "month"):
         return day
     return day.truncate(_TRUNCATE[period])

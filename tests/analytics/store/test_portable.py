@@ -55,6 +55,12 @@ def questions(feed: Feed) -> dict[str, Any]:
             org, "segment", version_id=version, question_id=nps
         ),
         "responses per month": queries.response_counts(org, ["version_id"], period="month"),
+        "NPS per month, from the days": queries.value_counts(
+            org, ["team_id"], kinds=["nps"], period="month", since=datetime(2000, 1, 1).date()
+        ),
+        "private customers per month": queries.value_counts(
+            org, ["version_id", "question_id", "moment_id"], period="month", attribute=("segment", "private")
+        ),
     }
 
 
@@ -81,6 +87,10 @@ def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: 
     assert nps_total == 48
     segments = {(attribute, value): n for attribute, value, n in from_store["NPS per segment"]}
     assert sum(n for (a, _), n in segments.items() if a == "private") == 12  # ann answered 12 times
+    # The monthly counts and the daily ones agree; the attribute filter reads the answers themselves.
+    assert from_store["NPS per team and month"] == from_store["NPS per month, from the days"]
+    private = from_store["private customers per month"]
+    assert sum(n for _v, _q, moment, _p, _value, n in private if moment == 0) == 12
 
 
 def test_spark_over_the_export_gives_the_same_rows(feed: Feed, exported: Path, spark: Any) -> None:
