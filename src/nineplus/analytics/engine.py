@@ -33,14 +33,46 @@ class Engine:
         return self.backend.to_pyarrow(expr)
 
     def rows(self, expr: Any) -> list[dict[str, Any]]:
-        return self.run(expr).to_pylist()
+        table = self.run(expr)
+        names = table.column_names
+        return [dict(zip(names, row, strict=True)) for row in zip(*table.to_pydict().values(), strict=True)]
+
+
+# Compiling an expression to SQL costs a few milliseconds, as much as running it on the store: the SQL of
+# each expression is kept (the text of the question, never its answer). Expressions compare by structure,
+# so the same question asked again finds its SQL.
+_COMPILED: dict[Any, str] = {}
+_COMPILED_MAX = 512
+
+
+def compiled(backend: Any, expr: Any) -> str:
+    key = (backend.name, expr.op())
+    sql = _COMPILED.get(key)
+    if sql is None:
+        sql = str(backend.compile(expr))
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = sql
+    return sql
+
+
+class DuckDBEngine(Engine):
+    """The store, read through one cursor: the compiled SQL runs on it straight to Arrow."""
+
+    def __init__(self, backend: Any, cursor: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(backend, "duckdb")
+        self.cursor = cursor
+
+    def run(self, expr: Any) -> pa.Table:
+        result = self.cursor.execute(compiled(self.backend, expr)).fetch_arrow_table()
+        return result.cast(expr.schema().to_pyarrow())
 
 
 def on_duckdb(cursor: duckdb.DuckDBPyConnection) -> Engine:
     """The store itself, read through a cursor (see ``AnalyticStore.snapshot``)."""
     import ibis
 
-    return Engine(ibis.duckdb.from_connection(cursor), "duckdb")
+    return DuckDBEngine(ibis.duckdb.from_connection(cursor), cursor)
 
 
 def on_parquet_duckdb(folder: Path) -> Engine:
@@ -93,5 +125,5 @@ class SparkEngine(Engine):
 
     def run(self, expr: Any) -> pa.Table:
         # Spark's DATE_TRUNC gives a timestamp where the expression says date: conform to its schema.
-        result = self.session.sql(str(self.backend.compile(expr))).toArrow()
+        result = self.session.sql(compiled(self.backend, expr)).toArrow()
         return result.cast(expr.schema().to_pyarrow())

@@ -53,6 +53,12 @@ def cell(kind: str, values: Mapping[int, int], minimum: int) -> Cell:
         stats = Proportion(n, _count(values, lambda v: v >= 4))
     else:
         stats = Mean(n, sum(v * c for v, c in values.items()), sum(v * v * c for v, c in values.items()))
+    return cell_of(kind, stats, minimum)
+
+
+def cell_of(kind: str, stats: Nps | Proportion | Mean, minimum: int) -> Cell:
+    """The score of one group from its sufficient statistics."""
+    n = stats.n
     indicative = stats.indicative if isinstance(stats, Nps | Proportion) else n < INDICATIVE_BELOW
     interval = stats.interval() if n >= minimum else None
     if interval is None or stats.score is None:
@@ -108,22 +114,42 @@ def overview(
             )
         )
         per_team = engine.rows(
-            queries.value_counts(
+            queries.nps_counts(
                 organisation_id,
                 ["survey_id", "version_id", "question_id", "team_id"],
-                kinds=["nps"],
                 moment_id=0,
                 period="month",
             )
         )
+    refreshed = meta.get("refreshed_at")
+    return overview_from(
+        per_question,
+        per_team,
+        dims,
+        minimum,
+        team_ids,
+        datetime.fromisoformat(refreshed) if refreshed else None,
+    )
+
+
+def overview_from(
+    per_question: list[dict],
+    per_team: list[dict],
+    dims: Dimensions,
+    minimum: int,
+    team_ids: frozenset[int] | None = None,
+    refreshed_at: datetime | None = None,
+) -> Overview:
+    """The overview from value counts per survey, version and question, and per team and month too."""
     surveys = _survey_lines(per_question, dims, minimum)
     teams = _team_lines(per_team, dims, minimum, team_ids)
-    refreshed = meta.get("refreshed_at")
-    return Overview(datetime.fromisoformat(refreshed) if refreshed else None, surveys, teams)
+    return Overview(refreshed_at, surveys, teams)
 
 
 @dataclass(frozen=True)
-class _Dimensions:
+class Dimensions:
+    """What the overview names: survey titles and audiences, version numbers, questions, teams."""
+
     titles: dict[int, dict[str, str]]
     audiences: dict[int, str]
     versions: dict[int, int]
@@ -131,12 +157,12 @@ class _Dimensions:
     teams: dict[int, str]
 
 
-def _dimensions(cur, organisation_id: int) -> _Dimensions:  # type: ignore[no-untyped-def]
+def _dimensions(cur, organisation_id: int) -> Dimensions:  # type: ignore[no-untyped-def]
     org = [organisation_id]
     surveys = cur.execute(
         "SELECT id, title_en, title_nl, audience FROM surveys WHERE organisation_id = ?", org
     ).fetchall()
-    return _Dimensions(
+    return Dimensions(
         titles={i: {"en": en, "nl": nl} for i, en, nl, _ in surveys},
         audiences={i: audience for i, _, _, audience in surveys},
         versions=dict(
@@ -152,7 +178,7 @@ def _dimensions(cur, organisation_id: int) -> _Dimensions:  # type: ignore[no-un
     )
 
 
-def _kind(dims: _Dimensions, survey_id: int, question_type: str) -> str:
+def _kind(dims: Dimensions, survey_id: int, question_type: str) -> str:
     if question_type == "nps":
         return "enps" if dims.audiences.get(survey_id) == "employee" else "nps"
     return "ces" if question_type == "effort" else question_type
@@ -165,7 +191,7 @@ def _values(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, dict[int
     return grouped
 
 
-def _survey_lines(rows: list[dict], dims: _Dimensions, minimum: int) -> list[SurveyLine]:
+def _survey_lines(rows: list[dict], dims: Dimensions, minimum: int) -> list[SurveyLine]:
     lines = []
     for (survey_id, version_id, question_id), values in _values(
         rows, ("survey_id", "version_id", "question_id")
@@ -184,25 +210,26 @@ def _survey_lines(rows: list[dict], dims: _Dimensions, minimum: int) -> list[Sur
 
 
 def _team_lines(
-    rows: list[dict], dims: _Dimensions, minimum: int, team_ids: frozenset[int] | None
+    rows: list[dict], dims: Dimensions, minimum: int, team_ids: frozenset[int] | None
 ) -> list[TeamLine]:
-    """Per survey version, NPS question and team: the newest month against the months before it."""
-    monthly = _values(rows, ("survey_id", "version_id", "question_id", "team_id", "period"))
-    by_team: dict[tuple, dict[date, dict[int, int]]] = defaultdict(dict)
-    for (survey_id, version_id, question_id, team_id, month), values in monthly.items():
-        if team_ids is None or team_id in team_ids:
-            by_team[(survey_id, version_id, question_id, team_id)][month] = values
+    """Per survey version, NPS question and team: the newest month against the months before it, from
+    NPS counts (n, promoters, detractors) per team and month."""
+    by_team: dict[tuple, dict[date, Nps]] = defaultdict(dict)
+    for row in rows:
+        if team_ids is None or row["team_id"] in team_ids:
+            key = (row["survey_id"], row["version_id"], row["question_id"], row["team_id"])
+            by_team[key][row["period"]] = Nps(row["n"], row["promoters"], row["detractors"])
     lines, p_values = [], []
     for (survey_id, version_id, _question, team_id), months in by_team.items():
         kind = _kind(dims, survey_id, "nps")
         newest = max(months)
-        pooled: dict[int, int] = defaultdict(int)
-        for month in sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]:
-            for value, n in months[month].items():
-                pooled[value] += n
-        now, before = cell(kind, months[newest], minimum), cell(kind, pooled, minimum)
+        history = [months[m] for m in sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]]
+        pooled = Nps(
+            sum(h.n for h in history), sum(h.promoters for h in history), sum(h.detractors for h in history)
+        )
+        now, before = cell_of(kind, months[newest], minimum), cell_of(kind, pooled, minimum)
         tested = now.score is not None and before.score is not None
-        p_values.append(compare_nps(_nps(months[newest]), _nps(pooled))[1] if tested else None)
+        p_values.append(compare_nps(months[newest], pooled)[1] if tested else None)
         lines.append(
             TeamLine(
                 survey_id=survey_id,

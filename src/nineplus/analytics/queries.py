@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 import ibis
@@ -71,7 +72,47 @@ ATTRIBUTES = ibis.table(
 _DERIVED = {"journey_id", "channel", "moment_team_id", "audience"}
 
 
-def value_counts(
+def value_counts(organisation_id: int, by: Sequence[str], **options: Any) -> Any:
+    """How many answers gave each value, per group of ``by`` (and ``period``): columns ``by``, [``period``],
+    ``value``, ``n``, ordered by all of them. Options: see ``_value_counts``.
+
+    Read from the monthly counts unless the question needs days (weeks, or a date range), and from the
+    answers themselves when it filters on an imported person attribute (``attribute``: key and value).
+    Building an expression costs milliseconds: the same question returns the same expression."""
+    if options.get("kinds") is not None:
+        options["kinds"] = tuple(options["kinds"])
+    return _value_counts(organisation_id, tuple(by), **options)
+
+
+def nps_counts(organisation_id: int, by: Sequence[str], **options: Any) -> Any:
+    """NPS's sufficient statistics per group: columns ``by``, [``period``], ``n``, ``promoters`` (9-10)
+    and ``detractors`` (0-6), from the same counts as ``value_counts`` (same options)."""
+    return _nps_counts(organisation_id, tuple(by), **options)
+
+
+@lru_cache(maxsize=256)
+def _nps_counts(organisation_id: int, by: tuple[str, ...], **options: Any) -> Any:
+    t, total, keys = _grouped(organisation_id, by, kinds=("nps",), **options)
+    n = t.n if "n" in t.columns else ibis.literal(1)  # the counts tables carry n; answers count one each
+    return (
+        t.group_by(keys)
+        .aggregate(
+            n=total.cast("int64"),
+            promoters=(t.value >= 9).ifelse(n, 0).sum().cast("int64"),
+            detractors=(t.value <= 6).ifelse(n, 0).sum().cast("int64"),
+        )
+        .order_by(keys)
+    )
+
+
+@lru_cache(maxsize=256)
+def _value_counts(organisation_id: int, by: tuple[str, ...], **options: Any) -> Any:
+    t, total, keys = _grouped(organisation_id, by, **options)
+    keys.append("value")
+    return t.group_by(keys).aggregate(n=total.cast("int64")).order_by(keys)
+
+
+def _grouped(
     organisation_id: int,
     by: Sequence[str],
     *,
@@ -85,12 +126,8 @@ def value_counts(
     since: date | None = None,
     until: date | None = None,
     attribute: tuple[str, str] | None = None,
-) -> Any:
-    """How many answers gave each value, per group of ``by`` (and ``period``): columns ``by``, [``period``],
-    ``value``, ``n``, ordered by all of them.
-
-    Read from the monthly counts unless the question needs days (weeks, or a date range), and from the
-    answers themselves when it filters on an imported person attribute (``attribute``: key and value)."""
+) -> tuple[Any, Any, list[str]]:
+    """The filtered rows to group (with their derived columns), how to total them, and the group keys."""
     if attribute is not None:
         key, wanted = attribute
         people = ATTRIBUTES.filter(
@@ -108,8 +145,7 @@ def value_counts(
     if period is not None:
         t = t.mutate(period=_period(t.month if "month" in t.columns else t.day, period))
         keys.append("period")
-    keys.append("value")
-    return t.group_by(keys).aggregate(n=total.cast("int64")).order_by(keys)
+    return t, total, keys
 
 
 def attribute_value_counts(

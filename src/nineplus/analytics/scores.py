@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from statistics import NormalDist
 
 # SciPy and statsmodels (with pandas) take about two seconds to import: they are imported where first
@@ -24,6 +25,7 @@ from statistics import NormalDist
 INDICATIVE_BELOW = 100  # below this many answers a score is labelled indicative (METHODS.md)
 
 
+@cache
 def z_for(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
@@ -98,7 +100,7 @@ def compare_nps(a: Nps, b: Nps) -> tuple[float, float]:
     pb, db, nb = b._shares(True)
     se = math.sqrt(a.variance() / na + b.variance() / nb)
     z = ((pa - da) - (pb - db)) / se if se > 0 else 0.0
-    return z, 2 * (1 - NormalDist().cdf(abs(z)))
+    return z, math.erfc(abs(z) / math.sqrt(2))  # two-sided: 2 (1 - Phi(|z|))
 
 
 def nps_sample_size(half_width_points: float, variance: float = 1.0, confidence: float = 0.95) -> int:

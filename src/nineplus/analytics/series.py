@@ -7,13 +7,16 @@ Input is per-day counts, as the engine returns them; the periods are made here. 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from nineplus.analytics.scores import Interval, Nps, compare_nps, false_discoveries
+import numpy as np
+
+from nineplus.analytics.scores import Interval, Nps, false_discoveries, z_for
 
 Period = Literal["week", "month", "quarter"]
 
@@ -49,35 +52,53 @@ class SeriesPoint:
 
 def series(days: Iterable[DayCounts], period: Period, minimum_n: int, fdr: float = 0.05) -> list[SeriesPoint]:
     """Per group and period, in order: the NPS, its interval, and its change against the previous period
-    of the same group that had a score; a change is significant only after false-discovery control."""
+    of the same group that had a score; a change is significant only after false-discovery control.
+
+    The intervals and tests are computed for all points at once (numpy), with the formulas of
+    ``Nps.interval`` and ``compare_nps``: a team-by-month table has thousands of points."""
     totals: dict[tuple[Hashable, date], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in days:
         counts = totals[(row.group, period_start(row.day, period))]
         counts[0] += row.n
         counts[1] += row.promoters
         counts[2] += row.detractors
-    points: list[SeriesPoint] = []
-    previous: dict[Hashable, Nps] = {}
-    for (group, start), (n, promoters, detractors) in sorted(
-        totals.items(), key=lambda item: (str(item[0][0]), item[0][1])
-    ):
-        nps = Nps(n, promoters, detractors)
-        enough = n >= minimum_n
-        change = p_value = None
-        if enough and group in previous:
-            before = previous[group]
-            change = (nps.score or 0.0) - (before.score or 0.0)
-            _z, p_value = compare_nps(nps, before)
-        points.append(
-            SeriesPoint(group, start, nps, nps.interval() if enough else None, change, p_value, False)
+    keys = sorted(totals, key=lambda key: (str(key[0]), key[1]))
+    if not keys:
+        return []
+    n, promoters, detractors = np.array([totals[key] for key in keys], dtype=float).T
+    adjusted = n + 3  # the adjusted Wald shares (Nps._shares)
+    centre = (promoters - detractors) / adjusted
+    variance = (promoters + detractors + 1.5) / adjusted - centre**2
+    half = z_for(0.95) * np.sqrt(variance / adjusted)
+    low, high = 100 * np.maximum(-1.0, centre - half), 100 * np.minimum(1.0, centre + half)
+    score = 100 * (promoters - detractors) / np.maximum(n, 1)
+    enough = n >= minimum_n
+    previous = np.full(len(keys), -1)  # the group's previous point with a score
+    last: dict[Hashable, int] = {}
+    for i, (group, _start) in enumerate(keys):
+        previous[i] = last.get(group, -1)
+        if enough[i]:
+            last[group] = i
+    tested = np.flatnonzero(enough & (previous >= 0))
+    before = previous[tested]
+    se = np.sqrt(variance[tested] / adjusted[tested] + variance[before] / adjusted[before])
+    z = np.divide(centre[tested] - centre[before], se, out=np.zeros(len(tested)), where=se > 0)
+    p_values = [math.erfc(abs(value) / math.sqrt(2)) for value in z]
+    verdicts = dict(zip(tested.tolist(), false_discoveries(p_values, fdr), strict=True))
+    tests = dict(
+        zip(
+            tested.tolist(), zip(p_values, (score[tested] - score[before]).tolist(), strict=True), strict=True
         )
-        if enough:
-            previous[group] = nps
-    tested = [i for i, point in enumerate(points) if point.p_value is not None]
-    verdicts = false_discoveries([points[i].p_value for i in tested], fdr)  # type: ignore[misc]
-    for index, verdict in zip(tested, verdicts, strict=True):
-        point = points[index]
-        points[index] = SeriesPoint(
-            point.group, point.period, point.nps, point.interval, point.change, point.p_value, verdict
+    )
+    points = []
+    columns = zip(
+        keys, n.astype(int).tolist(), promoters.astype(int).tolist(), detractors.astype(int).tolist(),
+        low.tolist(), high.tolist(), enough.tolist(), strict=True,
+    )  # fmt: skip
+    for i, ((group, start), count, p, d, lo, hi, scored) in enumerate(columns):
+        p_value, change = tests.get(i, (None, None))
+        interval = Interval(lo, hi) if scored else None
+        points.append(
+            SeriesPoint(group, start, Nps(count, p, d), interval, change, p_value, verdicts.get(i, False))
         )
     return points

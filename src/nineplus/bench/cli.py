@@ -151,3 +151,121 @@ def bench_import(
             else "(run with --rows 1000000 to judge)"
         )
     )
+
+
+@bench_app.command("analytics")
+def bench_analytics(
+    responses: Annotated[
+        int, typer.Option(help="Responses in the large run (each with NPS and 8 moment feelings).")
+    ] = 10_000_000,
+    small: Annotated[
+        int, typer.Option(help="Responses in the small run reported beside it (0: none).")
+    ] = 100_000,
+    runs: Annotated[int, typer.Option(help="Timed runs per question; medians are reported.")] = 7,
+    minimum: Annotated[int, typer.Option(help="The minimum n below which no score is shown.")] = 30,
+    reuse: Annotated[
+        bool,
+        typer.Option(help="Reuse a database an earlier run of the same size loaded (skips the imports)."),
+    ] = False,
+) -> None:
+    """Load a history through `nineplus import` and a full refresh into the analytic store, then time the
+    dashboard set (warm) and an ad-hoc attribute query against pandas doing the same work; check that
+    both give the same figures; report peak memory."""
+    from nineplus.bench import analytics as bench
+
+    sizes = [n for n in (small, responses) if n > 0]
+    results = [_bench_analytics_size(bench, n, runs, minimum, reuse) for n in sizes]
+    for size, outcome in zip(sizes, results, strict=True):
+        console.print(f"[bold]{size:,} responses[/bold]: {outcome}")
+    large = results[-1]
+    if sizes[-1] >= 10_000_000:
+        met = (
+            large["set_ms"] <= 30
+            and large["adhoc_s"] <= 0.3
+            and large["set_ratio"] >= 5
+            and large["adhoc_ratio"] >= 5
+            and large["peak_mb"] < 4096
+        )
+        console.print(
+            "targets at 10M (set <= 30 ms, ad-hoc <= 0.3 s, both >= 5x pandas, < 4 GB): "
+            + ("[green]met[/green]" if met else "[red]not met[/red]")
+        )
+
+
+def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    import json
+    import sys
+
+    folder = (get_settings().data_dir / "bench-analytics" / str(size)).resolve()
+    console.print(f"[bold]{size:,} responses[/bold] into {folder}")
+    loaded = folder / "loaded.json"
+    if reuse and loaded.exists():
+        kept = json.loads(loaded.read_text())
+        total = kept.pop("import_s")
+        setup = bench.Setup(folder, **kept)
+        console.print(f"  reusing the database loaded earlier (its imports took {total:.1f} s)")
+    else:
+        setup = bench.prepare(folder, size)
+        console.print(
+            f"  writing {setup.persons:,} persons and {size:,} responses ({size * 9:,} answers) as CSV"
+        )
+        persons_file = bench.write_persons(setup)
+        files = bench.write_responses(setup)
+        step = bench.run_cli(setup, "import", "persons", str(persons_file), "--organisation", setup.slug)
+        console.print(f"  nineplus import persons: {step.seconds:.1f} s, peak {step.peak_mb:,.0f} MB")
+        total, peak = 0.0, 0.0
+        for survey_id, path in files:
+            step = bench.run_cli(setup, "import", "responses", str(path), "--survey", str(survey_id))
+            total, peak = total + step.seconds, max(peak, step.peak_mb)
+        console.print(f"  nineplus import responses ({len(files)} files): {total:.1f} s, peak {peak:,.0f} MB")
+        kept = {k: v for k, v in vars(setup).items() if k != "folder"}
+        loaded.write_text(json.dumps({**kept, "import_s": total}))
+    options = {
+        "store": str(folder / "analytics.duckdb"),
+        "url": setup.url,
+        "org": setup.organisation_id,
+        "runs": runs,
+        "seed": 7,
+        "minimum": minimum,
+        "export": str(folder / "export"),
+    }
+    timing = [sys.executable, "-m", "nineplus.bench.analytics_timing"]
+    product_step = bench.run_child([*timing, "product", json.dumps(options)])
+    ours = _result(product_step.output)
+    theirs_step = bench.run_child([*timing, "pandas", json.dumps(options)])
+    theirs = _result(theirs_step.output)
+    if (ours["set_digest"], ours["adhoc_digest"]) != (theirs["set_digest"], theirs["adhoc_digest"]):
+        fail("the product and the pandas baseline disagree on the figures")
+    set_ms = statistics.median(ours["set_seconds"]) * 1000
+    base_set_ms = statistics.median(theirs["set_seconds"]) * 1000
+    adhoc_s = statistics.median(ours["adhoc_seconds"])
+    base_adhoc_s = statistics.median(theirs["adhoc_seconds"])
+    console.print(
+        f"  full refresh into the analytic store: {ours['refresh_seconds']:.1f} s "
+        f"({ours['responses']:,} responses, {ours['score_rows']:,} score rows)\n"
+        f"  dashboard set, warm (median of {runs}): {set_ms:.1f} ms; pandas {base_set_ms:.0f} ms "
+        f"({base_set_ms / set_ms:.0f}x)\n"
+        f"  ad-hoc attribute query (median of {runs}): {adhoc_s * 1000:.0f} ms; pandas "
+        f"{base_adhoc_s * 1000:.0f} ms ({base_adhoc_s / adhoc_s:.1f}x)\n"
+        f"  peak memory: product {product_step.peak_mb:,.0f} MB (refresh, queries and export); pandas "
+        f"{theirs_step.peak_mb:,.0f} MB (frames loaded in {theirs['load_seconds']:.1f} s)\n"
+        "  the product and pandas give the same figures"
+    )
+    return {
+        "set_ms": round(set_ms, 1),
+        "set_ratio": round(base_set_ms / set_ms, 1),
+        "adhoc_s": round(adhoc_s, 3),
+        "adhoc_ratio": round(base_adhoc_s / adhoc_s, 1),
+        "peak_mb": round(product_step.peak_mb),
+        "refresh_s": round(ours["refresh_seconds"], 1),
+        "import_s": round(total, 1),
+    }
+
+
+def _result(output: str) -> dict:
+    import json
+
+    for line in output.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"no result in:\n{output[-3000:]}")

@@ -1,0 +1,112 @@
+"""The figures behind the dashboards, from the analytics layer's value counts on any engine.
+
+Each function asks the engine one question (``analytics.queries``) and turns the small per-group result
+into scores with intervals here, in numpy/statsmodels (``analytics.scores``): the split METHODS.md
+("Portable analytics") describes. Versions are never pooled: every figure is per survey version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from nineplus.analytics import queries
+from nineplus.analytics.curves import CurvePoint, point
+from nineplus.analytics.engine import Engine
+from nineplus.analytics.scores import Mean
+from nineplus.analytics.series import DayCounts, Period, SeriesPoint, series
+
+
+def team_periods(
+    engine: Engine, organisation_id: int, minimum: int, period: Period = "month"
+) -> dict[tuple[int, int], list[SeriesPoint]]:
+    """Per survey version and NPS question: each team's NPS per period with its interval and the change
+    against the team's previous period (false-discovery control over every team and period at once)."""
+    rows = engine.rows(
+        queries.nps_counts(
+            organisation_id, ["version_id", "question_id", "team_id"], moment_id=0, period=period
+        )
+    )
+    return team_periods_from(rows, minimum, period)
+
+
+def team_periods_from(
+    rows: Iterable[dict], minimum: int, period: Period = "month"
+) -> dict[tuple[int, int], list[SeriesPoint]]:
+    """``team_periods`` from NPS counts (n, promoters, detractors) per version, question, team and period."""
+    days: dict[tuple[int, int], list[DayCounts]] = defaultdict(list)
+    for row in rows:
+        days[(row["version_id"], row["question_id"])].append(
+            DayCounts(row["team_id"], row["period"], row["n"], row["promoters"], row["detractors"])
+        )
+    return {key: series(group, period, minimum) for key, group in days.items()}
+
+
+@dataclass(frozen=True)
+class MeasuredCurve:
+    version_id: int
+    question_id: int
+    points: dict[int, CurvePoint]  # moment id -> mean, spread and band
+
+
+def measured_curves(
+    engine: Engine, organisation_id: int, minimum: int, *, attribute: tuple[str, str] | None = None
+) -> list[MeasuredCurve]:
+    """Per survey version and emotion question: the mean feeling per moment with its spread and band
+    (``attribute``: only respondents with that value of an imported attribute)."""
+    rows = engine.rows(
+        queries.value_counts(
+            organisation_id,
+            ["version_id", "question_id", "moment_id"],
+            kinds=["emotion"],
+            attribute=attribute,
+        )
+    )
+    return measured_curves_from(rows, minimum)
+
+
+def measured_curves_from(rows: Iterable[dict], minimum: int) -> list[MeasuredCurve]:
+    """``measured_curves`` from value counts per version, question, moment and value."""
+    sums: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    for row in rows:
+        totals = sums[(row["version_id"], row["question_id"])][row["moment_id"]]
+        totals[0] += row["n"]
+        totals[1] += row["n"] * row["value"]
+        totals[2] += row["n"] * row["value"] ** 2
+    return [
+        MeasuredCurve(
+            version, question, {m: point(Mean(n, s, ss), minimum) for m, (n, s, ss) in moments.items()}
+        )
+        for (version, question), moments in sorted(sums.items())
+    ]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    version_id: int
+    question_id: int
+    counts: dict[int, int]  # every value of the 0-10 scale, also those nobody gave
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+    def share(self, values: Iterable[int]) -> float:
+        return sum(self.counts[v] for v in values) / self.n if self.n else 0.0
+
+
+def distributions(engine: Engine, organisation_id: int) -> list[Distribution]:
+    """Per survey version and NPS question: how many answered each value from 0 to 10."""
+    rows = engine.rows(
+        queries.value_counts(organisation_id, ["version_id", "question_id"], kinds=["nps"], moment_id=0)
+    )
+    return distributions_from(rows)
+
+
+def distributions_from(rows: Iterable[dict]) -> list[Distribution]:
+    """``distributions`` from value counts per version, question and value."""
+    counts: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: dict.fromkeys(range(11), 0))
+    for row in rows:
+        counts[(row["version_id"], row["question_id"])][row["value"]] += row["n"]
+    return [Distribution(v, q, c) for (v, q), c in sorted(counts.items())]
