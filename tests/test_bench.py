@@ -42,3 +42,18 @@ def test_bench_import_runs_and_finds_every_row_stored(tmp_path: Path) -> None:
     assert "all rows stored" in result.stdout
     assert "1 clients meanwhile" in result.stdout
     assert "median of 2" in result.stdout
+
+
+def test_bench_analytics_loads_through_the_imports_and_agrees_with_pandas(tmp_path: Path) -> None:
+    """A small history through `nineplus import persons|responses` and a full refresh; the product's
+    dashboard set and ad-hoc query give the figures pandas computes from the same rows (the command
+    fails otherwise)."""
+    env = {**os.environ, "NINEPLUS_DATA_DIR": str(tmp_path), "NINEPLUS_SECRET_KEY": "bench-test-key"}
+    env.pop("NINEPLUS_DATABASE_URL", None)
+    bench = ["bench", "analytics", "--responses", "3000", "--small", "0", "--runs", "2", "--minimum", "5"]
+    command = [sys.executable, "-m", "nineplus.cli", *bench]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(3,000 responses, 27,000 score rows)" in result.stdout
+    assert "the product and pandas give the same figures" in result.stdout
+    assert re.search(r"dashboard set, warm \(median of 2\): [\d.]+ ms; pandas", result.stdout)

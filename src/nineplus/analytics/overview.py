@@ -113,12 +113,16 @@ def overview(
                 organisation_id, ["survey_id", "version_id", "question_id"], kinds=SCORE_KINDS, moment_id=0
             )
         )
+        # The newest month and the HISTORY_MONTHS before it are all the team table reads.
+        (newest,) = engine.rows(queries.newest_month(organisation_id))
+        since = None if newest["month"] is None else months_before(newest["month"], HISTORY_MONTHS)
         per_team = engine.rows(
             queries.nps_counts(
                 organisation_id,
                 ["survey_id", "version_id", "question_id", "team_id"],
                 moment_id=0,
                 period="month",
+                since=since,
             )
         )
     refreshed = meta.get("refreshed_at")
@@ -144,6 +148,11 @@ def overview_from(
     surveys = _survey_lines(per_question, dims, minimum)
     teams = _team_lines(per_team, dims, minimum, team_ids)
     return Overview(refreshed_at, surveys, teams)
+
+
+def months_before(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def _grouped(
         ).person_id
         t = SCORES.filter((_.organisation_id == organisation_id) & _.person_id.isin(people))
         total = _.count()
-    elif period in ("week", "day") or since is not None or until is not None:
+    elif period in ("week", "day") or (since is not None and since.day != 1) or until is not None:
         t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
@@ -146,6 +146,11 @@ def _grouped(
         t = t.mutate(period=_period(t.month if "month" in t.columns else t.day, period))
         keys.append("period")
     return t, total, keys
+
+
+def newest_month(organisation_id: int) -> Any:
+    """The first day of the newest month with answers (one row, column ``month``; null without any)."""
+    return COUNTS_MONTH.filter(_.organisation_id == organisation_id).aggregate(month=_.month.max())
 
 
 def attribute_value_counts(
@@ -207,10 +212,11 @@ def _filtered(
     ):
         if value is not None:
             t = t.filter(t[column] == value)
+    when = t.month if "month" in t.columns else t.day  # the monthly counts start at a month's first day
     if since is not None:
-        t = t.filter(_.day >= since)
+        t = t.filter(when >= since)
     if until is not None:
-        t = t.filter(_.day <= until)
+        t = t.filter(when <= until)
     return t
 
 

@@ -237,9 +237,11 @@ class _Refresh:
                 if persons is not None:
                     _replace(con, _PERSONS[0], persons[0])
                     _replace(con, _ATTRIBUTES[0], persons[1])
-                if self.full:
+                if self.full:  # dropped, not emptied: deleting millions of rows in the transaction that
+                    # writes them again would hold both in memory
                     for table in ("responses", "scores", "counts", "counts_month"):
-                        con.execute(f"DELETE FROM {table}")
+                        con.execute(f"DROP TABLE {table}")
+                    _create_schema(con)
                 if self.full and _sqlite_file(self.engine) is not None:
                     added, pending = self._copy_from_sqlite(top)
                 else:
@@ -284,42 +286,41 @@ class _Refresh:
         path = str(_sqlite_file(self.engine)).replace("'", "''")
         types = ", ".join(f"'{t}'" for t in SCORE_TYPES)
         cutoff = _as_datetime(utcnow() - timedelta(days=PENDING_DAYS)).isoformat(sep=" ")
+        con.execute("DETACH DATABASE IF EXISTS rowstore")  # left by a refresh that failed
         con.execute(f"ATTACH '{path}' AS rowstore (TYPE sqlite, READ_ONLY)")
-        try:
-            con.execute(
-                f"""CREATE OR REPLACE TEMPORARY TABLE incoming AS
-                SELECT r.id, r.organisation_id::INTEGER AS organisation_id, r.survey_id::INTEGER AS survey_id,
-                       r.version_id::INTEGER AS version_id, r.person_id::INTEGER AS person_id,
-                       coalesce(p.team_id, 0)::INTEGER AS team_id, r.submitted_at, r.started_at, o.timezone
-                FROM rowstore.responses r
-                JOIN rowstore.organisations o ON o.id = r.organisation_id
-                LEFT JOIN rowstore.persons p ON p.id = r.person_id
-                WHERE r.id <= {top}"""
-            )
-            con.execute(
-                f"""INSERT INTO responses
-                SELECT id, organisation_id, survey_id, version_id, person_id, team_id, submitted_at,
-                       CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
-                FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
-            )
-            con.execute(
-                f"""INSERT INTO scores
-                SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id::INTEGER,
-                       q.type, a.moment_key::INTEGER, r.team_id, r.person_id, r.day, a.value_int::SMALLINT,
-                       {self.batch}
-                FROM rowstore.answers a
-                JOIN responses r ON r.response_id = a.response_id
-                JOIN rowstore.questions q ON q.id = a.question_id
-                WHERE a.value_int IS NOT NULL AND q.type IN ({types})"""
-            )
-            added = con.execute("SELECT count(*) FROM responses").fetchone()[0]  # type: ignore[index]
-            pending = con.execute(
-                "SELECT id::BIGINT AS response_id, started_at FROM incoming "
-                f"WHERE submitted_at IS NULL AND started_at >= TIMESTAMP '{cutoff}' ORDER BY id"
-            ).fetch_arrow_table()
-        finally:
-            con.execute("DROP TABLE IF EXISTS incoming")
-            con.execute("DETACH DATABASE IF EXISTS rowstore")
+        con.execute(
+            f"""CREATE OR REPLACE TEMPORARY TABLE incoming AS
+            SELECT r.id, r.organisation_id::INTEGER AS organisation_id, r.survey_id::INTEGER AS survey_id,
+                   r.version_id::INTEGER AS version_id, r.person_id::INTEGER AS person_id,
+                   coalesce(p.team_id, 0)::INTEGER AS team_id, r.submitted_at, r.started_at, o.timezone
+            FROM rowstore.responses r
+            JOIN rowstore.organisations o ON o.id = r.organisation_id
+            LEFT JOIN rowstore.persons p ON p.id = r.person_id
+            WHERE r.id <= {top}"""
+        )
+        con.execute(
+            f"""INSERT INTO responses
+            SELECT id, organisation_id, survey_id, version_id, person_id, team_id, submitted_at,
+                   CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
+            FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
+        )
+        con.execute(
+            f"""INSERT INTO scores
+            SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id::INTEGER,
+                   q.type, a.moment_key::INTEGER, r.team_id, r.person_id, r.day, a.value_int::SMALLINT,
+                   {self.batch}
+            FROM rowstore.answers a
+            JOIN responses r ON r.response_id = a.response_id
+            JOIN rowstore.questions q ON q.id = a.question_id
+            WHERE a.value_int IS NOT NULL AND q.type IN ({types})"""
+        )
+        added = con.execute("SELECT count(*) FROM responses").fetchone()[0]  # type: ignore[index]
+        pending = con.execute(
+            "SELECT id::BIGINT AS response_id, started_at FROM incoming "
+            f"WHERE submitted_at IS NULL AND started_at >= TIMESTAMP '{cutoff}' ORDER BY id"
+        ).fetch_arrow_table()
+        con.execute("DROP TABLE IF EXISTS incoming")
+        con.execute("DETACH DATABASE IF EXISTS rowstore")
         return int(added), pending
 
     def _append_responses(self, rows: pa.Table) -> int:

@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from nineplus.analytics import dashboards
-from nineplus.analytics.overview import Dimensions, Overview, overview, overview_from
+from nineplus.analytics.overview import (
+    HISTORY_MONTHS,
+    Dimensions,
+    Overview,
+    months_before,
+    overview,
+    overview_from,
+)
 from nineplus.analytics.series import DayCounts, series
 
 NPS_KINDS = ("nps", "csat", "effort")
@@ -89,6 +96,7 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
     from nineplus.analytics.store import AnalyticStore
     from nineplus.core.db import make_engine
 
+    store_path.unlink(missing_ok=True)  # the load starts from an empty store
     store = AnalyticStore(store_path)
     engine = make_engine(url)
     report = store.refresh(engine, full=True)
@@ -98,14 +106,14 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
         ).fetchall()
         rows = cur.execute("SELECT count(*) FROM scores").fetchone()[0]  # type: ignore[index]
 
-    def dashboard_set(_run: int) -> list[Any]:
+    def dashboard_set(_run: int) -> tuple[Any, ...]:
         view = overview(store, org, minimum)
         with store.snapshot() as cur:
             on = on_duckdb(cur)
             teams = dashboards.team_periods(on, org, minimum)
             curves = dashboards.measured_curves(on, org, minimum)
             dists = dashboards.distributions(on, org)
-        return set_figures(view, teams, curves, dists)
+        return view, teams, curves, dists
 
     chosen = _choices(pairs, runs, seed)
 
@@ -130,7 +138,7 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
         "score_rows": rows,
         "set_seconds": set_seconds,
         "adhoc_seconds": adhoc_seconds,
-        "set_digest": digest(set_result),
+        "set_digest": digest(set_figures(*set_result)),
         "adhoc_digest": digest(adhoc_result),
         "adhoc_last": list(chosen[runs - 1]),
     }
@@ -177,10 +185,15 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
     )
     chosen = _choices(pairs, runs, seed)
 
+    def records(grouped: pd.DataFrame) -> list[dict]:
+        if "period" in grouped.columns:
+            grouped["period"] = grouped["period"].dt.date
+        return grouped.to_dict("records")
+
     def counted(frame: pd.DataFrame, keys: list[Any], names: list[str]) -> list[dict]:
         grouped = frame.groupby([*keys, "value"], observed=True).size().reset_index()
         grouped.columns = [*names, "value", "n"]
-        return grouped.to_dict("records")
+        return records(grouped)
 
     def nps_counted(frame: pd.DataFrame, keys: list[Any], names: list[str]) -> list[dict]:
         marked = frame.assign(promoter=frame["value"] >= 9, detractor=frame["value"] <= 6)
@@ -189,14 +202,14 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         )
         grouped = grouped.reset_index()
         grouped.columns = [*names, "n", "promoters", "detractors"]
-        return grouped.to_dict("records")
+        return records(grouped)
 
     def month(frame: pd.DataFrame) -> pd.Series:
-        return frame["day"].dt.to_period("M").dt.start_time.dt.date
+        return pd.Series(frame["day"].to_numpy().astype("datetime64[M]"), index=frame.index, name="month")
 
-    def dashboard_set(_run: int) -> list[Any]:
-        s = scores[of_org]
-        asked_once = s["moment_id"] == 0
+    def dashboard_set(_run: int) -> tuple[Any, ...]:
+        s = scores  # the rows are selected with one mask per question, never copied whole
+        asked_once = of_org & (s["moment_id"] == 0)
         per_question = counted(
             s[s["kind"].isin(NPS_KINDS) & asked_once],
             ["survey_id", "version_id", "question_id"],
@@ -208,9 +221,11 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
             ["survey_id", "version_id", "question_id", "team_id", month(nps)],
             ["survey_id", "version_id", "question_id", "team_id", "period"],
         )
-        view = overview_from(per_question, per_team, dims, minimum)
+        # The overview's team table reads the newest month and the HISTORY_MONTHS before it.
+        since = months_before(max(r["period"] for r in per_team), HISTORY_MONTHS)
+        view = overview_from(per_question, [r for r in per_team if r["period"] >= since], dims, minimum)
         teams = dashboards.team_periods_from(per_team, minimum)
-        emotion = s[s["kind"] == "emotion"]
+        emotion = s[of_org & (s["kind"] == "emotion")]
         curves = dashboards.measured_curves_from(
             counted(
                 emotion,
@@ -222,7 +237,7 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         dists = dashboards.distributions_from(
             counted(nps, ["version_id", "question_id"], ["version_id", "question_id"])
         )
-        return set_figures(view, teams, curves, dists)
+        return view, teams, curves, dists
 
     def adhoc(run: int) -> list[Any]:
         key, value = chosen[run]
@@ -245,7 +260,7 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         "load_seconds": load_seconds,
         "set_seconds": set_seconds,
         "adhoc_seconds": adhoc_seconds,
-        "set_digest": digest(set_result),
+        "set_digest": digest(set_figures(*set_result)),
         "adhoc_digest": digest(adhoc_result),
     }
 
