@@ -31,13 +31,12 @@ of one page sees the same snapshot even while a refresh commits.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +44,11 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, text
 
+from nineplus.analytics import rowstore
 from nineplus.core import duck
 from nineplus.core.models import utcnow
 
 SCHEMA_VERSION = "2"  # a store written by another version is rebuilt whole
-SCORE_TYPES = ("nps", "csat", "effort", "emotion", "start_feeling")
-BATCH_IDS = 50_000  # response ids read from the row store per round trip
-PENDING_DAYS = 60  # a response started longer ago and never submitted is abandoned
-_IN_CHUNK = 500  # ids per IN (...) list
-
 _FACTS = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS responses (
@@ -72,44 +67,11 @@ CREATE TABLE IF NOT EXISTS counts_month (
 CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
 """
 
-# Dimension tables: (name, DuckDB columns, row-store query). JSON name columns are split per language.
-_DIMENSIONS: dict[str, tuple[str, str]] = {
-    "organisations": ("id INTEGER, timezone VARCHAR", "SELECT id, timezone FROM organisations"),
-    "teams": (
-        "id INTEGER, organisation_id INTEGER, name VARCHAR",
-        "SELECT id, organisation_id, name FROM teams",
-    ),
-    "journeys": (
-        "id INTEGER, organisation_id INTEGER, name_en VARCHAR, name_nl VARCHAR",
-        "SELECT id, organisation_id, name FROM journeys",
-    ),
-    "moments": (
-        "id INTEGER, organisation_id INTEGER, journey_id INTEGER, position INTEGER, name_en VARCHAR, "
-        "name_nl VARCHAR, channel VARCHAR, channel_id INTEGER, team_id INTEGER, archived BOOLEAN",
-        "SELECT id, organisation_id, journey_id, position, name, channel, channel_id, team_id, "
-        "archived_at IS NOT NULL FROM moments",
-    ),
-    "surveys": (
-        "id INTEGER, organisation_id INTEGER, journey_id INTEGER, moment_id INTEGER, audience VARCHAR, "
-        "kind VARCHAR, title_en VARCHAR, title_nl VARCHAR",
-        "SELECT id, organisation_id, journey_id, moment_id, audience, kind, title FROM surveys",
-    ),
-    "versions": (
-        "id INTEGER, organisation_id INTEGER, survey_id INTEGER, number INTEGER",
-        "SELECT id, organisation_id, survey_id, number FROM survey_versions",
-    ),
-    "questions": (
-        "id INTEGER, organisation_id INTEGER, version_id INTEGER, key VARCHAR, type VARCHAR, "
-        "moment_id INTEGER",
-        "SELECT id, organisation_id, version_id, key, type, moment_id FROM questions",
-    ),
-}
 _PERSONS = (
     "persons",
     "id INTEGER, organisation_id INTEGER, kind VARCHAR, team_id INTEGER",
 )
 _ATTRIBUTES = ("person_attributes", "person_id INTEGER, organisation_id INTEGER, key VARCHAR, value VARCHAR")
-_NAMED = {"journeys": 2, "moments": 4, "surveys": 6}  # position of the JSON {lang: text} column
 
 
 @dataclass(frozen=True)
@@ -210,26 +172,29 @@ class _Refresh:
         store is rebuilt (rare: it takes the newest response being deleted)."""
         if self.full or not self.watermark:
             return
-        if _client_at(rs, self.watermark) != self.top_client:
+        if rowstore.client_at(rs, self.watermark) != self.top_client:
             self.full, self.watermark, self.persons_mark = True, 0, ""
             self.generation += 1
 
     def run(self) -> dict[str, Any]:
         con = self.con
-        with _row_store(self.engine) as rs:
+        with rowstore.row_store(self.engine) as rs:
             self._rebuild_when_ids_were_reused(rs)
-            dims = {name: _read_dimension(rs, name, query) for name, (_, query) in _DIMENSIONS.items()}
+            dims = {
+                name: rowstore.read_dimension(rs, name, query)
+                for name, (_, query) in rowstore.DIMENSIONS.items()
+            }
             # Persons are copied when their number or newest id changed, and once a day (edits).
             persons_mark = str(
                 (*rs.execute(text("SELECT count(*), max(id) FROM persons")).one(), utcnow().date())
             )
-            persons = None if persons_mark == self.persons_mark else _read_persons(rs)
+            persons = None if persons_mark == self.persons_mark else rowstore.read_persons(rs)
             top = int(rs.execute(text("SELECT coalesce(max(id), 0) FROM responses")).scalar_one())
             old = (
                 [] if self.full else [r for (r,) in con.execute("SELECT response_id FROM pending").fetchall()]
             )
-            wheres = [f"r.id > {lo} AND r.id <= {hi}" for lo, hi in _ranges(self.watermark, top)]
-            wheres += [_in_list(chunk) for chunk in _chunks(old)]
+            wheres = [f"r.id > {lo} AND r.id <= {hi}" for lo, hi in rowstore.ranges(self.watermark, top)]
+            wheres += [rowstore.in_list(chunk) for chunk in rowstore.chunks(old)]
             con.execute("BEGIN TRANSACTION")
             try:
                 for name, table in dims.items():
@@ -242,14 +207,14 @@ class _Refresh:
                     for table in ("responses", "scores", "counts", "counts_month"):
                         con.execute(f"DROP TABLE {table}")
                     _create_schema(con)
-                if self.full and _sqlite_file(self.engine) is not None:
+                if self.full and rowstore.sqlite_file(self.engine) is not None:
                     added, pending = self._copy_from_sqlite(top)
                 else:
                     added = 0
                     for where in wheres:  # read and write range by range: memory stays bounded
-                        added += self._append_responses(_read_responses(rs, where))
-                        self._append_scores(_read_scores(rs, where))
-                    pending = _read_pending(rs, self.watermark, top, old)
+                        added += self._append_responses(rowstore.read_responses(rs, where))
+                        self._append_scores(rowstore.read_scores(rs, where))
+                    pending = rowstore.read_pending(rs, self.watermark, top, old)
                 removed = 0 if self.full else self._remove_missing(rs, top)
                 if not removed:  # (a removal rebuilt them whole)
                     self._append_counts(f"batch = {self.batch}")
@@ -260,7 +225,7 @@ class _Refresh:
                     "batch": str(self.batch),
                     "generation": str(self.generation + (1 if removed else 0)),
                     "persons": persons_mark,
-                    "top_client": _client_at(rs, top),
+                    "top_client": rowstore.client_at(rs, top),
                     "refreshed_at": utcnow().isoformat(timespec="seconds"),
                 }
                 con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
@@ -283,9 +248,9 @@ class _Refresh:
         however the row store changes meanwhile; the joins read the row store's own tables in the same
         pass. Returns how many responses were copied and the pending ones."""
         con = self.con
-        path = str(_sqlite_file(self.engine)).replace("'", "''")
-        types = ", ".join(f"'{t}'" for t in SCORE_TYPES)
-        cutoff = _as_datetime(utcnow() - timedelta(days=PENDING_DAYS)).isoformat(sep=" ")
+        path = str(rowstore.sqlite_file(self.engine)).replace("'", "''")
+        types = ", ".join(f"'{t}'" for t in rowstore.SCORE_TYPES)
+        cutoff = rowstore.as_datetime(utcnow() - timedelta(days=rowstore.PENDING_DAYS)).isoformat(sep=" ")
         con.execute("DETACH DATABASE IF EXISTS rowstore")  # left by a refresh that failed
         con.execute(f"ATTACH '{path}' AS rowstore (TYPE sqlite, READ_ONLY)")
         con.execute(
@@ -395,145 +360,6 @@ class _Refresh:
         return int(held - submitted)
 
 
-# -- the row store side ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def _row_store(engine: Engine) -> Iterator[Connection]:
-    """One read transaction on the row store: on PostgreSQL repeatable read, on SQLite (WAL) a read
-    transaction, which holds one snapshot from its first read to its end."""
-    options: dict[str, Any] = {}
-    if engine.dialect.name == "postgresql":
-        options["isolation_level"] = "REPEATABLE READ"
-    with engine.connect().execution_options(**options) as conn, conn.begin():
-        yield conn
-
-
-def _sqlite_file(engine: Engine) -> str | None:
-    """The row store's database file when it is SQLite (None for PostgreSQL or an in-memory database)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    return database
-
-
-def _client_at(rs: Connection, response_id: int) -> str:
-    """The client id of one response ("" when there is none): tells a reused id from the one seen."""
-    client = rs.execute(text("SELECT client_id FROM responses WHERE id = :id"), {"id": response_id})
-    return client.scalar() or ""
-
-
-def _read_dimension(rs: Connection, name: str, query: str) -> pa.Table:
-    columns = [c.split()[0] for c in _DIMENSIONS[name][0].split(", ")]
-    rows = [list(row) for row in rs.execute(text(query))]
-    named = _NAMED.get(name)
-    if named is not None:
-        rows = [[*r[:named], *_names(r[named]), *r[named + 1 :]] for r in rows]
-    return _table(columns, rows)
-
-
-def _names(value: Any) -> tuple[str, str]:
-    names = json.loads(value) if isinstance(value, str) else (value or {})
-    english = names.get("en") or names.get("nl") or ""
-    return english, names.get("nl") or english
-
-
-def _read_persons(rs: Connection) -> tuple[pa.Table, pa.Table]:
-    people: list[list[Any]] = []
-    attributes: list[list[Any]] = []
-    for pid, org, kind, team, raw in rs.execute(
-        text("SELECT id, organisation_id, kind, team_id, attributes FROM persons")
-    ):
-        people.append([pid, org, kind, team])
-        values = json.loads(raw) if isinstance(raw, str) else (raw or {})
-        attributes.extend([pid, org, str(k), str(v)] for k, v in values.items() if v not in (None, ""))
-    return (
-        _table(["id", "organisation_id", "kind", "team_id"], people),
-        _table(["person_id", "organisation_id", "key", "value"], attributes),
-    )
-
-
-def _read_responses(rs: Connection, where: str) -> pa.Table:
-    rows = rs.execute(
-        text(
-            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.person_id, r.submitted_at "
-            f"FROM responses r WHERE {where} AND r.submitted_at IS NOT NULL"
-        )
-    ).all()
-    columns = ["id", "organisation_id", "survey_id", "version_id", "person_id", "submitted_at"]
-    types = [pa.int64(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.timestamp("us")]
-    return _table(columns, [list(r) for r in rows], types)
-
-
-def _read_scores(rs: Connection, where: str) -> pa.Table:
-    types = ", ".join(f"'{t}'" for t in SCORE_TYPES)
-    rows = rs.execute(
-        text(
-            "SELECT a.response_id, a.question_id, a.moment_key, a.value_int FROM responses r "
-            "JOIN answers a ON a.response_id = r.id JOIN questions q ON q.id = a.question_id "
-            f"WHERE {where} AND r.submitted_at IS NOT NULL AND a.value_int IS NOT NULL "
-            f"AND q.type IN ({types})"
-        )
-    ).all()
-    return _table(
-        ["response_id", "question_id", "moment_id", "value"],
-        [list(r) for r in rows],
-        [pa.int64(), pa.int32(), pa.int32(), pa.int16()],
-    )
-
-
-def _read_pending(rs: Connection, watermark: int, top: int, old: Sequence[int]) -> pa.Table:
-    """Responses started but not submitted: the new ones below ``top`` and the old ones still open, less
-    those abandoned for longer than PENDING_DAYS."""
-    cutoff = _as_datetime(utcnow() - timedelta(days=PENDING_DAYS))
-    rows = list(
-        rs.execute(
-            text(
-                "SELECT id, started_at FROM responses WHERE id > :lo AND id <= :hi AND submitted_at IS NULL"
-            ),
-            {"lo": watermark, "hi": top},
-        )
-    )
-    for chunk in _chunks(old):
-        rows += rs.execute(
-            text(
-                f"SELECT r.id, r.started_at FROM responses r "
-                f"WHERE {_in_list(chunk)} AND r.submitted_at IS NULL"
-            )
-        ).all()
-    kept = [[rid, started] for rid, started in rows if _as_datetime(started) >= cutoff]
-    return _table(["response_id", "started_at"], kept, [pa.int64(), pa.timestamp("us")])
-
-
-def _as_datetime(value: Any) -> datetime:
-    """A naive UTC datetime from what the row store hands back (text on SQLite, aware on PostgreSQL)."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _ranges(low: int, high: int) -> list[tuple[int, int]]:
-    return [(lo, min(lo + BATCH_IDS, high)) for lo in range(low, high, BATCH_IDS)]
-
-
-def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
-    return [ids[i : i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK)]
-
-
-def _in_list(ids: Sequence[int]) -> str:
-    return "r.id IN (" + ", ".join(str(int(i)) for i in ids) + ")"
-
-
-def _table(columns: list[str], rows: list[list[Any]], types: list[pa.DataType] | None = None) -> pa.Table:
-    data = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
-    if types is None:
-        return pa.table(dict(zip(columns, data, strict=True)))
-    for index, kind in enumerate(types):
-        if kind == pa.timestamp("us"):  # SQLite hands back text
-            data[index] = [None if v is None else _as_datetime(v) for v in data[index]]
-    arrays = [pa.array(values, type=kind) for values, kind in zip(data, types, strict=True)]
-    return pa.Table.from_arrays(arrays, names=columns)
-
-
 # -- the DuckDB side ------------------------------------------------------------------------------------
 
 
@@ -550,7 +376,7 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
         if statement.strip():
             con.execute(statement)
     for name, (columns, _) in {
-        **_DIMENSIONS,
+        **rowstore.DIMENSIONS,
         _PERSONS[0]: (_PERSONS[1], ""),
         _ATTRIBUTES[0]: (_ATTRIBUTES[1], ""),
     }.items():

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from nineplus.analytics.store import PENDING_DAYS, StoreBusy
+from nineplus.analytics.rowstore import PENDING_DAYS
+from nineplus.analytics.store import StoreBusy
 from tests.analytics.store.conftest import Feed
 
 
