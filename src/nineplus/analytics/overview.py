@@ -25,6 +25,7 @@ from nineplus.analytics.scores import (
     false_discoveries,
 )
 from nineplus.analytics.store import AnalyticStore
+from nineplus.analytics.weighting import WeightedNps, post_stratified
 
 SCORE_KINDS = ("nps", "csat", "effort")
 HISTORY_MONTHS = 6  # the team's own baseline: the months before the newest one
@@ -77,6 +78,7 @@ class SurveyLine:
     version: int
     question_key: str
     cell: Cell
+    weighted: WeightedNps | None = None  # NPS and eNPS: post-stratified to the known population
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,22 @@ class Overview:
     refreshed_at: datetime | None
     surveys: list[SurveyLine]
     teams: list[TeamLine]
+    weight_by: str | None = None  # the imported attribute the NPS is weighted on; None: the team
+    attribute_keys: tuple[str, ...] = ()  # the imported attributes it could be weighted on
 
 
 def overview(
-    store: AnalyticStore, organisation_id: int, minimum: int, team_ids: frozenset[int] | None = None
+    store: AnalyticStore,
+    organisation_id: int,
+    minimum: int,
+    team_ids: frozenset[int] | None = None,
+    *,
+    weighting: bool = True,
+    weight_by: str | None = None,
 ) -> Overview:
     """The dashboard's figures, read on one snapshot of the store. ``team_ids``: the teams the viewer may
-    see (None: all of them)."""
+    see (None: all of them). ``weighting``: also post-stratify each NPS to the known population per team,
+    or per value of the imported attribute ``weight_by``."""
     with store.snapshot() as cur:
         engine = on_duckdb(cur)
         meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
@@ -125,15 +136,51 @@ def overview(
                 since=since,
             )
         )
+        weights = None
+        keys: tuple[str, ...] = ()
+        if weighting:
+            keys = tuple(key for (key,) in cur.execute(_ATTRIBUTE_KEYS, [organisation_id]).fetchall())
+            weight_by = weight_by if weight_by in keys else None
+            weights = Weights(
+                engine.rows(queries.population(organisation_id, weight_by)),
+                engine.rows(
+                    queries.stratum_nps_counts(
+                        organisation_id, ["survey_id", "version_id", "question_id"], weight_by
+                    )
+                ),
+            )
     refreshed = meta.get("refreshed_at")
-    return overview_from(
+    view = overview_from(
         per_question,
         per_team,
         dims,
         minimum,
         team_ids,
         datetime.fromisoformat(refreshed) if refreshed else None,
+        weights,
     )
+    return replace(view, weight_by=weight_by if weighting else None, attribute_keys=keys)
+
+
+_ATTRIBUTE_KEYS = "SELECT DISTINCT key FROM person_attributes WHERE organisation_id = ? ORDER BY key"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What post-stratification needs: persons per kind and stratum (``queries.population``) and NPS
+    counts per survey version, question and stratum (``queries.stratum_nps_counts``)."""
+
+    population: list[dict]
+    respondents: list[dict]
+
+    def weighted(self, audience: str, survey_id: int, version_id: int, question_id: int) -> WeightedNps:
+        population = {r["stratum"]: r["persons"] for r in self.population if r["kind"] == audience}
+        respondents = {
+            r["stratum"]: Nps(r["n"], r["promoters"], r["detractors"])
+            for r in self.respondents
+            if (r["survey_id"], r["version_id"], r["question_id"]) == (survey_id, version_id, question_id)
+        }
+        return post_stratified(population, respondents)
 
 
 def overview_from(
@@ -143,9 +190,11 @@ def overview_from(
     minimum: int,
     team_ids: frozenset[int] | None = None,
     refreshed_at: datetime | None = None,
+    weights: Weights | None = None,
 ) -> Overview:
-    """The overview from value counts per survey, version and question, and per team and month too."""
-    surveys = _survey_lines(per_question, dims, minimum)
+    """The overview from value counts per survey, version and question, and per team and month too
+    (``weights``: with each NPS post-stratified too)."""
+    surveys = _survey_lines(per_question, dims, minimum, weights)
     teams = _team_lines(per_team, dims, minimum, team_ids)
     return Overview(refreshed_at, surveys, teams)
 
@@ -200,12 +249,18 @@ def _values(rows: Iterable[dict], keys: tuple[str, ...]) -> dict[tuple, dict[int
     return grouped
 
 
-def _survey_lines(rows: list[dict], dims: Dimensions, minimum: int) -> list[SurveyLine]:
+def _survey_lines(
+    rows: list[dict], dims: Dimensions, minimum: int, weights: Weights | None
+) -> list[SurveyLine]:
     lines = []
     for (survey_id, version_id, question_id), values in _values(
         rows, ("survey_id", "version_id", "question_id")
     ).items():
         key, question_type = dims.questions.get(question_id, ("?", "nps"))
+        weighted = None
+        if weights is not None and question_type == "nps":
+            audience = dims.audiences.get(survey_id, "customer")
+            weighted = weights.weighted(audience, survey_id, version_id, question_id)
         lines.append(
             SurveyLine(
                 survey_id,
@@ -213,6 +268,7 @@ def _survey_lines(rows: list[dict], dims: Dimensions, minimum: int) -> list[Surv
                 dims.versions.get(version_id, 0),
                 key,
                 cell(_kind(dims, survey_id, question_type), values, minimum),
+                weighted,
             )
         )
     return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.question_key))

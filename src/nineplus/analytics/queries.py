@@ -64,6 +64,9 @@ SURVEYS = ibis.table(
 MOMENTS = ibis.table(
     {"id": "int32", "organisation_id": "int32", "channel": "string", "team_id": "int32"}, name="moments"
 )
+PERSONS = ibis.table(
+    {"id": "int32", "organisation_id": "int32", "kind": "string", "team_id": "int32"}, name="persons"
+)
 ATTRIBUTES = ibis.table(
     {"person_id": "int32", "organisation_id": "int32", "key": "string", "value": "string"},
     name="person_attributes",
@@ -177,6 +180,50 @@ def attribute_value_counts(
         joined.group_by("attribute", "value")
         .aggregate(n=_.count().cast("int64"))
         .order_by([ibis.asc("attribute", nulls_first=True), "value"])
+    )
+
+
+def population(organisation_id: int, attribute: str | None = None) -> Any:
+    """The known population per stratum: persons per kind (customer or employee) and team, or per kind and
+    value of the imported attribute ``attribute``; persons without one are in no stratum. Columns ``kind``,
+    ``stratum`` (the team id or the value, as text) and ``persons``."""
+    people = PERSONS.filter(_.organisation_id == organisation_id)
+    if attribute is None:
+        strata = people.filter(_.team_id.notnull()).select("kind", stratum=_.team_id.cast("string"))
+    else:
+        values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute))
+        strata = people.join(values, people.id == values.person_id).select(people.kind, stratum=values.value)
+    return (
+        strata.group_by("kind", "stratum")
+        .aggregate(persons=_.count().cast("int64"))
+        .order_by("kind", "stratum")
+    )
+
+
+def stratum_nps_counts(organisation_id: int, by: Sequence[str], attribute: str | None = None) -> Any:
+    """NPS counts per group of ``by`` and stratum of the population (``population``): columns ``by``,
+    ``stratum`` (null for respondents in none), ``n``, ``promoters``, ``detractors``. Per team they come
+    from the monthly counts; per attribute value the answers are scanned."""
+    if attribute is None:
+        t = COUNTS_MONTH.filter(_.organisation_id == organisation_id)
+        t = t.mutate(stratum=(t.team_id == 0).ifelse(ibis.null("string"), t.team_id.cast("string")))
+    else:
+        values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
+            "person_id", stratum="value"
+        )
+        t = SCORES.filter(_.organisation_id == organisation_id).left_join(values, "person_id")
+    t = t.filter((t.kind == "nps") & (t.moment_id == 0))
+    n = t.n if "n" in t.columns else ibis.literal(1)  # the counts carry n; answers count one each
+    total = t.n.sum() if "n" in t.columns else t.count()
+    keys = [*by, "stratum"]
+    return (
+        t.group_by(keys)
+        .aggregate(
+            n=total.cast("int64"),
+            promoters=(t.value >= 9).ifelse(n, 0).sum().cast("int64"),
+            detractors=(t.value <= 6).ifelse(n, 0).sum().cast("int64"),
+        )
+        .order_by([*by, ibis.asc("stratum", nulls_first=True)])
     )
 
 

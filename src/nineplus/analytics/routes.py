@@ -20,7 +20,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, me: PagePrincipal) -> Response:
+def dashboard(request: Request, me: PagePrincipal, weight_by: str | None = None) -> Response:
     require(me, Permission.VIEW_RESPONSES)
     from nineplus.analytics.overview import overview  # Ibis and Arrow: loaded on first use, not at start
 
@@ -29,7 +29,7 @@ def dashboard(request: Request, me: PagePrincipal) -> Response:
     store = get_store()
     try:
         store.fill_once(database.get_engine())  # a first start need not wait for the job
-        figures = overview(store, me.organisation_id, minimum, teams)
+        figures = overview(store, me.organisation_id, minimum, teams, weight_by=weight_by or None)
     except StoreBusy:
         log.warning("the analytic store is held by another process; the dashboard cannot read it")
         figures = None

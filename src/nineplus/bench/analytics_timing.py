@@ -107,7 +107,7 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
         rows = cur.execute("SELECT count(*) FROM scores").fetchone()[0]  # type: ignore[index]
 
     def dashboard_set(_run: int) -> tuple[Any, ...]:
-        view = overview(store, org, minimum)
+        view = overview(store, org, minimum, weighting=False)  # the set as the issue names it
         with store.snapshot() as cur:
             on = on_duckdb(cur)
             teams = dashboards.team_periods(on, org, minimum)

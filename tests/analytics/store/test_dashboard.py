@@ -95,3 +95,31 @@ def test_scores_from_value_counts() -> None:
     assert ces.score == 3.0
     assert ces.low == pytest.approx(3 - 2.262 * (1.0541 / 10**0.5), abs=0.01)
     assert cell("nps", {10: 9}, minimum=10).score is None
+
+
+def test_the_nps_is_weighted_to_the_known_population_per_team_or_attribute(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    """One contact-centre customer answers 40 times (all 10), one of three advice customers 10 times (all 0):
+    unweighted +60; weighted per team 1/4 x 100 + 3/4 x -100 = -50; per segment 1/3 x 100 + 2/3 x -100."""
+    feed.person("ann", "contact", segment="gold")
+    feed.person("ben", "advice", segment="basic")
+    feed.person("carl", "advice", segment="basic")
+    feed.person("dirk", "advice")
+    for number in range(40):
+        feed.respond(10, at=datetime(2026, 5, 1 + number % 28, 12), person="ann")
+    for number in range(10):
+        feed.respond(0, at=datetime(2026, 5, 1 + number, 12), person="ben")
+    feed.respond(9)  # an anonymous answer: in no stratum
+    row = html(browse("/dashboard")).select_one("#survey-scores tbody tr")
+    assert "+61" in row.select_one(".score__value").text  # all 51 answers, unweighted
+    weighted = row.select_one(".weighted")
+    assert weighted.select_one(".weighted__value").text == "-50"
+    # Kish: weights 1/4 x 50/40 and 3/4 x 50/10; deff = (40 x 0.3125^2 + 10 x 3.75^2) / 50
+    assert "design effect 2.89, effective n 17" in weighted.text
+    assert "1 answers outside the known population left out" in weighted.text
+    page = html(browse("/dashboard?weight_by=segment"))
+    assert page.select_one("#weight_by option[selected]").text == "segment"
+    assert page.select_one("#survey-scores .weighted__value").text == "-33"
+    assert (
+        html(browse("/dashboard?weight_by=unknown")).select_one("#survey-scores .weighted__value").text
+        == "-50"
+    )

@@ -61,6 +61,10 @@ def questions(feed: Feed) -> dict[str, Any]:
         "private customers per month": queries.value_counts(
             org, ["version_id", "question_id", "moment_id"], period="month", attribute=("segment", "private")
         ),
+        "persons per team": queries.population(org),
+        "persons per segment": queries.population(org, "segment"),
+        "NPS counts per team": queries.stratum_nps_counts(org, ["version_id", "question_id"]),
+        "NPS counts per segment": queries.stratum_nps_counts(org, ["version_id"], "segment"),
     }
 
 
