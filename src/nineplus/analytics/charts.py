@@ -16,6 +16,17 @@ DETRACTOR, PASSIVE, PROMOTER = "#d9485f", "#c9a227", "#1f9d55"
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart of a page: its Vega-Lite spec, the rows behind it and their columns for the CSV
+    (``version``: the survey version it shows, where it shows one)."""
+
+    spec: dict[str, Any]
+    rows: list[dict[str, Any]]
+    columns: tuple[str, ...]
+    version: int | None = None
+
+
+@dataclass(frozen=True)
 class DistributionLabels:
     title: str
     score: str  # the x axis: "Score (0-10)"
@@ -196,4 +207,107 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
                 },
             },
         ],
+    )
+
+
+@dataclass(frozen=True)
+class MeanSeriesLabels:
+    title: str
+    period: str  # the x axis: "Month"
+    mean: str  # the y axis: "Mean feeling (-3 to +3)"
+
+
+def mean_series_rows(points: Sequence[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """One row per (period, ``curves.CurvePoint``): n, mean, spread and band (None below the minimum)."""
+    return [
+        {
+            "period": period.isoformat(),
+            "n": p.n,
+            "mean": None if p.mean is None else round(p.mean, 2),
+            "sd": None if p.sd is None else round(p.sd, 2),
+            "low": None if p.band is None else round(p.band[0], 2),
+            "high": None if p.band is None else round(p.band[1], 2),
+        }
+        for period, p in points
+    ]
+
+
+def mean_series_spec(rows: Sequence[dict[str, Any]], labels: MeanSeriesLabels) -> dict[str, Any]:
+    """A mean on the emotion scale per period, its 95% band as a bar; periods without a mean left out."""
+    x = {
+        "field": "period",
+        "type": "ordinal",
+        "timeUnit": "yearmonth",
+        "title": labels.period,
+        "axis": {"format": "%b %Y", "labelAngle": 0},
+    }
+    shown = [row for row in rows if row["mean"] is not None]
+    return _chart(
+        labels.title,
+        shown,
+        layer=[
+            {
+                "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
+                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+            },
+            {
+                "mark": {"type": "line", "color": "#1d4ed8", "point": {"filled": True, "size": 50}},
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "mean",
+                        "type": "quantitative",
+                        "title": labels.mean,
+                        "scale": {"domain": [-3, 3]},
+                    },
+                },
+            },
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class FeelingLabels:
+    title: str
+    feeling: str  # the x axis: "Feeling (-3 to +3)"
+    share: str  # the y axis: "Share of answers"
+
+
+def feeling_rows(counts: dict[int, int]) -> list[dict[str, Any]]:
+    """One row per feeling from -3 to +3: its count and share of all answers (0..1)."""
+    total = sum(counts.values())
+    return [
+        {
+            "feeling": value,
+            "count": counts.get(value, 0),
+            "share": counts.get(value, 0) / total if total else 0.0,
+        }
+        for value in range(-3, 4)
+    ]
+
+
+def feeling_spec(rows: Sequence[dict[str, Any]], labels: FeelingLabels) -> dict[str, Any]:
+    """How the feelings at a moment are spread: a bar per value, red below zero, green above."""
+    return _chart(
+        labels.title,
+        rows,
+        mark={"type": "bar", "cornerRadiusEnd": 2},
+        encoding={
+            "x": {"field": "feeling", "type": "ordinal", "title": labels.feeling, "axis": {"labelAngle": 0}},
+            "y": {"field": "share", "type": "quantitative", "title": labels.share, "axis": {"format": ".0%"}},
+            "color": {
+                "field": "feeling",
+                "type": "ordinal",
+                "legend": None,
+                "scale": {
+                    "domain": list(range(-3, 4)),
+                    "range": [DETRACTOR] * 3 + [PASSIVE] + [PROMOTER] * 3,
+                },
+            },
+            "tooltip": [
+                {"field": "feeling", "type": "ordinal"},
+                {"field": "count", "type": "quantitative"},
+                {"field": "share", "type": "quantitative", "format": ".1%"},
+            ],
+        },
     )

@@ -87,6 +87,7 @@ class TeamLine:
     title: dict[str, str]
     version: int
     team: str | None  # None: respondents without a team (the anonymous link, imports)
+    team_id: int | None
     month: date
     cell: Cell  # the newest month
     baseline: Cell  # the months before it
@@ -118,7 +119,7 @@ def overview(
     with store.snapshot() as cur:
         engine = on_duckdb(cur)
         meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
-        dims = _dimensions(cur, organisation_id)
+        dims = dimensions(cur, organisation_id)
         per_question = engine.rows(
             queries.value_counts(
                 organisation_id, ["survey_id", "version_id", "question_id"], kinds=SCORE_KINDS, moment_id=0
@@ -210,22 +211,25 @@ class Dimensions:
 
     titles: dict[int, dict[str, str]]
     audiences: dict[int, str]
-    versions: dict[int, int]
+    versions: dict[int, int]  # id -> number
+    version_surveys: dict[int, int]  # id -> survey id
     questions: dict[int, tuple[str, str]]  # id -> (key, type)
     teams: dict[int, str]
 
 
-def _dimensions(cur, organisation_id: int) -> Dimensions:  # type: ignore[no-untyped-def]
+def dimensions(cur, organisation_id: int) -> Dimensions:  # type: ignore[no-untyped-def]
     org = [organisation_id]
     surveys = cur.execute(
         "SELECT id, title_en, title_nl, audience FROM surveys WHERE organisation_id = ?", org
     ).fetchall()
+    versions = cur.execute(
+        "SELECT id, survey_id, number FROM versions WHERE organisation_id = ?", org
+    ).fetchall()
     return Dimensions(
         titles={i: {"en": en, "nl": nl} for i, en, nl, _ in surveys},
         audiences={i: audience for i, _, _, audience in surveys},
-        versions=dict(
-            cur.execute("SELECT id, number FROM versions WHERE organisation_id = ?", org).fetchall()
-        ),
+        versions={i: number for i, _, number in versions},
+        version_surveys={i: survey for i, survey, _ in versions},
         questions={
             i: (key, kind)
             for i, key, kind in cur.execute(
@@ -281,9 +285,8 @@ def _team_lines(
     NPS counts (n, promoters, detractors) per team and month."""
     by_team: dict[tuple, dict[date, Nps]] = defaultdict(dict)
     for row in rows:
-        if team_ids is None or row["team_id"] in team_ids:
-            key = (row["survey_id"], row["version_id"], row["question_id"], row["team_id"])
-            by_team[key][row["period"]] = Nps(row["n"], row["promoters"], row["detractors"])
+        key = (row["survey_id"], row["version_id"], row["question_id"], row["team_id"])
+        by_team[key][row["period"]] = Nps(row["n"], row["promoters"], row["detractors"])
     lines, p_values = [], []
     for (survey_id, version_id, _question, team_id), months in by_team.items():
         kind = _kind(dims, survey_id, "nps")
@@ -301,6 +304,7 @@ def _team_lines(
                 title=dims.titles.get(survey_id, {}),
                 version=dims.versions.get(version_id, 0),
                 team=dims.teams.get(team_id) if team_id else None,
+                team_id=team_id or None,
                 month=newest,
                 cell=now,
                 baseline=before,
@@ -312,6 +316,8 @@ def _team_lines(
     tested_at = [i for i, p in enumerate(p_values) if p is not None]
     for i, stands in zip(tested_at, false_discoveries([p_values[i] for i in tested_at]), strict=True):
         lines[i] = replace(lines[i], flagged=stands)
+    # The control ran over every team; the viewer sees their own teams' lines.
+    lines = [line for line in lines if team_ids is None or line.team_id in team_ids]
     return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.team or "~"))
 
 

@@ -14,7 +14,7 @@ first day of the week, month or quarter, in the organisation's time zone).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -125,12 +125,14 @@ def _grouped(
     question_id: int | None = None,
     moment_id: int | None = None,
     team_id: int | None = None,
+    journey_id: int | None = None,
     period: Period | None = None,
     since: date | None = None,
     until: date | None = None,
     attribute: tuple[str, str] | None = None,
 ) -> tuple[Any, Any, list[str]]:
-    """The filtered rows to group (with their derived columns), how to total them, and the group keys."""
+    """The filtered rows to group (with their derived columns), how to total them, and the group keys.
+    ``since`` and ``until`` are days, both included; whole months are read from the monthly counts."""
     if attribute is not None:
         key, wanted = attribute
         people = ATTRIBUTES.filter(
@@ -138,17 +140,25 @@ def _grouped(
         ).person_id
         t = SCORES.filter((_.organisation_id == organisation_id) & _.person_id.isin(people))
         total = _.count()
-    elif period in ("week", "day") or (since is not None and since.day != 1) or until is not None:
+    elif period in ("week", "day") or (since is not None and since.day != 1) or not _month_end(until):
         t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
+    if journey_id is not None:
+        on_journey = SURVEYS.filter((_.organisation_id == organisation_id) & (_.journey_id == journey_id)).id
+        t = t.filter(t.survey_id.isin(on_journey))
     t = _with_dimensions(t, organisation_id, by)
     keys = list(by)
     if period is not None:
         t = t.mutate(period=_period(t.month if "month" in t.columns else t.day, period))
         keys.append("period")
     return t, total, keys
+
+
+def _month_end(day: date | None) -> bool:
+    """None, or the last day of its month (the monthly counts can stop there)."""
+    return day is None or (day + timedelta(days=1)).day == 1
 
 
 def newest_month(organisation_id: int) -> Any:

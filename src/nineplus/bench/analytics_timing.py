@@ -172,6 +172,7 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         titles={r.id: {"en": r.title_en, "nl": r.title_nl} for r in surveys.itertuples()},
         audiences={r.id: r.audience for r in surveys.itertuples()},
         versions={r.id: r.number for r in versions.itertuples()},
+        version_surveys={r.id: r.survey_id for r in versions.itertuples()},
         questions={r.id: (r.key, r.type) for r in questions.itertuples()},
         teams={r.id: r.name for r in teams.itertuples()},
     )

@@ -4,7 +4,6 @@ interval; never pooled across versions, and no score below the minimum number of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,16 +66,6 @@ def survey_scores(session: Session, survey: Survey) -> list[ScoreLine]:
     return sorted(lines, key=lambda line: (-line.version, line.question_key))
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart of the survey page: the version it shows, its Vega-Lite spec and the rows behind it."""
-
-    version: int
-    spec: dict[str, Any]
-    rows: list[dict[str, Any]]
-    columns: tuple[str, ...]
-
-
 def _chosen_nps(
     session: Session, survey: Survey, version: int | None, scores: list[ScoreLine] | None
 ) -> tuple[int, int, int] | None:
@@ -95,7 +84,7 @@ def _chosen_nps(
 
 def distribution_chart(
     session: Session, survey: Survey, version: int | None = None, scores: list[ScoreLine] | None = None
-) -> Chart | None:
+) -> charts.Chart | None:
     """The 0-10 distribution of the survey's NPS question; None when no version has enough answers."""
     chosen = _chosen_nps(session, survey, version, scores)
     if chosen is None:
@@ -112,12 +101,13 @@ def distribution_chart(
         promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
     )
     rows = charts.distribution_rows(counts)
-    return Chart(number, charts.distribution_spec(counts, labels), rows, ("score", "count", "share", "group"))
+    columns = ("score", "count", "share", "group")
+    return charts.Chart(charts.distribution_spec(counts, labels), rows, columns, number)
 
 
 def monthly_chart(
     session: Session, survey: Survey, version: int | None = None, scores: list[ScoreLine] | None = None
-) -> Chart | None:
+) -> charts.Chart | None:
     """NPS per month (UTC) of the same question, with intervals and the changes that stand after
     false-discovery control; None without enough answers, or with only one month."""
     chosen = _chosen_nps(session, survey, version, scores)
@@ -140,7 +130,7 @@ def monthly_chart(
     )
     rows = charts.series_rows(points)
     columns = ("period", "n", "nps", "low", "high", "change", "significant")
-    return Chart(number, charts.series_spec(rows, labels), rows, columns)
+    return charts.Chart(charts.series_spec(rows, labels), rows, columns, number)
 
 
 CHARTS = {"distribution": distribution_chart, "monthly": monthly_chart}

@@ -56,7 +56,7 @@ def questions(feed: Feed) -> dict[str, Any]:
         ),
         "responses per month": queries.response_counts(org, ["version_id"], period="month"),
         "NPS per month, from the days": queries.value_counts(
-            org, ["team_id"], kinds=["nps"], period="month", since=datetime(2000, 1, 1).date()
+            org, ["team_id"], kinds=["nps"], period="month", since=datetime(2000, 1, 2).date()
         ),
         "private customers per month": queries.value_counts(
             org, ["version_id", "question_id", "moment_id"], period="month", attribute=("segment", "private")
