@@ -8,7 +8,7 @@ into scores with intervals here, in numpy/statsmodels (``analytics.scores``): th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 from nineplus.analytics import queries
@@ -68,18 +68,22 @@ def measured_curves(
 
 def measured_curves_from(rows: Iterable[dict], minimum: int) -> list[MeasuredCurve]:
     """``measured_curves`` from value counts per version, question, moment and value."""
-    sums: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    means = mean_by(rows, lambda row: (row["version_id"], row["question_id"], row["moment_id"]))
+    curves: dict[tuple[int, int], dict[int, CurvePoint]] = defaultdict(dict)
+    for (version, question, moment), stats in means.items():
+        curves[(version, question)][moment] = point(stats, minimum)
+    return [MeasuredCurve(v, q, points) for (v, q), points in sorted(curves.items())]
+
+
+def mean_by(rows: Iterable[dict], key: Callable[[dict], Hashable]) -> dict[Hashable, Mean]:
+    """The mean's sufficient statistics (n, sum, sum of squares) per ``key`` of value-count rows."""
+    sums: dict[Hashable, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
-        totals = sums[(row["version_id"], row["question_id"])][row["moment_id"]]
+        totals = sums[key(row)]
         totals[0] += row["n"]
         totals[1] += row["n"] * row["value"]
         totals[2] += row["n"] * row["value"] ** 2
-    return [
-        MeasuredCurve(
-            version, question, {m: point(Mean(n, s, ss), minimum) for m, (n, s, ss) in moments.items()}
-        )
-        for (version, question), moments in sorted(sums.items())
-    ]
+    return {k: Mean(n, total, squares) for k, (n, total, squares) in sums.items()}
 
 
 @dataclass(frozen=True)

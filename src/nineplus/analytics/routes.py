@@ -1,36 +1,203 @@
-"""The analytics dashboards (read from the analytic store)."""
+"""The analytics dashboards (read from the analytic store): the organisation overview, and a page per
+journey (the map with its measured curves, laid over other segments and periods), per moment and per team.
+Each chart is SVG in the page and downloads as SVG, PNG and the CSV of its data."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from nineplus.accounts import service as accounts
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
-from nineplus.analytics.store import StoreBusy, get_store
+from nineplus.analytics.store import AnalyticStore, StoreBusy, get_store
 from nineplus.core import db as database
+from nineplus.core.errors import NotFound
+from nineplus.core.i18n import get_locale
+from nineplus.core.models import localized
+from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
-from nineplus.web.deps import PagePrincipal, csrf_protect
+from nineplus.web import charts as web_charts
+from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.templating import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+T = TypeVar("T")
+
+
+def _read(question: Callable[[AnalyticStore], T]) -> T | None:
+    """Ask the store (filled first on a first start); None when another process holds it."""
+    store = get_store()
+    try:
+        store.fill_once(database.get_engine())  # a first start need not wait for the job
+        return question(store)
+    except StoreBusy:
+        log.warning("the analytic store is held by another process; the dashboard cannot read it")
+        return None
+
+
+def _viewer_teams(me: Principal) -> frozenset[int] | None:
+    return None if me.can(Permission.VIEW_ALL_TEAMS) else me.team_ids
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, me: PagePrincipal, weight_by: str | None = None) -> Response:
+def dashboard(request: Request, db: Db, me: PagePrincipal, weight_by: str | None = None) -> Response:
     require(me, Permission.VIEW_RESPONSES)
     from nineplus.analytics.overview import overview  # Ibis and Arrow: loaded on first use, not at start
 
     minimum = get_settings().minimum_n
-    teams = None if me.can(Permission.VIEW_ALL_TEAMS) else me.team_ids
-    store = get_store()
-    try:
-        store.fill_once(database.get_engine())  # a first start need not wait for the job
-        figures = overview(store, me.organisation_id, minimum, teams, weight_by=weight_by or None)
-    except StoreBusy:
-        log.warning("the analytic store is held by another process; the dashboard cannot read it")
-        figures = None
-    return render(request, "analytics/overview.html", {"figures": figures, "minimum": minimum})
+    figures = _read(
+        lambda store: overview(
+            store, me.organisation_id, minimum, _viewer_teams(me), weight_by=weight_by or None
+        )
+    )
+    from nineplus.journeys import repository as journeys_repo
+
+    context = {"figures": figures, "minimum": minimum, "journeys": journeys_repo.journeys(db)}
+    return render(request, "analytics/overview.html", context)
+
+
+# A journey: its map with the measured curves of two selections --------------------------------------
+
+
+def _journey(db: Db, me: Principal, journey_id: int, query: dict[str, str]) -> dict[str, Any]:
+    from nineplus.analytics import views
+    from nineplus.journeys import repository as journeys_repo
+    from nineplus.journeys import service as journeys
+
+    require(me, Permission.VIEW_RESPONSES)
+    journey = journeys.get_journey(db, journey_id)
+    selections = [
+        views.Selection.parse(query.get("segment"), query.get("period")),
+        views.Selection.parse(query.get("compare_segment"), query.get("compare_period")),
+    ]
+    shown = [selections[0]] + ([selections[1]] if not selections[1].everything else [])
+    if len(shown) == 2 and shown[0] == shown[1]:
+        shown = shown[:1]
+    minimum = get_settings().minimum_n
+    figures = _read(lambda store: views.journey(store, me.organisation_id, journey.id, minimum, shown))
+    moments = journeys_repo.moments(db, journey.id)
+    return {
+        "journey": journey,
+        "moments": moments,
+        "selections": selections,
+        "figures": figures,
+        "minimum": minimum,
+        "query": {k: v for k, v in query.items() if v},
+    }
+
+
+def _journey_query(request: Request) -> dict[str, str]:
+    keys = ("segment", "period", "compare_segment", "compare_period")
+    return {k: request.query_params.get(k, "") for k in keys}
+
+
+@router.get("/dashboard/journeys/{journey_id}", response_class=HTMLResponse)
+def journey_dashboard(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
+    from nineplus.journeys import mapdata
+
+    context = _journey(db, me, journey_id, _journey_query(request))
+    figures = context["figures"]
+    curves = [] if figures is None else figures.curves
+    context["svg"] = mapdata.build_map_svg(db, context["journey"], curves)
+    return render(request, "analytics/journey.html", context)
+
+
+@router.get("/dashboard/journeys/{journey_id}/map.{kind}")
+def journey_download(request: Request, db: Db, me: PagePrincipal, journey_id: int, kind: str) -> Response:
+    from nineplus.analytics import charts, views
+    from nineplus.journeys import mapdata
+    from nineplus.journeys.journey_map import svg_to_png
+
+    if kind not in ("svg", "png", "csv"):
+        raise NotFound("chart")
+    context = _journey(db, me, journey_id, _journey_query(request))
+    curves = [] if context["figures"] is None else context["figures"].curves
+    headers = {"Content-Disposition": f'attachment; filename="journey-{journey_id}-measured.{kind}"'}
+    if kind == "csv":
+        names = [(m.id, localized(m.name, get_locale())) for m in context["moments"]]
+        data = charts.rows_csv(views.curve_rows(curves, names), views.CURVE_COLUMNS)
+        return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
+    svg = mapdata.build_map_svg(db, context["journey"], curves)
+    if kind == "png":
+        return Response(svg_to_png(svg, scale=2), media_type="image/png", headers=headers)
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+# A moment -------------------------------------------------------------------------------------------
+
+
+def _moment(db: Db, me: Principal, moment_id: int) -> dict[str, Any]:
+    from nineplus.analytics import views
+    from nineplus.journeys import service as journeys
+
+    require(me, Permission.VIEW_RESPONSES)
+    moment = journeys.get_moment(db, moment_id)
+    minimum = get_settings().minimum_n
+    figures = _read(
+        lambda store: views.moment(store, me.organisation_id, moment.id, minimum, _viewer_teams(me))
+    )
+    return {
+        "moment": moment,
+        "journey": journeys.get_journey(db, moment.journey_id),
+        "figures": figures,
+        "minimum": minimum,
+    }
+
+
+@router.get("/dashboard/moments/{moment_id}", response_class=HTMLResponse)
+def moment_dashboard(request: Request, db: Db, me: PagePrincipal, moment_id: int) -> Response:
+    context = _moment(db, me, moment_id)
+    figures = context["figures"]
+    context["inline"] = (
+        {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
+    )
+    return render(request, "analytics/moment.html", context)
+
+
+@router.get("/dashboard/moments/{moment_id}/charts/{name}.{kind}")
+def moment_chart(db: Db, me: PagePrincipal, moment_id: int, name: str, kind: str) -> Response:
+    figures = _moment(db, me, moment_id)["figures"]
+    chart = None if figures is None else figures.charts.get(name)
+    return web_charts.download(chart, kind, f"moment-{moment_id}-{name}")
+
+
+# A team ---------------------------------------------------------------------------------------------
+
+
+def _team(db: Db, me: Principal, team_id: int) -> dict[str, Any]:
+    from nineplus.analytics import views
+    from nineplus.journeys import repository as journeys_repo
+
+    require(me, Permission.VIEW_RESPONSES)
+    team = accounts.get_team(db, me, team_id)  # another organisation's team, or one not visible: 404
+    minimum = get_settings().minimum_n
+    figures = _read(lambda store: views.team(store, me.organisation_id, team.id, minimum))
+    return {
+        "team": team,
+        "figures": figures,
+        "minimum": minimum,
+        "owned": journeys_repo.moments_of_team(db, team.id),
+    }
+
+
+@router.get("/dashboard/teams/{team_id}", response_class=HTMLResponse)
+def team_dashboard(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
+    context = _team(db, me, team_id)
+    figures = context["figures"]
+    context["inline"] = (
+        {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
+    )
+    return render(request, "analytics/team.html", context)
+
+
+@router.get("/dashboard/teams/{team_id}/charts/{name}.{kind}")
+def team_chart(db: Db, me: PagePrincipal, team_id: int, name: str, kind: str) -> Response:
+    figures = _team(db, me, team_id)["figures"]
+    chart = None if figures is None else figures.charts.get(name)
+    return web_charts.download(chart, kind, f"team-{team_id}-{name}")

@@ -26,6 +26,7 @@ from nineplus.feedback import fielding, forms, honesty, persons, repository, sco
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, RevisionIn, SurveyIn
 from nineplus.journeys import repository as journeys_repo
 from nineplus.journeys.models import Journey
+from nineplus.web import charts as web_charts
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.forms import none_if_blank, read_form
 from nineplus.web.templating import redirect, render
@@ -100,10 +101,8 @@ async def create_survey(request: Request, db: Db, me: PagePrincipal) -> Response
     return redirect(request, f"/surveys/{survey.id}", flash=_("Survey created. Add its questions."))
 
 
-def _inline_chart(chart: scoring.Chart | None) -> tuple[int, Markup] | None:
-    """The chart's SVG for the page itself (readable without JavaScript). Its words are the product's
-    own translations and its numbers counts; Vega escapes the text it draws."""
-    return None if chart is None else (chart.version, Markup(charts.svg(chart.spec, get_locale())))  # noqa: S704
+def _inline_chart(chart: charts.Chart | None) -> tuple[int | None, Markup] | None:
+    return None if chart is None else (chart.version, web_charts.inline(chart))  # type: ignore[return-value]
 
 
 def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
@@ -170,19 +169,11 @@ def survey_chart(
 ) -> Response:
     """One of the survey page's charts as SVG, PNG or the CSV of its data."""
     require(me, Permission.MANAGE_SURVEYS)
-    if kind not in ("svg", "png", "csv") or name not in scoring.CHARTS:
+    if name not in scoring.CHARTS:
         raise NotFound("chart")
     chart = scoring.CHARTS[name](db, service.get_survey(db, survey_id), version)
-    if chart is None:
-        raise NotFound("chart")
-    filename = f"survey-{survey_id}-v{chart.version}-{name}.{kind}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if kind == "csv":
-        data = charts.rows_csv(chart.rows, chart.columns)
-        return Response(data, media_type="text/csv; charset=utf-8", headers=headers)
-    if kind == "png":
-        return Response(charts.png(chart.spec, get_locale()), media_type="image/png", headers=headers)
-    return Response(charts.svg(chart.spec, get_locale()), media_type="image/svg+xml", headers=headers)
+    filename = f"survey-{survey_id}-v{chart.version if chart else 0}-{name}"
+    return web_charts.download(chart, kind, filename)
 
 
 @router.post("/surveys/{survey_id}/questions")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.repository import teams
@@ -110,8 +112,28 @@ def measured_curves(session: Session, journey: Journey, moments: list[Moment]) -
     return out
 
 
-def build_map_svg(session: Session, journey: Journey) -> str:
-    """Render the journey's map in the current UI language."""
+def map_curves(curves: list[Any], moments: list[Moment]) -> list[MapCurve]:
+    """The analytic store's measured curves (``analytics.views.JourneyCurve``) as curves of the map."""
+    out = []
+    for measured in curves:
+        points = [measured.points.get(m.id) for m in moments]
+        if all(p is None or p.mean is None for p in points):
+            continue
+        out.append(
+            MapCurve(
+                label=measured.label,
+                points=[None if p is None or p.mean is None else round(p.mean, 2) for p in points],
+                start=None if measured.start.mean is None else round(measured.start.mean, 2),
+                kind="measured",
+                band=[None if p is None else p.band for p in points],
+            )
+        )
+    return out
+
+
+def build_map_svg(session: Session, journey: Journey, measured: list[Any] | None = None) -> str:
+    """Render the journey's map in the current UI language (``measured``: the store's measured curves to
+    draw, ``analytics.views.JourneyCurve``; None: those of the row store, per survey version)."""
     locale = get_locale()
     moments = repository.moments(session, journey.id)
     team_names = {t.id: t.name for t in teams(session)}
@@ -132,7 +154,9 @@ def build_map_svg(session: Session, journey: Journey) -> str:
     expected = len(curves)
     walked = walk_curves(session, journey, moments)
     curves += walked
-    measured = measured_curves(session, journey, moments)
+    measured = (
+        measured_curves(session, journey, moments) if measured is None else map_curves(measured, moments)
+    )
     curves += measured
     feeling = f"{journey.start_feeling:+d}" if journey.start_feeling else "0"
     subtitle = " · ".join(

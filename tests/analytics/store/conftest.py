@@ -3,19 +3,25 @@ a committed database (as the bulk import tests do) and refresh a DuckDB file in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from nineplus.analytics.store import AnalyticStore
+from nineplus.accounts import auth
+from nineplus.analytics.store import AnalyticStore, get_store
 from nineplus.core.db import get_engine
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import system
 from nineplus.feedback import service
 from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from nineplus.web.app import create_app
+from nineplus.web.deps import SESSION_COOKIE
 from tests.factories import World
 from tests.imports.conftest import Target, build_target
 
@@ -122,6 +128,26 @@ def feed(db: Session, bank_a: World, tmp_path: Path) -> Iterator[Feed]:
     store = AnalyticStore(tmp_path / "analytics.duckdb")
     yield Feed(db, target, bank_a, store)
     store.close()
+
+
+@pytest.fixture
+def browse(feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable]:
+    """GET a page as one of the world's users (the store in the test's folder)."""
+    monkeypatch.setenv("NINEPLUS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    tokens = {}
+    with TestClient(create_app(run_jobs=False), follow_redirects=False) as client:
+
+        def get(path: str, user: str = "cx_lead"):  # type: ignore[no-untyped-def]
+            if user not in tokens:
+                system(feed.db)
+                tokens[user] = auth.start_session(feed.db, feed.world.users[user])
+                feed.db.commit()
+            client.cookies.set(SESSION_COOKIE, tokens[user])
+            return client.get(path, headers={"Accept-Language": "en"})
+
+        yield get
+    get_store(tmp_path / "analytics.duckdb").close()
 
 
 @pytest.fixture(scope="session")

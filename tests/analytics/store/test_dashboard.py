@@ -3,41 +3,13 @@ team whose newest month leaves its own history flagged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from nineplus.accounts import auth
 from nineplus.analytics.overview import cell
-from nineplus.analytics.store import get_store
-from nineplus.core.settings import get_settings
-from nineplus.core.tenancy import system
-from nineplus.web.app import create_app
-from nineplus.web.deps import SESSION_COOKIE
 from tests.analytics.store.conftest import Feed
 from tests.conftest import html
-
-
-@pytest.fixture
-def browse(feed: Feed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[callable]:
-    monkeypatch.setenv("NINEPLUS_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    tokens = {}
-    with TestClient(create_app(run_jobs=False), follow_redirects=False) as client:
-
-        def get(path: str, user: str = "cx_lead"):  # type: ignore[no-untyped-def]
-            if user not in tokens:
-                system(feed.db)
-                tokens[user] = auth.start_session(feed.db, feed.world.users[user])
-                feed.db.commit()
-            client.cookies.set(SESSION_COOKIE, tokens[user])
-            return client.get(path, headers={"Accept-Language": "en"})
-
-        yield get
-    get_store(tmp_path / "analytics.duckdb").close()
 
 
 def planted(feed: Feed) -> None:

@@ -1,0 +1,375 @@
+"""The figures of the journey, moment and team dashboards, each read on one snapshot of the analytic store
+through the analytics layer, with their charts (Vega-Lite specs and the rows behind them).
+
+Selections (a segment and a period) narrow what a curve counts, so that a journey's curve can be laid over
+another segment's or another period's: a segment is a team of the respondents (``team:<id>``) or a value
+of an imported person attribute (``attr:<key>=<value>``); a period is a year (``2026``) or a quarter
+(``2026-Q2``), in the organisation's own days.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from nineplus.analytics import charts, queries
+from nineplus.analytics.curves import CurvePoint, point
+from nineplus.analytics.dashboards import mean_by, measured_curves_from
+from nineplus.analytics.engine import Engine, on_duckdb
+from nineplus.analytics.overview import Cell, Dimensions, TeamLine, cell, dimensions, overview
+from nineplus.analytics.series import DayCounts, series
+from nineplus.analytics.store import AnalyticStore
+from nineplus.core.i18n import gettext as _
+
+T = TypeVar("T")
+_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which respondents and days a curve counts ("" for all of them)."""
+
+    segment: str = ""
+    period: str = ""
+
+    @classmethod
+    def parse(cls, segment: str | None, period: str | None) -> Selection:
+        """A selection from a page's query; what cannot be read selects everything."""
+        segment, period = (segment or "").strip(), (period or "").strip()
+        team = segment.removeprefix("team:")
+        if not (segment.startswith("team:") and team.isdigit()) and not (
+            segment.startswith("attr:") and "=" in segment[5:] and segment[5:].index("=") > 0
+        ):
+            segment = ""
+        return cls(segment, period if _PERIOD.match(period) else "")
+
+    @property
+    def everything(self) -> bool:
+        return not self.segment and not self.period
+
+    def filters(self) -> dict[str, Any]:
+        """The layer's options for this selection."""
+        options: dict[str, Any] = {}
+        if self.segment.startswith("team:"):
+            options["team_id"] = int(self.segment[5:])
+        elif self.segment.startswith("attr:"):
+            key, value = self.segment[5:].split("=", 1)
+            options["attribute"] = (key, value)
+        found = _PERIOD.match(self.period)
+        if found:
+            year, quarter = int(found[1]), found[2]
+            first, last = (1, 12) if quarter is None else (3 * int(quarter) - 2, 3 * int(quarter))
+            options["since"] = date(year, first, 1)
+            options["until"] = date(year, last, calendar.monthrange(year, last)[1])
+        return options
+
+    def label(self, teams: dict[int, str]) -> str:
+        """The selection in words ("" for everything)."""
+        parts = []
+        if self.segment.startswith("team:"):
+            parts.append(teams.get(int(self.segment[5:]), _("unknown team")))
+        elif self.segment.startswith("attr:"):
+            key, value = self.segment[5:].split("=", 1)
+            parts.append(f"{key}: {value}")
+        if self.period:
+            parts.append(self.period)
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a page offers to select: segments and periods, each as (code, words)."""
+
+    segments: list[tuple[str, str]]
+    periods: list[tuple[str, str]]
+
+
+def read(store: AnalyticStore, question: Callable[[Engine, Any], T]) -> T:
+    """Ask one question of the store on one snapshot (``question(engine, cursor)``)."""
+    with store.snapshot() as cur:
+        return question(on_duckdb(cur), cur)
+
+
+_ATTRIBUTE_VALUES = (
+    "SELECT DISTINCT key, value FROM person_attributes WHERE organisation_id = ? ORDER BY ALL LIMIT 200"
+)
+
+
+def choices(cur: Any, organisation_id: int, dims: Dimensions) -> Choices:
+    org = [organisation_id]
+    segments = [(f"team:{i}", name) for i, name in sorted(dims.teams.items(), key=lambda item: item[1])]
+    segments += [
+        (f"attr:{key}={value}", f"{key}: {value}")
+        for key, value in cur.execute(_ATTRIBUTE_VALUES, org).fetchall()
+    ]
+    first, last = cur.execute(
+        "SELECT min(month), max(month) FROM counts_month WHERE organisation_id = ?", org
+    ).fetchone()
+    periods: list[tuple[str, str]] = []
+    if first is not None:
+        for year in range(last.year, first.year - 1, -1):
+            periods.append((str(year), str(year)))
+            for quarter in range(4, 0, -1):
+                if first <= date(year, 3 * quarter, 1) and date(year, 3 * quarter - 2, 1) <= last:
+                    periods.append((f"{year}-Q{quarter}", f"{year}-Q{quarter}"))
+    return Choices(segments, periods)
+
+
+# The journey: measured curves per survey version, for each selection
+
+
+@dataclass(frozen=True)
+class JourneyCurve:
+    survey_id: int
+    version_id: int
+    label: str
+    selection: Selection
+    start: CurvePoint  # the start feeling (asked once, not per moment)
+    points: dict[int, CurvePoint]  # moment id -> mean, spread and band
+
+
+@dataclass(frozen=True)
+class JourneyFigures:
+    curves: list[JourneyCurve]
+    choices: Choices
+
+
+def journey(
+    store: AnalyticStore, organisation_id: int, journey_id: int, minimum: int, selections: Iterable[Selection]
+) -> JourneyFigures:
+    """The measured curves of the journey's customer surveys, one per version and selection."""
+    wanted = list(dict.fromkeys(selections)) or [Selection()]
+
+    def question(engine: Engine, cur: Any) -> JourneyFigures:
+        dims = dimensions(cur, organisation_id)
+        curves = []
+        for selection in wanted:
+            rows = engine.rows(
+                queries.value_counts(
+                    organisation_id,
+                    ["version_id", "question_id", "moment_id"],
+                    kinds=["emotion"],
+                    journey_id=journey_id,
+                    **selection.filters(),
+                )
+            )
+            for measured in measured_curves_from(rows, minimum):
+                survey_id = dims.version_surveys.get(measured.version_id, 0)
+                if dims.audiences.get(survey_id) == "employee":
+                    continue
+                words = selection.label(dims.teams)
+                label = _(
+                    "Measured: %(survey)s, version %(number)s",
+                    survey=_localized(dims.titles.get(survey_id, {})),
+                    number=dims.versions.get(measured.version_id, 0),
+                )
+                points = {m: p for m, p in measured.points.items() if m}
+                curves.append(
+                    JourneyCurve(
+                        survey_id,
+                        measured.version_id,
+                        f"{label} · {words}" if words else label,
+                        selection,
+                        measured.points.get(0, CurvePoint(0, None, None, None)),
+                        points,
+                    )
+                )
+        return JourneyFigures(curves, choices(cur, organisation_id, dims))
+
+    return read(store, question)
+
+
+def curve_rows(curves: Iterable[JourneyCurve], moments: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """The curves' data for the CSV: one row per curve and moment (and the start feeling first)."""
+    rows = []
+    for curve in curves:
+        for moment_id, name in [(0, _("Start feeling")), *moments]:
+            p = (
+                curve.start
+                if moment_id == 0
+                else curve.points.get(moment_id, CurvePoint(0, None, None, None))
+            )
+            rows.append(
+                {
+                    "curve": curve.label,
+                    "moment": name,
+                    "n": p.n,
+                    "mean": None if p.mean is None else round(p.mean, 3),
+                    "sd": None if p.sd is None else round(p.sd, 3),
+                    "low": None if p.band is None else round(p.band[0], 3),
+                    "high": None if p.band is None else round(p.band[1], 3),
+                }
+            )
+    return rows
+
+
+CURVE_COLUMNS = ("curve", "moment", "n", "mean", "sd", "low", "high")
+
+
+# One moment: its feeling over time and spread, per team of the respondents, and its other scores
+
+
+@dataclass(frozen=True)
+class MomentFigures:
+    charts: dict[str, charts.Chart]  # "monthly" and "feelings", where there are answers
+    per_team: list[tuple[str, CurvePoint]]  # the respondents' team (name) and the moment's point
+    scores: list[tuple[str, Cell]]  # other questions asked about the moment: question key, score
+
+
+def moment(
+    store: AnalyticStore, organisation_id: int, moment_id: int, minimum: int, team_ids: frozenset[int] | None
+) -> MomentFigures:
+    """The moment's figures; ``team_ids``: the respondents' teams the viewer may see per team."""
+
+    def question(engine: Engine, cur: Any) -> MomentFigures:
+        dims = dimensions(cur, organisation_id)
+        monthly = engine.rows(
+            queries.value_counts(
+                organisation_id, ["version_id", "question_id", "kind"], moment_id=moment_id, period="month"
+            )
+        )
+        teams = engine.rows(
+            queries.value_counts(organisation_id, ["team_id"], kinds=["emotion"], moment_id=moment_id)
+        )
+        return _moment_figures(dims, monthly, teams, minimum, team_ids)
+
+    return read(store, question)
+
+
+def _moment_figures(
+    dims: Dimensions, monthly: list[dict], teams: list[dict], minimum: int, team_ids: frozenset[int] | None
+) -> MomentFigures:
+    emotions = [row for row in monthly if row["kind"] == "emotion"]
+    feelings = mean_by(emotions, lambda row: row["period"])
+    spread: dict[int, int] = defaultdict(int)
+    for row in emotions:
+        spread[row["value"]] += row["n"]
+    others: dict[tuple[int, int, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in monthly:
+        if row["kind"] != "emotion":
+            others[(row["version_id"], row["question_id"], row["kind"])][row["value"]] += row["n"]
+    found: dict[str, charts.Chart] = {}
+    if feelings:
+        points = [(month, point(stats, minimum)) for month, stats in sorted(feelings.items())]
+        rows = charts.mean_series_rows(points)
+        labels = charts.MeanSeriesLabels(_("Mean feeling per month"), _("Month"), _("Feeling (-3 to +3)"))
+        found["monthly"] = charts.Chart(
+            charts.mean_series_spec(rows, labels), rows, ("period", "n", "mean", "sd", "low", "high")
+        )
+        rows = charts.feeling_rows(spread)
+        labels = charts.FeelingLabels(
+            _("Feelings at this moment (n = %(n)s)", n=sum(spread.values())),
+            _("Feeling (-3 to +3)"),
+            _("Share of answers"),
+        )
+        found["feelings"] = charts.Chart(
+            charts.feeling_spec(rows, labels), rows, ("feeling", "count", "share")
+        )
+    visible = [row for row in teams if team_ids is None or row["team_id"] in team_ids]
+    team_points = [
+        (dims.teams.get(team, "") if team else "", point(stats, minimum))
+        for team, stats in mean_by(visible, lambda row: row["team_id"]).items()
+    ]
+    scores = []
+    for (version_id, question_id, kind), values in sorted(others.items()):
+        key = dims.questions.get(question_id, ("?", kind))[0]
+        shown = {"effort": "ces", "nps": "nps"}.get(kind, kind)
+        scores.append(
+            (
+                f"{key} · {_('version %(number)s', number=dims.versions.get(version_id, 0))}",
+                cell(shown, values, minimum),
+            )
+        )
+    return MomentFigures(found, sorted(team_points, key=lambda item: item[0] or "~"), scores)
+
+
+# A team: its NPS per month against its own history, its spread, and the moments it owns
+
+
+@dataclass(frozen=True)
+class TeamFigures:
+    lines: list[TeamLine]  # the newest month against the team's history, per survey version
+    charts: dict[str, charts.Chart]  # "monthly" (newest version with a score) and "distribution"
+    moments: dict[int, CurvePoint]  # moments the team owns -> the mean feeling there
+
+
+def team(store: AnalyticStore, organisation_id: int, team_id: int, minimum: int) -> TeamFigures:
+    """The team's figures: NPS of the respondents of the team, feelings at the moments it owns."""
+    view = overview(store, organisation_id, minimum, frozenset({team_id}), weighting=False)
+
+    def question(engine: Engine, cur: Any) -> tuple[list[dict], list[dict], list[dict]]:
+        monthly = engine.rows(
+            queries.nps_counts(
+                organisation_id, ["version_id", "question_id"], team_id=team_id, moment_id=0, period="month"
+            )
+        )
+        values = engine.rows(
+            queries.value_counts(
+                organisation_id, ["version_id", "question_id"], kinds=["nps"], team_id=team_id, moment_id=0
+            )
+        )
+        owned = engine.rows(
+            queries.value_counts(organisation_id, ["moment_team_id", "moment_id"], kinds=["emotion"])
+        )
+        return monthly, values, [row for row in owned if row["moment_team_id"] == team_id]
+
+    monthly, values, owned = read(store, question)
+    return TeamFigures(view.teams, _team_charts(monthly, values, minimum), _moment_points(owned, minimum))
+
+
+def _team_charts(monthly: list[dict], values: list[dict], minimum: int) -> dict[str, charts.Chart]:
+    found: dict[str, charts.Chart] = {}
+    days = [
+        DayCounts((r["version_id"], r["question_id"]), r["period"], r["n"], r["promoters"], r["detractors"])
+        for r in monthly
+    ]
+    by_version: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for p in series(days, "month", minimum):
+        by_version[p.group].append(p)  # type: ignore[index]
+    scored = [key for key, points in by_version.items() if any(p.interval is not None for p in points)]
+    if scored:
+        newest = max(scored)
+        rows = charts.series_rows(by_version[newest])
+        labels = charts.SeriesLabels(
+            title=_("NPS per month"),
+            period=_("Month"),
+            score="NPS",
+            significant=_("Changed significantly"),
+            steady=_("No significant change"),
+        )
+        columns = ("period", "n", "nps", "low", "high", "change", "significant")
+        found["monthly"] = charts.Chart(charts.series_spec(rows, labels), rows, columns)
+        counts = [0] * 11
+        for row in values:
+            if (row["version_id"], row["question_id"]) == newest:
+                counts[row["value"]] += row["n"]
+        detractors, passives, promoters = charts.group_shares(counts)
+        dist = charts.DistributionLabels(
+            title=_("Scores 0-10 (n = %(n)s)", n=sum(counts)),
+            score=_("Score"),
+            share=_("Share of answers"),
+            detractors=_("0-6: detractors (%(share)s)", share=f"{detractors:.0%}"),
+            passives=_("7-8: zone of indifference (%(share)s)", share=f"{passives:.0%}"),
+            promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
+        )
+        found["distribution"] = charts.Chart(
+            charts.distribution_spec(counts, dist),
+            charts.distribution_rows(counts),
+            ("score", "count", "share", "group"),
+        )
+    return found
+
+
+def _moment_points(rows: Iterable[dict], minimum: int) -> dict[int, CurvePoint]:
+    return {m: point(stats, minimum) for m, stats in mean_by(rows, lambda row: row["moment_id"]).items()}
+
+
+def _localized(names: dict[str, str]) -> str:
+    from nineplus.core.i18n import get_locale
+
+    return names.get(get_locale()) or names.get("en") or ""
