@@ -65,3 +65,24 @@ def test_the_demo_survey_has_half_a_year_of_answers_and_raises_no_honesty_warnin
     assert sum(s <= 6 for s in scores) > 20
     assert db.scalar(select(func.count()).select_from(Answer).where(Answer.value_text.is_not(None))) > 150
     assert honesty.run(db, survey) == []
+
+
+def test_every_demo_respondent_is_a_known_customer_of_a_team_with_a_segment(db: Session) -> None:
+    from collections import Counter
+
+    from nineplus.feedback.models import Person, Response
+
+    org, _ = load_demo(db)
+    rows = db.execute(
+        select(Person.team_id, Person.attributes)
+        .join(Response, Response.person_id == Person.id)
+        .where(Response.organisation_id == org.id)
+    ).all()
+    assert len(rows) == 240  # every response, each from a different customer
+    teams = Counter(team for team, _ in rows)
+    assert len(teams) == 2
+    assert min(teams.values()) > 40  # both teams answered, the advice team's customers more often
+    assert all(attributes["segment"] in ("starter", "doorstromer") for _, attributes in rows)
+    population = Counter(db.scalars(select(Person.team_id).where(Person.organisation_id == org.id)))
+    rates = {team: teams[team] / population[team] for team in teams}
+    assert max(rates.values()) > 1.2 * min(rates.values())  # unequal response rates: weighting matters

@@ -128,5 +128,5 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
             mortgage = (journey.id, dict(moment_ids))
     session.flush()
     scope(session, org.id)
-    load_survey(session, actor, *mortgage)
+    load_survey(session, actor, *mortgage, {key: teams[key].id for key in ("mortgage_advice", "branches")})
     return org, True

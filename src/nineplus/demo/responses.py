@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
 from nineplus.feedback import intake, service
-from nineplus.feedback.models import Survey
+from nineplus.feedback.models import Person, Response, Survey
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
 
 RESPONSES = 240
@@ -67,10 +68,44 @@ WHY = {  # in the customer's own words, by NPS group and language
     },
 }
 ENGLISH_SHARE = 0.12
+# The customers the survey went to: per team (by team key) how many there are and the share of the
+# respondents that came from it. The advice team's customers answer more often than the branches', so the
+# weighted NPS differs from the plain one; every respondent is a known customer with a segment and region.
+CUSTOMERS = {"mortgage_advice": (380, 0.72), "branches": (220, 0.28)}
+SEGMENTS = {"starter": 0.4, "doorstromer": 0.6}  # first-time buyers and movers
+REGIONS = ("Noord", "Midden", "Zuid")
 
 
-def load_survey(session: Session, actor: Principal, journey_id: int, moment_ids: dict[str, int]) -> Survey:
-    """Create, field and fill the demo survey (the session must be scoped to the demo organisation)."""
+def load_customers(session: Session, team_ids: dict[str, int]) -> dict[str, list[Person]]:
+    """The demo's mortgage customers per team key, with a segment and a region (fictitious)."""
+    rng = random.Random(11)  # noqa: S311 - demo data, not secrets
+    customers: dict[str, list[Person]] = {}
+    number = 0
+    for key, (count, _share) in CUSTOMERS.items():
+        customers[key] = []
+        for _ in range(count):
+            number += 1
+            segment = "starter" if rng.random() < SEGMENTS["starter"] else "doorstromer"
+            person = Person(
+                kind="customer",
+                external_id=f"K{number:05d}",
+                email=f"klant{number:05d}@example.org",
+                name=f"Klant {number:05d}",
+                team_id=team_ids[key],
+                attributes={"segment": segment, "regio": rng.choice(REGIONS)},
+            )
+            session.add(person)
+            customers[key].append(person)
+    session.flush()
+    return customers
+
+
+def load_survey(
+    session: Session, actor: Principal, journey_id: int, moment_ids: dict[str, int], team_ids: dict[str, int]
+) -> Survey:
+    """Create, field and fill the demo survey (the session must be scoped to the demo organisation); its
+    respondents are customers of the teams ``team_ids`` names (team key -> id)."""
+    customers = load_customers(session, team_ids)
     survey = service.create_survey(
         session,
         actor,
@@ -159,6 +194,21 @@ def load_survey(session: Session, actor: Principal, journey_id: int, moment_ids:
         )
     session.flush()
     organisation_id = survey.organisation_id
-    intake.store_batch(session, items)  # the writer's own path: it serves every organisation
+    outcomes = intake.store_batch(session, items)  # the writer's own path: it serves every organisation
     scope(session, organisation_id)
+    _link_respondents(session, [o.response_id for o in outcomes if o.response_id], customers)
     return service.get_survey(session, survey.id)
+
+
+def _link_respondents(session: Session, response_ids: list[int], customers: dict[str, list[Person]]) -> None:
+    """Each response comes from a different customer, drawn per team by its share of the respondents."""
+    rng = random.Random(12)  # noqa: S311 - demo data, not secrets
+    keys = list(CUSTOMERS)
+    pools = {key: rng.sample(customers[key], len(customers[key])) for key in keys}
+    links = []
+    for response_id in response_ids:
+        key = rng.choices(keys, weights=[CUSTOMERS[k][1] for k in keys])[0]
+        if not pools[key]:
+            key = next(k for k in keys if pools[k])
+        links.append({"id": response_id, "person_id": pools[key].pop().id})
+    session.execute(update(Response), links)
