@@ -65,31 +65,64 @@ def distribution_spec(counts: Sequence[int], labels: DistributionLabels) -> dict
     legend = {"detractor": labels.detractors, "passive": labels.passives, "promoter": labels.promoters}
     for row in rows:
         row["legend"] = legend[row["group"]]
-    return _chart(
+    return _bars(
         labels.title,
+        rows,
+        ("score", labels.score),
+        labels.share,
+        {
+            "field": "legend",
+            "type": "nominal",
+            "title": None,
+            "sort": [labels.detractors, labels.passives, labels.promoters],
+            "scale": {
+                "domain": [labels.detractors, labels.passives, labels.promoters],
+                "range": [DETRACTOR, PASSIVE, PROMOTER],
+            },
+            "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0},
+        },
+    )
+
+
+def _bars(
+    title: str, rows: Sequence[dict[str, Any]], x: tuple[str, str], share: str, color: dict[str, Any]
+) -> dict[str, Any]:
+    """A bar per value of ``x`` (field, axis title) at its share of the answers, coloured by ``color``."""
+    field, axis = x
+    return _chart(
+        title,
         rows,
         mark={"type": "bar", "cornerRadiusEnd": 2},
         encoding={
-            "x": {"field": "score", "type": "ordinal", "title": labels.score, "axis": {"labelAngle": 0}},
-            "y": {"field": "share", "type": "quantitative", "title": labels.share, "axis": {"format": ".0%"}},
-            "color": {
-                "field": "legend",
-                "type": "nominal",
-                "title": None,
-                "sort": [labels.detractors, labels.passives, labels.promoters],
-                "scale": {
-                    "domain": [labels.detractors, labels.passives, labels.promoters],
-                    "range": [DETRACTOR, PASSIVE, PROMOTER],
-                },
-                "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0},
-            },
+            "x": {"field": field, "type": "ordinal", "title": axis, "axis": {"labelAngle": 0}},
+            "y": {"field": "share", "type": "quantitative", "title": share, "axis": {"format": ".0%"}},
+            "color": color,
             "tooltip": [
-                {"field": "score", "type": "ordinal"},
+                {"field": field, "type": "ordinal"},
                 {"field": "count", "type": "quantitative"},
                 {"field": "share", "type": "quantitative", "format": ".1%"},
             ],
         },
     )
+
+
+def _months(title: str) -> dict[str, Any]:
+    """An x axis of one band per month, each labelled once (a time axis would tick at arbitrary days)."""
+    return {
+        "field": "period",
+        "type": "ordinal",
+        "timeUnit": "yearmonth",
+        "title": title,
+        "axis": {"format": "%b %Y", "labelAngle": 0},
+    }
+
+
+def _interval_rule(x: dict[str, Any]) -> dict[str, Any]:
+    """A grey bar from ``low`` to ``high`` per ``x``: the interval behind a point."""
+    return {
+        "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
+        "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+    }
 
 
 def _chart(title: str, rows: Sequence[dict[str, Any]], **body: Any) -> dict[str, Any]:
@@ -168,22 +201,12 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
         for row in rows
         if row["nps"] is not None
     ]
-    # One band per period, each labelled once (a time axis would tick at arbitrary days in between).
-    x = {
-        "field": "period",
-        "type": "ordinal",
-        "timeUnit": "yearmonth",
-        "title": labels.period,
-        "axis": {"format": "%b %Y", "labelAngle": 0},
-    }
+    x = _months(labels.period)
     return _chart(
         labels.title,
         scored,
         layer=[
-            {
-                "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
-                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
-            },
+            _interval_rule(x),
             {
                 "mark": {"type": "point", "filled": True, "size": 60},
                 "encoding": {
@@ -234,22 +257,13 @@ def mean_series_rows(points: Sequence[tuple[Any, Any]]) -> list[dict[str, Any]]:
 
 def mean_series_spec(rows: Sequence[dict[str, Any]], labels: MeanSeriesLabels) -> dict[str, Any]:
     """A mean on the emotion scale per period, its 95% band as a bar; periods without a mean left out."""
-    x = {
-        "field": "period",
-        "type": "ordinal",
-        "timeUnit": "yearmonth",
-        "title": labels.period,
-        "axis": {"format": "%b %Y", "labelAngle": 0},
-    }
+    x = _months(labels.period)
     shown = [row for row in rows if row["mean"] is not None]
     return _chart(
         labels.title,
         shown,
         layer=[
-            {
-                "mark": {"type": "rule", "color": "#9aa5b1", "strokeWidth": 2},
-                "encoding": {"x": x, "y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
-            },
+            _interval_rule(x),
             {
                 "mark": {"type": "line", "color": "#1d4ed8", "point": {"filled": True, "size": 50}},
                 "encoding": {
@@ -288,26 +302,15 @@ def feeling_rows(counts: dict[int, int]) -> list[dict[str, Any]]:
 
 def feeling_spec(rows: Sequence[dict[str, Any]], labels: FeelingLabels) -> dict[str, Any]:
     """How the feelings at a moment are spread: a bar per value, red below zero, green above."""
-    return _chart(
+    return _bars(
         labels.title,
         rows,
-        mark={"type": "bar", "cornerRadiusEnd": 2},
-        encoding={
-            "x": {"field": "feeling", "type": "ordinal", "title": labels.feeling, "axis": {"labelAngle": 0}},
-            "y": {"field": "share", "type": "quantitative", "title": labels.share, "axis": {"format": ".0%"}},
-            "color": {
-                "field": "feeling",
-                "type": "ordinal",
-                "legend": None,
-                "scale": {
-                    "domain": list(range(-3, 4)),
-                    "range": [DETRACTOR] * 3 + [PASSIVE] + [PROMOTER] * 3,
-                },
-            },
-            "tooltip": [
-                {"field": "feeling", "type": "ordinal"},
-                {"field": "count", "type": "quantitative"},
-                {"field": "share", "type": "quantitative", "format": ".1%"},
-            ],
+        ("feeling", labels.feeling),
+        labels.share,
+        {
+            "field": "feeling",
+            "type": "ordinal",
+            "legend": None,
+            "scale": {"domain": list(range(-3, 4)), "range": [DETRACTOR] * 3 + [PASSIVE] + [PROMOTER] * 3},
         },
     )

@@ -96,15 +96,16 @@ def nps_counts(organisation_id: int, by: Sequence[str], **options: Any) -> Any:
 @lru_cache(maxsize=256)
 def _nps_counts(organisation_id: int, by: tuple[str, ...], **options: Any) -> Any:
     t, total, keys = _grouped(organisation_id, by, kinds=("nps",), **options)
+    return _nps_aggregate(t, total, keys).order_by(keys)
+
+
+def _nps_aggregate(t: Any, total: Any, keys: list[str]) -> Any:
+    """n, promoters (9-10) and detractors (0-6) per group of ``keys``; ``total`` counts the rows."""
     n = t.n if "n" in t.columns else ibis.literal(1)  # the counts tables carry n; answers count one each
-    return (
-        t.group_by(keys)
-        .aggregate(
-            n=total.cast("int64"),
-            promoters=(t.value >= 9).ifelse(n, 0).sum().cast("int64"),
-            detractors=(t.value <= 6).ifelse(n, 0).sum().cast("int64"),
-        )
-        .order_by(keys)
+    return t.group_by(keys).aggregate(
+        n=total.cast("int64"),
+        promoters=(t.value >= 9).ifelse(n, 0).sum().cast("int64"),
+        detractors=(t.value <= 6).ifelse(n, 0).sum().cast("int64"),
     )
 
 
@@ -223,18 +224,9 @@ def stratum_nps_counts(organisation_id: int, by: Sequence[str], attribute: str |
         )
         t = SCORES.filter(_.organisation_id == organisation_id).left_join(values, "person_id")
     t = t.filter((t.kind == "nps") & (t.moment_id == 0))
-    n = t.n if "n" in t.columns else ibis.literal(1)  # the counts carry n; answers count one each
     total = t.n.sum() if "n" in t.columns else t.count()
-    keys = [*by, "stratum"]
-    return (
-        t.group_by(keys)
-        .aggregate(
-            n=total.cast("int64"),
-            promoters=(t.value >= 9).ifelse(n, 0).sum().cast("int64"),
-            detractors=(t.value <= 6).ifelse(n, 0).sum().cast("int64"),
-        )
-        .order_by([*by, ibis.asc("stratum", nulls_first=True)])
-    )
+    grouped = _nps_aggregate(t, total, [*by, "stratum"])
+    return grouped.order_by([*by, ibis.asc("stratum", nulls_first=True)])
 
 
 def response_counts(organisation_id: int, by: Sequence[str], *, period: Period | None = None) -> Any:

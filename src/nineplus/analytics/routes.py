@@ -62,6 +62,20 @@ def dashboard(request: Request, db: Db, me: PagePrincipal, weight_by: str | None
     return render(request, "analytics/overview.html", context)
 
 
+def _with_charts(request: Request, template: str, context: dict[str, Any]) -> Response:
+    """The page with its figures' charts as SVG in it."""
+    figures = context["figures"]
+    context["inline"] = (
+        {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
+    )
+    return render(request, template, context)
+
+
+def _download(context: dict[str, Any], name: str, kind: str, filename: str) -> Response:
+    figures = context["figures"]
+    return web_charts.download(None if figures is None else figures.charts.get(name), kind, filename)
+
+
 # A journey: its map with the measured curves of two selections --------------------------------------
 
 
@@ -152,19 +166,12 @@ def _moment(db: Db, me: Principal, moment_id: int) -> dict[str, Any]:
 
 @router.get("/dashboard/moments/{moment_id}", response_class=HTMLResponse)
 def moment_dashboard(request: Request, db: Db, me: PagePrincipal, moment_id: int) -> Response:
-    context = _moment(db, me, moment_id)
-    figures = context["figures"]
-    context["inline"] = (
-        {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
-    )
-    return render(request, "analytics/moment.html", context)
+    return _with_charts(request, "analytics/moment.html", _moment(db, me, moment_id))
 
 
 @router.get("/dashboard/moments/{moment_id}/charts/{name}.{kind}")
 def moment_chart(db: Db, me: PagePrincipal, moment_id: int, name: str, kind: str) -> Response:
-    figures = _moment(db, me, moment_id)["figures"]
-    chart = None if figures is None else figures.charts.get(name)
-    return web_charts.download(chart, kind, f"moment-{moment_id}-{name}")
+    return _download(_moment(db, me, moment_id), name, kind, f"moment-{moment_id}-{name}")
 
 
 # A team ---------------------------------------------------------------------------------------------
@@ -188,16 +195,9 @@ def _team(db: Db, me: Principal, team_id: int) -> dict[str, Any]:
 
 @router.get("/dashboard/teams/{team_id}", response_class=HTMLResponse)
 def team_dashboard(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
-    context = _team(db, me, team_id)
-    figures = context["figures"]
-    context["inline"] = (
-        {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
-    )
-    return render(request, "analytics/team.html", context)
+    return _with_charts(request, "analytics/team.html", _team(db, me, team_id))
 
 
 @router.get("/dashboard/teams/{team_id}/charts/{name}.{kind}")
 def team_chart(db: Db, me: PagePrincipal, team_id: int, name: str, kind: str) -> Response:
-    figures = _team(db, me, team_id)["figures"]
-    chart = None if figures is None else figures.charts.get(name)
-    return web_charts.download(chart, kind, f"team-{team_id}-{name}")
+    return _download(_team(db, me, team_id), name, kind, f"team-{team_id}-{name}")
