@@ -19,10 +19,24 @@ class CurvePoint:
     band: tuple[float, float] | None  # the mean's 95% t interval, clipped to the scale
 
 
+@dataclass(frozen=True)
+class JourneyCurve:
+    """A measured curve of a journey, named: per moment the point, and the start feeling apart."""
+
+    survey_id: int
+    version_id: int
+    label: str
+    start: CurvePoint  # the start feeling (asked once, not per moment)
+    points: dict[int, CurvePoint]  # moment id -> mean, spread and band
+
+
+NOTHING = CurvePoint(0, None, None, None)  # a moment nobody answered about
+
+
 def point(stats: Mean | None, minimum_n: int) -> CurvePoint:
     """One moment's point; no mean below ``minimum_n`` answers (nor a band below two)."""
     if stats is None or stats.n == 0:
-        return CurvePoint(0, None, None, None)
+        return NOTHING
     if stats.n < minimum_n:
         return CurvePoint(stats.n, None, None, None)
     interval = stats.interval()

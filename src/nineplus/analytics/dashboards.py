@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from nineplus.analytics import queries
 from nineplus.analytics.curves import CurvePoint, point
@@ -51,16 +52,14 @@ class MeasuredCurve:
 
 
 def measured_curves(
-    engine: Engine, organisation_id: int, minimum: int, *, attribute: tuple[str, str] | None = None
+    engine: Engine, organisation_id: int, minimum: int, **options: Any
 ) -> list[MeasuredCurve]:
-    """Per survey version and emotion question: the mean feeling per moment with its spread and band
-    (``attribute``: only respondents with that value of an imported attribute)."""
+    """Per survey version and emotion question: the mean feeling per moment with its spread and band.
+    ``options`` narrow the answers counted, as ``queries.value_counts`` takes them (e.g. ``journey_id``,
+    ``team_id``, ``attribute``, ``since`` and ``until``)."""
     rows = engine.rows(
         queries.value_counts(
-            organisation_id,
-            ["version_id", "question_id", "moment_id"],
-            kinds=["emotion"],
-            attribute=attribute,
+            organisation_id, ["version_id", "question_id", "moment_id"], kinds=["emotion"], **options
         )
     )
     return measured_curves_from(rows, minimum)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from nineplus.analytics import queries
-from nineplus.analytics.engine import on_duckdb
+from nineplus.analytics.engine import Engine, on_duckdb
 from nineplus.analytics.scores import (
     INDICATIVE_BELOW,
     Mean,
@@ -125,18 +125,7 @@ def overview(
                 organisation_id, ["survey_id", "version_id", "question_id"], kinds=SCORE_KINDS, moment_id=0
             )
         )
-        # The newest month and the HISTORY_MONTHS before it are all the team table reads.
-        (newest,) = engine.rows(queries.newest_month(organisation_id))
-        since = None if newest["month"] is None else months_before(newest["month"], HISTORY_MONTHS)
-        per_team = engine.rows(
-            queries.nps_counts(
-                organisation_id,
-                ["survey_id", "version_id", "question_id", "team_id"],
-                moment_id=0,
-                period="month",
-                since=since,
-            )
-        )
+        per_team = team_months(engine, organisation_id)
         weights = None
         keys: tuple[str, ...] = ()
         if weighting:
@@ -184,6 +173,22 @@ class Weights:
         return post_stratified(population, respondents)
 
 
+def team_months(engine: Engine, organisation_id: int) -> list[dict]:
+    """NPS counts per survey version, question, team and month: the newest month with answers and the
+    HISTORY_MONTHS before it, all the team table reads."""
+    (newest,) = engine.rows(queries.newest_month(organisation_id))
+    since = None if newest["month"] is None else months_before(newest["month"], HISTORY_MONTHS)
+    return engine.rows(
+        queries.nps_counts(
+            organisation_id,
+            ["survey_id", "version_id", "question_id", "team_id"],
+            moment_id=0,
+            period="month",
+            since=since,
+        )
+    )
+
+
 def overview_from(
     per_question: list[dict],
     per_team: list[dict],
@@ -196,7 +201,7 @@ def overview_from(
     """The overview from value counts per survey, version and question, and per team and month too
     (``weights``: with each NPS post-stratified too)."""
     surveys = _survey_lines(per_question, dims, minimum, weights)
-    teams = _team_lines(per_team, dims, minimum, team_ids)
+    teams = team_lines(per_team, dims, minimum, team_ids)
     return Overview(refreshed_at, surveys, teams)
 
 
@@ -240,7 +245,8 @@ def dimensions(cur, organisation_id: int) -> Dimensions:  # type: ignore[no-unty
     )
 
 
-def _kind(dims: Dimensions, survey_id: int, question_type: str) -> str:
+def score_kind(dims: Dimensions, survey_id: int, question_type: str) -> str:
+    """What a question's answers score: nps, enps (NPS asked of employees), csat, ces or emotion."""
     if question_type == "nps":
         return "enps" if dims.audiences.get(survey_id) == "employee" else "nps"
     return "ces" if question_type == "effort" else question_type
@@ -271,25 +277,26 @@ def _survey_lines(
                 dims.titles.get(survey_id, {}),
                 dims.versions.get(version_id, 0),
                 key,
-                cell(_kind(dims, survey_id, question_type), values, minimum),
+                cell(score_kind(dims, survey_id, question_type), values, minimum),
                 weighted,
             )
         )
     return sorted(lines, key=lambda line: (line.title.get("en", ""), -line.version, line.question_key))
 
 
-def _team_lines(
+def team_lines(
     rows: list[dict], dims: Dimensions, minimum: int, team_ids: frozenset[int] | None
 ) -> list[TeamLine]:
     """Per survey version, NPS question and team: the newest month against the months before it, from
-    NPS counts (n, promoters, detractors) per team and month."""
+    NPS counts (n, promoters, detractors) per team and month (``team_months``). The false-discovery
+    control runs over every team; then the lines of ``team_ids`` (None: all) are kept."""
     by_team: dict[tuple, dict[date, Nps]] = defaultdict(dict)
     for row in rows:
         key = (row["survey_id"], row["version_id"], row["question_id"], row["team_id"])
         by_team[key][row["period"]] = Nps(row["n"], row["promoters"], row["detractors"])
     lines, p_values = [], []
     for (survey_id, version_id, _question, team_id), months in by_team.items():
-        kind = _kind(dims, survey_id, "nps")
+        kind = score_kind(dims, survey_id, "nps")
         newest = max(months)
         history = [months[m] for m in sorted(m for m in months if m < newest)[-HISTORY_MONTHS:]]
         pooled = Nps(

@@ -90,11 +90,8 @@ def _journey(db: Db, me: Principal, journey_id: int, query: dict[str, str]) -> d
         views.Selection.parse(query.get("segment"), query.get("period")),
         views.Selection.parse(query.get("compare_segment"), query.get("compare_period")),
     ]
-    shown = [selections[0]] + ([selections[1]] if not selections[1].everything else [])
-    if len(shown) == 2 and shown[0] == shown[1]:
-        shown = shown[:1]
     minimum = get_settings().minimum_n
-    figures = _read(lambda store: views.journey(store, me.organisation_id, journey.id, minimum, shown))
+    figures = _read(lambda store: views.journey(store, me.organisation_id, journey.id, minimum, *selections))
     moments = journeys_repo.moments(db, journey.id)
     return {
         "journey": journey,

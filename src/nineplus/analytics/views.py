@@ -18,13 +18,25 @@ from datetime import date
 from typing import Any, TypeVar
 
 from nineplus.analytics import charts, queries
-from nineplus.analytics.curves import CurvePoint, point
-from nineplus.analytics.dashboards import mean_by, measured_curves_from
+from nineplus.analytics.curves import NOTHING, CurvePoint, JourneyCurve, point
+from nineplus.analytics.dashboards import mean_by, measured_curves
 from nineplus.analytics.engine import Engine, on_duckdb
-from nineplus.analytics.overview import Cell, Dimensions, TeamLine, cell, dimensions, overview
+from nineplus.analytics.overview import (
+    Cell,
+    Dimensions,
+    TeamLine,
+    cell,
+    dimensions,
+    score_kind,
+    team_lines,
+    team_months,
+)
+from nineplus.analytics.score_charts import distribution_chart, nps_series_chart
 from nineplus.analytics.series import DayCounts, series
 from nineplus.analytics.store import AnalyticStore
+from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
+from nineplus.core.models import localized
 
 T = TypeVar("T")
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -32,34 +44,43 @@ _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 
 @dataclass(frozen=True)
 class Selection:
-    """Which respondents and days a curve counts ("" for all of them)."""
+    """Which respondents and days a curve counts (all of them by default)."""
 
-    segment: str = ""
-    period: str = ""
+    team_id: int | None = None
+    attribute: tuple[str, str] | None = None  # key and value of an imported person attribute
+    period: str = ""  # "2026" or "2026-Q2"
 
     @classmethod
     def parse(cls, segment: str | None, period: str | None) -> Selection:
-        """A selection from a page's query; what cannot be read selects everything."""
+        """A selection from a page's query (``segment``: ``team:<id>`` or ``attr:<key>=<value>``); what
+        cannot be read selects everything."""
         segment, period = (segment or "").strip(), (period or "").strip()
         team = segment.removeprefix("team:")
-        if not (segment.startswith("team:") and team.isdigit()) and not (
-            segment.startswith("attr:") and "=" in segment[5:] and segment[5:].index("=") > 0
-        ):
-            segment = ""
-        return cls(segment, period if _PERIOD.match(period) else "")
+        key, _sep, value = segment.removeprefix("attr:").partition("=")
+        return cls(
+            team_id=int(team) if segment.startswith("team:") and team.isdigit() else None,
+            attribute=(key, value) if segment.startswith("attr:") and key and _sep else None,
+            period=period if _PERIOD.match(period) else "",
+        )
+
+    @property
+    def segment(self) -> str:
+        """The segment as the page's query writes it ("" for everyone)."""
+        if self.team_id is not None:
+            return f"team:{self.team_id}"
+        return "" if self.attribute is None else "attr:{}={}".format(*self.attribute)
 
     @property
     def everything(self) -> bool:
-        return not self.segment and not self.period
+        return self == Selection()
 
     def filters(self) -> dict[str, Any]:
         """The layer's options for this selection."""
         options: dict[str, Any] = {}
-        if self.segment.startswith("team:"):
-            options["team_id"] = int(self.segment[5:])
-        elif self.segment.startswith("attr:"):
-            key, value = self.segment[5:].split("=", 1)
-            options["attribute"] = (key, value)
+        if self.team_id is not None:
+            options["team_id"] = self.team_id
+        if self.attribute is not None:
+            options["attribute"] = self.attribute
         found = _PERIOD.match(self.period)
         if found:
             year, quarter = int(found[1]), found[2]
@@ -71,11 +92,10 @@ class Selection:
     def label(self, teams: dict[int, str]) -> str:
         """The selection in words ("" for everything)."""
         parts = []
-        if self.segment.startswith("team:"):
-            parts.append(teams.get(int(self.segment[5:]), _("unknown team")))
-        elif self.segment.startswith("attr:"):
-            key, value = self.segment[5:].split("=", 1)
-            parts.append(f"{key}: {value}")
+        if self.team_id is not None:
+            parts.append(teams.get(self.team_id, _("unknown team")))
+        if self.attribute is not None:
+            parts.append("{}: {}".format(*self.attribute))
         if self.period:
             parts.append(self.period)
         return " · ".join(parts)
@@ -124,48 +144,38 @@ def choices(cur: Any, organisation_id: int, dims: Dimensions) -> Choices:
 
 
 @dataclass(frozen=True)
-class JourneyCurve:
-    survey_id: int
-    version_id: int
-    label: str
-    selection: Selection
-    start: CurvePoint  # the start feeling (asked once, not per moment)
-    points: dict[int, CurvePoint]  # moment id -> mean, spread and band
-
-
-@dataclass(frozen=True)
 class JourneyFigures:
     curves: list[JourneyCurve]
     choices: Choices
 
 
 def journey(
-    store: AnalyticStore, organisation_id: int, journey_id: int, minimum: int, selections: Iterable[Selection]
+    store: AnalyticStore,
+    organisation_id: int,
+    journey_id: int,
+    minimum: int,
+    curve: Selection,
+    compare: Selection | None = None,
 ) -> JourneyFigures:
-    """The measured curves of the journey's customer surveys, one per version and selection."""
-    wanted = list(dict.fromkeys(selections)) or [Selection()]
+    """The measured curves of the journey's customer surveys, one per version for ``curve`` and, laid over
+    them, for ``compare`` (left out when it selects everything or the same as ``curve``)."""
+    wanted = [curve] if compare is None or compare.everything or compare == curve else [curve, compare]
 
     def question(engine: Engine, cur: Any) -> JourneyFigures:
         dims = dimensions(cur, organisation_id)
         curves = []
         for selection in wanted:
-            rows = engine.rows(
-                queries.value_counts(
-                    organisation_id,
-                    ["version_id", "question_id", "moment_id"],
-                    kinds=["emotion"],
-                    journey_id=journey_id,
-                    **selection.filters(),
-                )
-            )
-            for measured in measured_curves_from(rows, minimum):
+            options = selection.filters()
+            for measured in measured_curves(
+                engine, organisation_id, minimum, journey_id=journey_id, **options
+            ):
                 survey_id = dims.version_surveys.get(measured.version_id, 0)
                 if dims.audiences.get(survey_id) == "employee":
                     continue
                 words = selection.label(dims.teams)
                 label = _(
                     "Measured: %(survey)s, version %(number)s",
-                    survey=_localized(dims.titles.get(survey_id, {})),
+                    survey=localized(dims.titles.get(survey_id), get_locale()),
                     number=dims.versions.get(measured.version_id, 0),
                 )
                 points = {m: p for m, p in measured.points.items() if m}
@@ -174,8 +184,7 @@ def journey(
                         survey_id,
                         measured.version_id,
                         f"{label} · {words}" if words else label,
-                        selection,
-                        measured.points.get(0, CurvePoint(0, None, None, None)),
+                        measured.points.get(0, NOTHING),
                         points,
                     )
                 )
@@ -189,11 +198,7 @@ def curve_rows(curves: Iterable[JourneyCurve], moments: list[tuple[int, str]]) -
     rows = []
     for curve in curves:
         for moment_id, name in [(0, _("Start feeling")), *moments]:
-            p = (
-                curve.start
-                if moment_id == 0
-                else curve.points.get(moment_id, CurvePoint(0, None, None, None))
-            )
+            p = curve.start if moment_id == 0 else curve.points.get(moment_id, NOTHING)
             rows.append(
                 {
                     "curve": curve.label,
@@ -278,13 +283,9 @@ def _moment_figures(
     scores = []
     for (version_id, question_id, kind), values in sorted(others.items()):
         key = dims.questions.get(question_id, ("?", kind))[0]
-        shown = {"effort": "ces", "nps": "nps"}.get(kind, kind)
-        scores.append(
-            (
-                f"{key} · {_('version %(number)s', number=dims.versions.get(version_id, 0))}",
-                cell(shown, values, minimum),
-            )
-        )
+        shown = score_kind(dims, dims.version_surveys.get(version_id, 0), kind)
+        version = _("version %(number)s", number=dims.versions.get(version_id, 0))
+        scores.append((f"{key} · {version}", cell(shown, values, minimum)))
     return MomentFigures(found, sorted(team_points, key=lambda item: item[0] or "~"), scores)
 
 
@@ -300,9 +301,14 @@ class TeamFigures:
 
 def team(store: AnalyticStore, organisation_id: int, team_id: int, minimum: int) -> TeamFigures:
     """The team's figures: NPS of the respondents of the team, feelings at the moments it owns."""
-    view = overview(store, organisation_id, minimum, frozenset({team_id}), weighting=False)
 
-    def question(engine: Engine, cur: Any) -> tuple[list[dict], list[dict], list[dict]]:
+    def question(engine: Engine, cur: Any) -> TeamFigures:
+        lines = team_lines(
+            team_months(engine, organisation_id),
+            dimensions(cur, organisation_id),
+            minimum,
+            frozenset({team_id}),
+        )
         monthly = engine.rows(
             queries.nps_counts(
                 organisation_id, ["version_id", "question_id"], team_id=team_id, moment_id=0, period="month"
@@ -316,10 +322,14 @@ def team(store: AnalyticStore, organisation_id: int, team_id: int, minimum: int)
         owned = engine.rows(
             queries.value_counts(organisation_id, ["moment_team_id", "moment_id"], kinds=["emotion"])
         )
-        return monthly, values, [row for row in owned if row["moment_team_id"] == team_id]
+        moments = mean_by([r for r in owned if r["moment_team_id"] == team_id], lambda r: r["moment_id"])
+        return TeamFigures(
+            lines,
+            _team_charts(monthly, values, minimum),
+            {m: point(stats, minimum) for m, stats in moments.items()},
+        )
 
-    monthly, values, owned = read(store, question)
-    return TeamFigures(view.teams, _team_charts(monthly, values, minimum), _moment_points(owned, minimum))
+    return read(store, question)
 
 
 def _team_charts(monthly: list[dict], values: list[dict], minimum: int) -> dict[str, charts.Chart]:
@@ -334,42 +344,10 @@ def _team_charts(monthly: list[dict], values: list[dict], minimum: int) -> dict[
     scored = [key for key, points in by_version.items() if any(p.interval is not None for p in points)]
     if scored:
         newest = max(scored)
-        rows = charts.series_rows(by_version[newest])
-        labels = charts.SeriesLabels(
-            title=_("NPS per month"),
-            period=_("Month"),
-            score="NPS",
-            significant=_("Changed significantly"),
-            steady=_("No significant change"),
-        )
-        columns = ("period", "n", "nps", "low", "high", "change", "significant")
-        found["monthly"] = charts.Chart(charts.series_spec(rows, labels), rows, columns)
+        found["monthly"] = nps_series_chart(by_version[newest], _("NPS per month"))
         counts = [0] * 11
         for row in values:
             if (row["version_id"], row["question_id"]) == newest:
                 counts[row["value"]] += row["n"]
-        detractors, passives, promoters = charts.group_shares(counts)
-        dist = charts.DistributionLabels(
-            title=_("Scores 0-10 (n = %(n)s)", n=sum(counts)),
-            score=_("Score"),
-            share=_("Share of answers"),
-            detractors=_("0-6: detractors (%(share)s)", share=f"{detractors:.0%}"),
-            passives=_("7-8: zone of indifference (%(share)s)", share=f"{passives:.0%}"),
-            promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
-        )
-        found["distribution"] = charts.Chart(
-            charts.distribution_spec(counts, dist),
-            charts.distribution_rows(counts),
-            ("score", "count", "share", "group"),
-        )
+        found["distribution"] = distribution_chart(counts, _("Scores 0-10 (n = %(n)s)", n=sum(counts)))
     return found
-
-
-def _moment_points(rows: Iterable[dict], minimum: int) -> dict[int, CurvePoint]:
-    return {m: point(stats, minimum) for m, stats in mean_by(rows, lambda row: row["moment_id"]).items()}
-
-
-def _localized(names: dict[str, str]) -> str:
-    from nineplus.core.i18n import get_locale
-
-    return names.get(get_locale()) or names.get("en") or ""

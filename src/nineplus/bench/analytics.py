@@ -25,14 +25,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy.orm import Session
 
 from nineplus.accounts import service as accounts
 from nineplus.accounts.schemas import TeamIn
-from nineplus.core import migrate
-from nineplus.core.db import make_engine
+from nineplus.bench.database import fresh_database
 from nineplus.core.principal import system_principal
-from nineplus.core.tenancy import system
 from nineplus.feedback import service
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
 from nineplus.journeys import service as journeys
@@ -70,44 +67,33 @@ def prepare(folder: Path, responses: int) -> Setup:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     url = f"sqlite:///{(folder / 'bench.db').as_posix()}"
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            migrate.upgrade(connection=conn)
-        with Session(engine, expire_on_commit=False) as session:
-            system(session)
-            org = accounts.create_organisation(session, "Benchbank", slug="benchbank")
-            actor = system_principal(org.id)
-            teams = [
-                accounts.create_team(session, actor, TeamIn(name=f"Team {i + 1:02d}")) for i in range(TEAMS)
-            ]
-            surveys = []
-            for j in range(JOURNEYS):
-                name = {"nl": f"Klantreis {j + 1}", "en": f"Journey {j + 1}"}
-                journey = journeys.create_journey(session, actor, JourneyIn(name=name, start_feeling=1))
-                for k in range(MOMENTS):
-                    owner = teams[(j * MOMENTS + k) % TEAMS].id
-                    moment = MomentIn(
-                        name={"nl": f"Moment {j + 1}.{k + 1}", "en": f"Moment {j + 1}.{k + 1}"},
-                        channel="phone",
-                        team_id=owner,
-                    )
-                    journeys.create_moment(session, actor, journey.id, moment)
-                survey = service.create_survey(session, actor, SurveyIn(journey_id=journey.id, title=name))
-                service.set_protocol(session, actor, survey.id, ProtocolIn(frame="Benchmark history"))
-                for spec in (
-                    QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
-                    QuestionIn(
-                        key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2
-                    ),
-                ):
-                    service.add_question(session, actor, survey.id, spec)
-                service.start_fielding(session, actor, survey.id)
-                surveys.append(survey.id)
-            session.commit()
-            org_id = org.id
-    finally:
-        engine.dispose()
+    with fresh_database(url) as session:
+        org = accounts.create_organisation(session, "Benchbank", slug="benchbank")
+        actor = system_principal(org.id)
+        teams = [accounts.create_team(session, actor, TeamIn(name=f"Team {i + 1:02d}")) for i in range(TEAMS)]
+        surveys = []
+        for j in range(JOURNEYS):
+            name = {"nl": f"Klantreis {j + 1}", "en": f"Journey {j + 1}"}
+            journey = journeys.create_journey(session, actor, JourneyIn(name=name, start_feeling=1))
+            for k in range(MOMENTS):
+                owner = teams[(j * MOMENTS + k) % TEAMS].id
+                moment = MomentIn(
+                    name={"nl": f"Moment {j + 1}.{k + 1}", "en": f"Moment {j + 1}.{k + 1}"},
+                    channel="phone",
+                    team_id=owner,
+                )
+                journeys.create_moment(session, actor, journey.id, moment)
+            survey = service.create_survey(session, actor, SurveyIn(journey_id=journey.id, title=name))
+            service.set_protocol(session, actor, survey.id, ProtocolIn(frame="Benchmark history"))
+            for spec in (
+                QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
+                QuestionIn(key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
+            ):
+                service.add_question(session, actor, survey.id, spec)
+            service.start_fielding(session, actor, survey.id)
+            surveys.append(survey.id)
+        session.commit()
+        org_id = org.id
     persons = max(TEAMS * 10, responses // RESPONSES_PER_PERSON)
     return Setup(folder, url, "benchbank", org_id, surveys, persons, responses)
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nineplus.bench.database import fresh_database
 from nineplus.bench.loadgen import LoadResult, run_load
-from nineplus.core import migrate
 from nineplus.core.db import make_engine
 from nineplus.core.principal import system_principal
 from nineplus.core.tenancy import scope, system
@@ -92,33 +92,26 @@ WHY = [
 def prepare(url: str, *, moments: int = 3, title: str = "Benchmark") -> BenchSurvey:
     """Migrate a fresh database, load the demo and field a survey on its longest journey: NPS, an emotion
     per moment (the first ``moments`` moments go into ``BenchSurvey.moments``) and "why?"."""
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            migrate.upgrade(connection=conn)
-        with Session(engine, expire_on_commit=False) as session:
-            system(session)
-            org, _created = load_demo(session)
-            scope(session, org.id)
-            actor = system_principal(org.id)
-            journey = max(journeys.journeys(session), key=lambda j: len(journeys.moments(session, j.id)))
-            moment_ids = [m.id for m in journeys.moments(session, journey.id)][:moments]
-            survey = service.create_survey(
-                session, actor, SurveyIn(journey_id=journey.id, title={"nl": title, "en": title})
-            )
-            service.set_protocol(session, actor, survey.id, ProtocolIn(frame=f"{title} (benchmark)"))
-            specs = [
-                QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
-                QuestionIn(key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
-                QuestionIn(key="why", type="text", text={"nl": "Waarom?"}, page=2),
-            ]
-            ids = {s.key: service.add_question(session, actor, survey.id, s).id for s in specs}
-            service.start_fielding(session, actor, survey.id)
-            key, survey_id = survey.public_key, survey.id
-            session.commit()
-        return BenchSurvey(key, survey_id, ids["nps"], ids["emotion"], ids["why"], moment_ids)
-    finally:
-        engine.dispose()
+    with fresh_database(url) as session:
+        org, _created = load_demo(session)
+        scope(session, org.id)
+        actor = system_principal(org.id)
+        journey = max(journeys.journeys(session), key=lambda j: len(journeys.moments(session, j.id)))
+        moment_ids = [m.id for m in journeys.moments(session, journey.id)][:moments]
+        survey = service.create_survey(
+            session, actor, SurveyIn(journey_id=journey.id, title={"nl": title, "en": title})
+        )
+        service.set_protocol(session, actor, survey.id, ProtocolIn(frame=f"{title} (benchmark)"))
+        specs = [
+            QuestionIn(key="nps", type="nps", text={"nl": "Aanbevelen?"}, required=True),
+            QuestionIn(key="emotion", type="emotion", text={"nl": "Gevoel?"}, per_moment=True, page=2),
+            QuestionIn(key="why", type="text", text={"nl": "Waarom?"}, page=2),
+        ]
+        ids = {s.key: service.add_question(session, actor, survey.id, s).id for s in specs}
+        service.start_fielding(session, actor, survey.id)
+        key, survey_id = survey.public_key, survey.id
+        session.commit()
+    return BenchSurvey(key, survey_id, ids["nps"], ids["emotion"], ids["why"], moment_ids)
 
 
 def free_port() -> int:

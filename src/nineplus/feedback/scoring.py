@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from nineplus.analytics import charts
+from nineplus.analytics import charts, score_charts
 from nineplus.analytics.scores import Nps, Proportion
 from nineplus.analytics.series import DayCounts, series
 from nineplus.core.i18n import gettext as _
@@ -91,18 +91,8 @@ def distribution_chart(
         return None
     number, version_id, question_id = chosen
     counts = repository.score_distribution(session, version_id, question_id)
-    detractors, passives, promoters = charts.group_shares(counts)
-    labels = charts.DistributionLabels(
-        title=_("Scores 0-10, version %(number)s (n = %(n)s)", number=number, n=sum(counts)),
-        score=_("Score"),
-        share=_("Share of answers"),
-        detractors=_("0-6: detractors (%(share)s)", share=f"{detractors:.0%}"),
-        passives=_("7-8: zone of indifference (%(share)s)", share=f"{passives:.0%}"),
-        promoters=_("9-10: promoters (%(share)s)", share=f"{promoters:.0%}"),
-    )
-    rows = charts.distribution_rows(counts)
-    columns = ("score", "count", "share", "group")
-    return charts.Chart(charts.distribution_spec(counts, labels), rows, columns, number)
+    title = _("Scores 0-10, version %(number)s (n = %(n)s)", number=number, n=sum(counts))
+    return score_charts.distribution_chart(counts, title, number)
 
 
 def monthly_chart(
@@ -121,16 +111,9 @@ def monthly_chart(
     points = series(days, "month", get_settings().minimum_n)
     if len(points) < 2:
         return None
-    labels = charts.SeriesLabels(
-        title=_("NPS per month, version %(number)s", number=number),
-        period=_("Month"),
-        score="NPS",
-        significant=_("Changed significantly"),
-        steady=_("No significant change"),
+    return score_charts.nps_series_chart(
+        points, _("NPS per month, version %(number)s", number=number), number
     )
-    rows = charts.series_rows(points)
-    columns = ("period", "n", "nps", "low", "high", "change", "significant")
-    return charts.Chart(charts.series_spec(rows, labels), rows, columns, number)
 
 
 CHARTS = {"distribution": distribution_chart, "monthly": monthly_chart}

@@ -75,9 +75,9 @@ def walk_curves(session: Session, journey: Journey, moments: list[Moment]) -> li
 
 
 def measured_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[MapCurve]:
-    """One measured curve per version of each customer survey on the journey: the mean feeling per
-    moment with its 95% band, where at least ``minimum_n`` customers answered about the moment."""
-    from nineplus.analytics.curves import curve, point
+    """One measured curve per version of each customer survey on the journey, from the row store: the
+    mean feeling per moment with its 95% band, where at least ``minimum_n`` customers answered about it."""
+    from nineplus.analytics.curves import JourneyCurve, point
     from nineplus.analytics.scores import Mean
     from nineplus.feedback.models import Survey, SurveyVersion
     from nineplus.feedback.repository import feeling_sums
@@ -87,33 +87,22 @@ def measured_curves(session: Session, journey: Journey, moments: list[Moment]) -
     for row in feeling_sums(session, journey.id):
         sums = grouped.setdefault((row.survey_id, row.version_id), {})
         sums[row.moment_id] = Mean(row.n, row.total, row.squares)
-    out = []
+    curves = []
     for (survey_id, version_id), sums in sorted(grouped.items()):
-        points = curve({k: v for k, v in sums.items() if k is not None}, [m.id for m in moments], minimum)
-        if all(p.mean is None for p in points):
-            continue
-        survey = session.get_one(Survey, survey_id)
-        version = session.get_one(SurveyVersion, version_id)
         label = _(
             "Measured: %(survey)s, version %(number)s",
-            survey=localized(survey.title, get_locale()),
-            number=version.number,
+            survey=localized(session.get_one(Survey, survey_id).title, get_locale()),
+            number=session.get_one(SurveyVersion, version_id).number,
         )
-        start = point(sums.get(None), minimum).mean
-        out.append(
-            MapCurve(
-                label=label,
-                points=[None if p.mean is None else round(p.mean, 2) for p in points],
-                start=None if start is None else round(start, 2),
-                kind="measured",
-                band=[p.band for p in points],
-            )
-        )
-    return out
+        points = {m: point(stats, minimum) for m, stats in sums.items() if m is not None}
+        start = point(sums.get(None), minimum)
+        curves.append(JourneyCurve(survey_id, version_id, label, start, points))
+    return map_curves(curves, moments)
 
 
 def map_curves(curves: list[Any], moments: list[Moment]) -> list[MapCurve]:
-    """The analytic store's measured curves (``analytics.views.JourneyCurve``) as curves of the map."""
+    """Measured curves (``analytics.curves.JourneyCurve``) as curves of the map, in the moments' order; a
+    curve without a mean at any moment is left out."""
     out = []
     for measured in curves:
         points = [measured.points.get(m.id) for m in moments]
@@ -133,7 +122,7 @@ def map_curves(curves: list[Any], moments: list[Moment]) -> list[MapCurve]:
 
 def build_map_svg(session: Session, journey: Journey, measured: list[Any] | None = None) -> str:
     """Render the journey's map in the current UI language (``measured``: the store's measured curves to
-    draw, ``analytics.views.JourneyCurve``; None: those of the row store, per survey version)."""
+    draw, ``analytics.curves.JourneyCurve``; None: those of the row store, per survey version)."""
     locale = get_locale()
     moments = repository.moments(session, journey.id)
     team_names = {t.id: t.name for t in teams(session)}
