@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nineplus.core.spreadsheet import neutralise
+
 DETRACTOR, PASSIVE, PROMOTER = "#d9485f", "#c9a227", "#1f9d55"
 
 
@@ -157,12 +159,13 @@ def png(spec: dict[str, Any], locale: str = "en", scale: float = 2.0) -> bytes:
 
 
 def rows_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """The chart's data as CSV (numbers only and fixed words here: nothing a spreadsheet would run)."""
+    """The chart's data as CSV; names the organisation gave (teams, moments) that start like a formula are
+    made inert."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row[c] for c in columns])
+        writer.writerow([neutralise(row[c]) for c in columns])
     return out.getvalue()
 
 

@@ -8,7 +8,7 @@ into scores with intervals here, in numpy/statsmodels (``analytics.scores``): th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from nineplus.analytics import queries
 from nineplus.analytics.curves import CurvePoint, point
 from nineplus.analytics.engine import Engine
 from nineplus.analytics.scores import Mean
-from nineplus.analytics.series import DayCounts, Period, SeriesPoint, series
+from nineplus.analytics.series import Period, SeriesPoint, period_points
 
 
 def team_periods(
@@ -24,24 +24,35 @@ def team_periods(
 ) -> dict[tuple[int, int], list[SeriesPoint]]:
     """Per survey version and NPS question: each team's NPS per period with its interval and the change
     against the team's previous period (false-discovery control over every team and period at once)."""
-    rows = engine.rows(
+    columns = engine.columns(
         queries.nps_counts(
             organisation_id, ["version_id", "question_id", "team_id"], moment_id=0, period=period
         )
     )
-    return team_periods_from(rows, minimum, period)
+    return team_periods_from(columns, minimum)
 
 
 def team_periods_from(
-    rows: Iterable[dict], minimum: int, period: Period = "month"
+    columns: Mapping[str, Sequence], minimum: int
 ) -> dict[tuple[int, int], list[SeriesPoint]]:
-    """``team_periods`` from NPS counts (n, promoters, detractors) per version, question, team and period."""
-    days: dict[tuple[int, int], list[DayCounts]] = defaultdict(list)
-    for row in rows:
-        days[(row["version_id"], row["question_id"])].append(
-            DayCounts(row["team_id"], row["period"], row["n"], row["promoters"], row["detractors"])
-        )
-    return {key: series(group, period, minimum) for key, group in days.items()}
+    """``team_periods`` from NPS counts (n, promoters, detractors) per version, question, team and period,
+    as columns ordered by those keys."""
+    found: dict[tuple[int, int], list[SeriesPoint]] = {}
+    keys = list(zip(columns["version_id"], columns["question_id"], strict=True))
+    start = 0
+    for end in range(1, len(keys) + 1):
+        if end == len(keys) or keys[end] != keys[start]:
+            part = slice(start, end)
+            found[keys[start]] = period_points(
+                columns["team_id"][part],
+                columns["period"][part],
+                columns["n"][part],
+                columns["promoters"][part],
+                columns["detractors"][part],
+                minimum,
+            )
+            start = end
+    return found
 
 
 @dataclass(frozen=True)

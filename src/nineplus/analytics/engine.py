@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,46 +34,70 @@ class Engine:
         return self.backend.to_pyarrow(expr)
 
     def rows(self, expr: Any) -> list[dict[str, Any]]:
+        columns = self.columns(expr)
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+    def columns(self, expr: Any) -> dict[str, list[Any]]:
+        """The result as Python lists per column."""
         table = self.run(expr)
-        names = table.column_names
-        return [dict(zip(names, row, strict=True)) for row in zip(*table.to_pydict().values(), strict=True)]
+        return {name: python_values(table.column(name)) for name in table.column_names}
+
+
+def python_values(column: pa.ChunkedArray) -> list[Any]:
+    """A column as Python values. Numbers and dates without nulls go through numpy: for dates that is
+    about thirty times faster than Arrow's own conversion, which a dashboard of thousands of points feels."""
+    kind = column.type
+    if column.null_count == 0 and (
+        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_date32(kind)
+    ):
+        return column.to_numpy().tolist()
+    return column.to_pylist()
 
 
 # Compiling an expression to SQL costs a few milliseconds, as much as running it on the store: the SQL of
-# each expression is kept (the text of the question, never its answer). Expressions compare by structure,
-# so the same question asked again finds its SQL.
-_COMPILED: dict[Any, str] = {}
+# each expression is kept with the Arrow schema its result is cast to (the text of the question, never its
+# answer). Expressions compare by structure, so the same question asked again finds its SQL.
+_COMPILED: dict[Any, tuple[str, pa.Schema]] = {}
 _COMPILED_MAX = 512
 
 
-def compiled(backend: Any, expr: Any) -> str:
+def compiled(backend: Any, expr: Any) -> tuple[str, pa.Schema]:
+    """The SQL of ``expr`` in ``backend``'s dialect, and the schema of its result."""
     key = (backend.name, expr.op())
-    sql = _COMPILED.get(key)
-    if sql is None:
-        sql = str(backend.compile(expr))
+    found = _COMPILED.get(key)
+    if found is None:
+        found = (str(backend.compile(expr)), expr.schema().to_pyarrow())
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
-        _COMPILED[key] = sql
-    return sql
+        _COMPILED[key] = found
+    return found
 
 
 class DuckDBEngine(Engine):
     """The store, read through one cursor: the compiled SQL runs on it straight to Arrow."""
 
-    def __init__(self, backend: Any, cursor: duckdb.DuckDBPyConnection) -> None:
-        super().__init__(backend, "duckdb")
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(_duckdb_compiler(), "duckdb")
         self.cursor = cursor
 
     def run(self, expr: Any) -> pa.Table:
-        result = self.cursor.execute(compiled(self.backend, expr)).fetch_arrow_table()
-        return result.cast(expr.schema().to_pyarrow())
+        sql, schema = compiled(self.backend, expr)
+        return self.cursor.execute(sql).fetch_arrow_table().cast(schema)
+
+
+@cache
+def _duckdb_compiler() -> Any:
+    """An Ibis DuckDB backend used only to compile expressions (the SQL does not depend on the
+    connection): made once, since making one per snapshot costs milliseconds."""
+    import ibis
+
+    return ibis.duckdb.from_connection(duckdb.connect())
 
 
 def on_duckdb(cursor: duckdb.DuckDBPyConnection) -> Engine:
     """The store itself, read through a cursor (see ``AnalyticStore.snapshot``)."""
-    import ibis
-
-    return DuckDBEngine(ibis.duckdb.from_connection(cursor), cursor)
+    return DuckDBEngine(cursor)
 
 
 def on_parquet_duckdb(folder: Path) -> Engine:
@@ -125,5 +150,5 @@ class SparkEngine(Engine):
 
     def run(self, expr: Any) -> pa.Table:
         # Spark's DATE_TRUNC gives a timestamp where the expression says date: conform to its schema.
-        result = self.session.sql(compiled(self.backend, expr)).toArrow()
-        return result.cast(expr.schema().to_pyarrow())
+        sql, schema = compiled(self.backend, expr)
+        return self.session.sql(sql).toArrow().cast(schema)

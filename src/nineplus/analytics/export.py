@@ -22,6 +22,7 @@ FACTS = ("responses", "scores")
 WHOLE = (
     "counts",
     "counts_month",
+    "counts_total",
     "organisations",
     "teams",
     "journeys",

@@ -176,15 +176,13 @@ class Weights:
 def team_months(engine: Engine, organisation_id: int) -> list[dict]:
     """NPS counts per survey version, question, team and month: the newest month with answers and the
     HISTORY_MONTHS before it, all the team table reads."""
-    (newest,) = engine.rows(queries.newest_month(organisation_id))
-    since = None if newest["month"] is None else months_before(newest["month"], HISTORY_MONTHS)
     return engine.rows(
         queries.nps_counts(
             organisation_id,
             ["survey_id", "version_id", "question_id", "team_id"],
             moment_id=0,
             period="month",
-            since=since,
+            recent_months=HISTORY_MONTHS,
         )
     )
 

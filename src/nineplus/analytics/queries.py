@@ -41,6 +41,9 @@ COUNTS_MONTH = ibis.table(
     {**{k: v for k, v in _ANSWER_KEYS.items() if k != "day"}, "month": "date", "n": "int64"},
     name="counts_month",
 )
+COUNTS_TOTAL = ibis.table(
+    {**{k: v for k, v in _ANSWER_KEYS.items() if k != "day"}, "n": "int64"}, name="counts_total"
+)
 SCORES = ibis.table(
     {"response_id": "int64", **_ANSWER_KEYS, "person_id": "int32", "batch": "int32"}, name="scores"
 )
@@ -79,8 +82,9 @@ def value_counts(organisation_id: int, by: Sequence[str], **options: Any) -> Any
     """How many answers gave each value, per group of ``by`` (and ``period``): columns ``by``, [``period``],
     ``value``, ``n``, ordered by all of them. Options: see ``_value_counts``.
 
-    Read from the monthly counts unless the question needs days (weeks, or a date range), and from the
-    answers themselves when it filters on an imported person attribute (``attribute``: key and value).
+    Read from the counts over all time when the question spans all of it, from the monthly counts unless
+    it needs days (weeks, or a date range), and from the answers themselves when it filters on an
+    imported person attribute (``attribute``: key and value).
     Building an expression costs milliseconds: the same question returns the same expression."""
     if options.get("kinds") is not None:
         options["kinds"] = tuple(options["kinds"])
@@ -130,10 +134,13 @@ def _grouped(
     period: Period | None = None,
     since: date | None = None,
     until: date | None = None,
+    recent_months: int | None = None,
     attribute: tuple[str, str] | None = None,
 ) -> tuple[Any, Any, list[str]]:
     """The filtered rows to group (with their derived columns), how to total them, and the group keys.
-    ``since`` and ``until`` are days, both included; whole months are read from the monthly counts."""
+    ``since`` and ``until`` are days, both included; whole months are read from the monthly counts.
+    ``recent_months``: only the organisation's newest month with answers and that many months before it
+    (found in the same query)."""
     if attribute is not None:
         key, wanted = attribute
         people = ATTRIBUTES.filter(
@@ -143,9 +150,15 @@ def _grouped(
         total = _.count()
     elif period in ("week", "day") or (since is not None and since.day != 1) or not _month_end(until):
         t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
+    elif period is None and since is None and until is None and recent_months is None:
+        t, total = COUNTS_TOTAL.filter(_.organisation_id == organisation_id), _.n.sum()
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
+    if recent_months is not None:
+        newest = COUNTS_MONTH.filter(_.organisation_id == organisation_id).month.max().as_scalar()
+        when = t.month if "month" in t.columns else t.day
+        t = t.filter(when >= (newest - ibis.interval(months=recent_months)).cast("date"))
     if journey_id is not None:
         on_journey = SURVEYS.filter((_.organisation_id == organisation_id) & (_.journey_id == journey_id)).id
         t = t.filter(t.survey_id.isin(on_journey))
@@ -160,11 +173,6 @@ def _grouped(
 def _month_end(day: date | None) -> bool:
     """None, or the last day of its month (the monthly counts can stop there)."""
     return day is None or (day + timedelta(days=1)).day == 1
-
-
-def newest_month(organisation_id: int) -> Any:
-    """The first day of the newest month with answers (one row, column ``month``; null without any)."""
-    return COUNTS_MONTH.filter(_.organisation_id == organisation_id).aggregate(month=_.month.max())
 
 
 def attribute_value_counts(
@@ -214,9 +222,9 @@ def population(organisation_id: int, attribute: str | None = None) -> Any:
 def stratum_nps_counts(organisation_id: int, by: Sequence[str], attribute: str | None = None) -> Any:
     """NPS counts per group of ``by`` and stratum of the population (``population``): columns ``by``,
     ``stratum`` (null for respondents in none), ``n``, ``promoters``, ``detractors``. Per team they come
-    from the monthly counts; per attribute value the answers are scanned."""
+    from the counts over all time; per attribute value the answers are scanned."""
     if attribute is None:
-        t = COUNTS_MONTH.filter(_.organisation_id == organisation_id)
+        t = COUNTS_TOTAL.filter(_.organisation_id == organisation_id)
         t = t.mutate(stratum=(t.team_id == 0).ifelse(ibis.null("string"), t.team_id.cast("string")))
     else:
         values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
@@ -261,6 +269,8 @@ def _filtered(
     ):
         if value is not None:
             t = t.filter(t[column] == value)
+    if since is None and until is None:
+        return t
     when = t.month if "month" in t.columns else t.day  # the monthly counts start at a month's first day
     if since is not None:
         t = t.filter(when >= since)

@@ -62,6 +62,34 @@ def dashboard(request: Request, db: Db, me: PagePrincipal, weight_by: str | None
     return render(request, "analytics/overview.html", context)
 
 
+def _team_grid(me: Principal) -> list[Any] | None:
+    from nineplus.analytics import views
+
+    require(me, Permission.VIEW_RESPONSES)
+    minimum = get_settings().minimum_n
+    return _read(lambda store: views.team_grid(store, me.organisation_id, minimum, _viewer_teams(me)))
+
+
+@router.get("/dashboard/teams", response_class=HTMLResponse)
+def team_grid_page(request: Request, me: PagePrincipal) -> Response:
+    context = {"grids": _team_grid(me), "minimum": get_settings().minimum_n}
+    return render(request, "analytics/teams.html", context)
+
+
+@router.get("/dashboard/teams.csv")
+def team_grid_csv(me: PagePrincipal) -> Response:
+    from nineplus.analytics import charts, views
+
+    grids = _team_grid(me)
+    if grids is None:
+        raise NotFound("chart")
+    rows = views.grid_rows(grids)
+    headers = {"Content-Disposition": 'attachment; filename="nps-per-team-and-month.csv"'}
+    return Response(
+        charts.rows_csv(rows, views.GRID_COLUMNS), media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
 def _with_charts(request: Request, template: str, context: dict[str, Any]) -> Response:
     """The page with its figures' charts as SVG in it."""
     figures = context["figures"]

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from statistics import NormalDist
+from typing import NamedTuple
 
 # SciPy and statsmodels (with pandas) take about two seconds to import: they are imported where first
 # needed, so that neither the web server's start nor a page that shows only NPS waits for them.
@@ -30,8 +31,9 @@ def z_for(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(NamedTuple):
+    """A confidence interval (a named tuple: a dashboard makes thousands of them)."""
+
     low: float
     high: float
 
@@ -40,22 +42,22 @@ class Interval:
         return (self.high - self.low) / 2
 
 
-@dataclass(frozen=True)
-class Nps:
-    """An NPS from its counts: ``n`` answers, ``promoters`` (9-10) and ``detractors`` (0-6)."""
-
+class _NpsCounts(NamedTuple):
     n: int
     promoters: int
     detractors: int
 
-    def __post_init__(self) -> None:
-        if (
-            self.n < 0
-            or self.promoters < 0
-            or self.detractors < 0
-            or self.promoters + self.detractors > self.n
-        ):
-            raise ValueError(f"impossible counts: n={self.n}, P={self.promoters}, D={self.detractors}")
+
+class Nps(_NpsCounts):
+    """An NPS from its counts: ``n`` answers, ``promoters`` (9-10) and ``detractors`` (0-6). A named
+    tuple, not a dataclass: a team-by-month table makes thousands, and a tuple is made five times faster."""
+
+    __slots__ = ()
+
+    def __new__(cls, n: int, promoters: int, detractors: int) -> Nps:
+        if n < 0 or promoters < 0 or detractors < 0 or promoters + detractors > n:
+            raise ValueError(f"impossible counts: n={n}, P={promoters}, D={detractors}")
+        return tuple.__new__(cls, (n, promoters, detractors))
 
     @property
     def passives(self) -> int:
@@ -168,10 +170,16 @@ class Mean:
         if self.n < 2:
             return None
         mean = self.total / self.n
-        from scipy import stats
-
-        half = float(stats.t.ppf(0.5 + confidence / 2, self.n - 1)) * self.sd / math.sqrt(self.n)
+        half = t_for(confidence, self.n - 1) * self.sd / math.sqrt(self.n)
         return Interval(mean - half, mean + half)
+
+
+@lru_cache(maxsize=4096)
+def t_for(confidence: float, df: int) -> float:
+    """The two-sided t quantile (kept: a measured curve asks it per moment, SciPy takes 0.1 ms a time)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + confidence / 2, df))
 
 
 def welch(a: Mean, b: Mean) -> tuple[float, float]:

@@ -8,11 +8,10 @@ Input is per-day counts, as the engine returns them; the periods are made here. 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -39,8 +38,9 @@ class DayCounts:
     detractors: int
 
 
-@dataclass(frozen=True)
-class SeriesPoint:
+class SeriesPoint(NamedTuple):
+    """One group's score in one period (a named tuple: a team-by-month table has thousands)."""
+
     group: Hashable
     period: date  # the period's first day
     nps: Nps
@@ -52,53 +52,78 @@ class SeriesPoint:
 
 def series(days: Iterable[DayCounts], period: Period, minimum_n: int, fdr: float = 0.05) -> list[SeriesPoint]:
     """Per group and period, in order: the NPS, its interval, and its change against the previous period
-    of the same group that had a score; a change is significant only after false-discovery control.
+    of the same group that had a score; a change is significant only after false-discovery control."""
+    totals: dict[tuple[Hashable, date], list[int]] = {}
+    starts: dict[date, date] = {}  # each day's period, worked out once
+    for row in days:
+        start = starts.get(row.day)
+        if start is None:
+            start = starts[row.day] = period_start(row.day, period)
+        counts = totals.get((row.group, start))
+        if counts is None:
+            totals[(row.group, start)] = [row.n, row.promoters, row.detractors]
+        else:
+            counts[0] += row.n
+            counts[1] += row.promoters
+            counts[2] += row.detractors
+    keys = sorted(totals, key=lambda key: (str(key[0]), key[1]))
+    n, promoters, detractors = zip(*(totals[key] for key in keys), strict=True) if keys else ((), (), ())
+    return period_points(
+        [group for group, _ in keys], [start for _, start in keys], n, promoters, detractors, minimum_n, fdr
+    )
+
+
+def period_points(
+    groups: Sequence[Hashable],
+    periods: Sequence[date],
+    n: Sequence[int],
+    promoters: Sequence[int],
+    detractors: Sequence[int],
+    minimum_n: int,
+    fdr: float = 0.05,
+) -> list[SeriesPoint]:
+    """``series`` from NPS counts that are already one row per group and period, the rows of a group
+    together and in period order (as the engine returns them grouped and ordered).
 
     The intervals and tests are computed for all points at once (numpy), with the formulas of
     ``Nps.interval`` and ``compare_nps``: a team-by-month table has thousands of points."""
-    totals: dict[tuple[Hashable, date], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for row in days:
-        counts = totals[(row.group, period_start(row.day, period))]
-        counts[0] += row.n
-        counts[1] += row.promoters
-        counts[2] += row.detractors
-    keys = sorted(totals, key=lambda key: (str(key[0]), key[1]))
-    if not keys:
+    size = len(groups)
+    if not size:
         return []
-    n, promoters, detractors = np.array([totals[key] for key in keys], dtype=float).T
-    adjusted = n + 3  # the adjusted Wald shares (Nps._shares)
-    centre = (promoters - detractors) / adjusted
-    variance = (promoters + detractors + 1.5) / adjusted - centre**2
+    counts = np.array([n, promoters, detractors], dtype=float)
+    adjusted = counts[0] + 3  # the adjusted Wald shares (Nps._shares)
+    centre = (counts[1] - counts[2]) / adjusted
+    variance = (counts[1] + counts[2] + 1.5) / adjusted - centre**2
     half = z_for(0.95) * np.sqrt(variance / adjusted)
     low, high = 100 * np.maximum(-1.0, centre - half), 100 * np.minimum(1.0, centre + half)
-    score = 100 * (promoters - detractors) / np.maximum(n, 1)
-    enough = n >= minimum_n
-    previous = np.full(len(keys), -1)  # the group's previous point with a score
-    last: dict[Hashable, int] = {}
-    for i, (group, _start) in enumerate(keys):
-        previous[i] = last.get(group, -1)
-        if enough[i]:
-            last[group] = i
+    score = 100 * (counts[1] - counts[2]) / np.maximum(counts[0], 1)
+    enough = counts[0] >= minimum_n
+    # Each point's previous point with a score in the same group (-1: none).
+    index = np.arange(size)
+    first = np.ones(size, dtype=bool)
+    changed = (a != b for a, b in zip(groups[1:], groups[:-1], strict=True))
+    first[1:] = np.fromiter(changed, dtype=bool, count=size - 1)
+    group_start = np.maximum.accumulate(np.where(first, index, 0))
+    last_scored = np.maximum.accumulate(np.where(enough, index, -1))
+    previous = np.concatenate(([-1], last_scored[:-1]))
+    previous[previous < group_start] = -1
     tested = np.flatnonzero(enough & (previous >= 0))
     before = previous[tested]
     se = np.sqrt(variance[tested] / adjusted[tested] + variance[before] / adjusted[before])
     z = np.divide(centre[tested] - centre[before], se, out=np.zeros(len(tested)), where=se > 0)
-    p_values = [math.erfc(abs(value) / math.sqrt(2)) for value in z]
-    verdicts = dict(zip(tested.tolist(), false_discoveries(p_values, fdr), strict=True))
-    tests = dict(
-        zip(
-            tested.tolist(), zip(p_values, (score[tested] - score[before]).tolist(), strict=True), strict=True
-        )
-    )
+    p_values = [math.erfc(abs(value) / math.sqrt(2)) for value in z.tolist()]
+    changes = (score[tested] - score[before]).tolist()
+    verdicts = false_discoveries(p_values, fdr)
+    tests = dict(zip(tested.tolist(), zip(p_values, changes, verdicts, strict=True), strict=True))
     points = []
     columns = zip(
-        keys, n.astype(int).tolist(), promoters.astype(int).tolist(), detractors.astype(int).tolist(),
-        low.tolist(), high.tolist(), enough.tolist(), strict=True,
-    )  # fmt: skip
-    for i, ((group, start), count, p, d, lo, hi, scored) in enumerate(columns):
-        p_value, change = tests.get(i, (None, None))
+        groups, periods, n, promoters, detractors, low.tolist(), high.tolist(), enough.tolist(), strict=True
+    )
+    for i, (group, start, count, p, d, lo, hi, scored) in enumerate(columns):
+        p_value, change, significant = tests.get(i, _UNTESTED)
         interval = Interval(lo, hi) if scored else None
-        points.append(
-            SeriesPoint(group, start, Nps(count, p, d), interval, change, p_value, verdicts.get(i, False))
-        )
+        points.append(SeriesPoint(group, start, Nps(count, p, d), interval, change, p_value, significant))
     return points
+
+
+_UNTESTED = (None, None, False)

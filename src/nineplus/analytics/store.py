@@ -8,11 +8,16 @@ column store beside it, in the shape the analytics layer reads:
 - ``responses``: one row per submitted response, with its organisation, survey, version, person, the
   person's team, the moment of submission (UTC) and its day in the organisation's time zone;
 - ``scores``: one row per numeric answer (NPS, CSAT, effort, emotion, start feeling), carrying the same
-  keys, so that a group-by needs no join with ``responses``;
+  keys, so that a group-by needs no join with ``responses``. It is a view over two tables: the answers
+  asked once per response (``answers_once``, moment 0: NPS, CSAT, CES, the start feeling) and those asked
+  per moment (``answers_per_moment``), so that a question about the once-asked scores (the NPS of the
+  customers in one region) scans a ninth of the answers, not all of them;
 - ``counts``: how many answers gave each value, per survey version, question, moment, person's team and
   day: the sufficient statistics of every bounded-scale score. New refreshes append rows, so a key can
   occur more than once: readers sum ``n``. ``counts_month`` holds the same per month: about thirty
-  times fewer rows, which is what keeps a dashboard at a few milliseconds with millions of responses.
+  times fewer rows, which is what keeps a dashboard at a few milliseconds with millions of responses;
+  ``counts_total`` holds them over all time (per team, without the day), for the figures that span the
+  whole history (the overview, the curves, the distributions).
 - dimensions copied whole on every refresh: organisations, journeys, moments, teams, surveys, versions,
   questions; persons and their attributes when they changed (the nightly full refresh catches edits).
 
@@ -48,24 +53,37 @@ from nineplus.analytics import rowstore
 from nineplus.core import duck
 from nineplus.core.models import utcnow
 
-SCHEMA_VERSION = "2"  # a store written by another version is rebuilt whole
+SCHEMA_VERSION = "3"  # a store written by another version is rebuilt whole
 _FACTS = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS responses (
     response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER,
     person_id INTEGER, team_id INTEGER, submitted_at TIMESTAMP, day DATE, batch INTEGER);
-CREATE TABLE IF NOT EXISTS scores (
-    response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER,
-    question_id INTEGER, kind VARCHAR, moment_id INTEGER, team_id INTEGER, person_id INTEGER, day DATE,
-    value SMALLINT, batch INTEGER);
+CREATE TABLE IF NOT EXISTS answers_once ({answer_columns});
+CREATE TABLE IF NOT EXISTS answers_per_moment ({answer_columns});
+CREATE OR REPLACE VIEW scores AS
+    SELECT * FROM answers_once UNION ALL SELECT * FROM answers_per_moment;
 CREATE TABLE IF NOT EXISTS counts (
     organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, kind VARCHAR,
     moment_id INTEGER, team_id INTEGER, day DATE, value SMALLINT, n BIGINT);
 CREATE TABLE IF NOT EXISTS counts_month (
     organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, kind VARCHAR,
     moment_id INTEGER, team_id INTEGER, month DATE, value SMALLINT, n BIGINT);
+CREATE TABLE IF NOT EXISTS counts_total (
+    organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, kind VARCHAR,
+    moment_id INTEGER, team_id INTEGER, value SMALLINT, n BIGINT);
 CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
-"""
+""".replace(
+    "{answer_columns}",
+    "response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, "
+    "question_id INTEGER, kind VARCHAR, moment_id INTEGER, team_id INTEGER, person_id INTEGER, day DATE, "
+    "value SMALLINT, batch INTEGER",
+)
+ANSWER_TABLES = {"answers_once": "= 0", "answers_per_moment": "<> 0"}  # table: which moment ids it holds
+_COUNTS = ("counts", "counts_month", "counts_total")
+COMPACT_GROWTH, COMPACT_SLACK = 1.25, 1000  # a counts table is compacted beyond GROWTH x its rows + SLACK
+# How a compacted counts table is sorted (then by its day or month, and the value).
+_COUNT_ORDER = "organisation_id, kind, moment_id, survey_id, version_id, question_id, team_id"
 
 _PERSONS = (
     "persons",
@@ -97,6 +115,7 @@ class AnalyticStore:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._readers = threading.local()  # each thread's reading cursor, kept between snapshots
 
     # -- connections -------------------------------------------------------------------------------
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -109,6 +128,12 @@ class AnalyticStore:
                     raise StoreBusy(
                         f"the analytic store {self.path} is held by another process: {exc}"
                     ) from exc
+                # What Ibis's compiled SQL assumes of a session (it sets the same on connections it makes).
+                con.execute("SET TimeZone = 'UTC'")
+                con.execute("SET python_enable_replacements = false")
+                # Dashboards ask many small questions: compressing the columns of a few thousand rows
+                # before sorting them cost about a tenth of a dashboard's time and saved nothing.
+                con.execute("SET disabled_optimizers = 'compressed_materialization'")
                 _create_schema(con)
                 self._con = con
             return self._con
@@ -116,19 +141,40 @@ class AnalyticStore:
     def close(self) -> None:
         with self._open_lock:
             if self._con is not None:
-                self._con.close()
+                self._con.close()  # closes its cursors too
                 self._con = None
 
     @contextmanager
     def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor in a read transaction: every query in the block sees the same committed state."""
-        cursor = self.connection().cursor()
-        cursor.execute("BEGIN TRANSACTION")
+        """A cursor in a read transaction: every query in the block sees the same committed state.
+
+        Each thread keeps its cursor for its next snapshot (opening one costs a page about as much as a
+        query); a snapshot opened inside another one gets a cursor of its own."""
+        con, readers = self.connection(), self._readers
+        nested = getattr(readers, "busy", False)
+        if nested:
+            cursor = con.cursor()
+        else:
+            kept = getattr(readers, "kept", None)
+            if kept is None or kept[0] is not con:  # the thread's first snapshot, or the store reopened
+                kept = readers.kept = (con, con.cursor())
+            cursor = kept[1]
+            readers.busy = True
         try:
-            yield cursor
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            finally:
+                cursor.execute("ROLLBACK")
+        except BaseException:
+            if not nested:
+                readers.kept = None  # a cursor that failed is not kept
+            raise
         finally:
-            cursor.execute("ROLLBACK")
-            cursor.close()
+            if nested:
+                cursor.close()
+            else:
+                readers.busy = False
 
     def state(self) -> dict[str, str]:
         with self.snapshot() as cur:
@@ -165,6 +211,7 @@ class _Refresh:
         self.generation = int(meta.get("generation", "0")) + (1 if self.full else 0)
         self.persons_mark = "" if self.full else meta.get("persons", "")
         self.top_client = meta.get("top_client", "")
+        self.meta = meta
 
     def _rebuild_when_ids_were_reused(self, rs: Connection) -> None:
         """SQLite hands out the id of a deleted newest row again: when the response at the watermark is
@@ -204,7 +251,7 @@ class _Refresh:
                     _replace(con, _ATTRIBUTES[0], persons[1])
                 if self.full:  # dropped, not emptied: deleting millions of rows in the transaction that
                     # writes them again would hold both in memory
-                    for table in ("responses", "scores", "counts", "counts_month"):
+                    for table in ("responses", *ANSWER_TABLES, *_COUNTS):
                         con.execute(f"DROP TABLE {table}")
                     _create_schema(con)
                 if self.full and rowstore.sqlite_file(self.engine) is not None:
@@ -218,8 +265,10 @@ class _Refresh:
                 removed = 0 if self.full else self._remove_missing(rs, top)
                 if not removed:  # (a removal rebuilt them whole)
                     self._append_counts(f"batch = {self.batch}")
+                compacted = self._compact_counts()
                 _replace(con, "pending", pending)
                 meta = {
+                    **compacted,
                     "schema": SCHEMA_VERSION,
                     "watermark": str(top),
                     "batch": str(self.batch),
@@ -269,16 +318,17 @@ class _Refresh:
                    CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
             FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
         )
-        con.execute(
-            f"""INSERT INTO scores
-            SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id::INTEGER,
-                   q.type, a.moment_key::INTEGER, r.team_id, r.person_id, r.day, a.value_int::SMALLINT,
-                   {self.batch}
-            FROM rowstore.answers a
-            JOIN responses r ON r.response_id = a.response_id
-            JOIN rowstore.questions q ON q.id = a.question_id
-            WHERE a.value_int IS NOT NULL AND q.type IN ({types})"""
-        )
+        for table, where in ANSWER_TABLES.items():  # two passes over the answers: one table each
+            con.execute(
+                f"""INSERT INTO {table}
+                SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id::INTEGER,
+                       q.type, a.moment_key::INTEGER AS moment_id, r.team_id, r.person_id, r.day,
+                       a.value_int::SMALLINT, {self.batch}
+                FROM rowstore.answers a
+                JOIN responses r ON r.response_id = a.response_id
+                JOIN rowstore.questions q ON q.id = a.question_id
+                WHERE a.value_int IS NOT NULL AND q.type IN ({types}) AND a.moment_key {where}"""
+            )
         added = con.execute("SELECT count(*) FROM responses").fetchone()[0]  # type: ignore[index]
         pending = con.execute(
             "SELECT id::BIGINT AS response_id, started_at FROM incoming "
@@ -306,19 +356,21 @@ class _Refresh:
     def _append_scores(self, rows: pa.Table) -> None:
         con = self.con
         con.register("new_scores", rows)
-        con.execute(
-            f"""INSERT INTO scores
-            SELECT s.response_id, r.organisation_id, r.survey_id, r.version_id, s.question_id, q.type,
-                   s.moment_id, r.team_id, r.person_id, r.day, s.value, {self.batch}
-            FROM new_scores s
-            JOIN responses r ON r.response_id = s.response_id AND r.batch = {self.batch}
-            JOIN questions q ON q.id = s.question_id"""
-        )
+        for table, where in ANSWER_TABLES.items():
+            con.execute(
+                f"""INSERT INTO {table}
+                SELECT s.response_id, r.organisation_id, r.survey_id, r.version_id, s.question_id, q.type,
+                       s.moment_id, r.team_id, r.person_id, r.day, s.value, {self.batch}
+                FROM new_scores s
+                JOIN responses r ON r.response_id = s.response_id AND r.batch = {self.batch}
+                JOIN questions q ON q.id = s.question_id
+                WHERE s.moment_id {where}"""
+            )
         con.unregister("new_scores")
 
     def _append_counts(self, where: str) -> None:
-        """Add the value counts of the scores that match ``where`` (this batch, or all of them), per day
-        and per month."""
+        """Add the value counts of the scores that match ``where`` (this batch, or all of them), per day,
+        per month and over all time."""
         con = self.con
         con.execute(
             f"""CREATE OR REPLACE TEMPORARY TABLE new_counts AS
@@ -334,7 +386,35 @@ class _Refresh:
                    date_trunc('month', day)::DATE, value, sum(n)::BIGINT
             FROM new_counts GROUP BY ALL"""
         )
+        con.execute(
+            """INSERT INTO counts_total
+            SELECT organisation_id, survey_id, version_id, question_id, kind, moment_id, team_id, value,
+                   sum(n)::BIGINT
+            FROM new_counts GROUP BY ALL"""
+        )
         con.execute("DROP TABLE new_counts")
+
+    def _compact_counts(self) -> dict[str, str]:
+        """Sum the rows of a key that refreshes appended one by one, and store each counts table sorted by
+        organisation, kind and moment (so that a question about the NPS skips the blocks of feelings):
+        after a full refresh, and once a table has grown by a quarter since it was last compacted. Returns
+        the rows each compacted table kept (for the meta table)."""
+        con, done = self.con, {}
+        for table, when in zip(_COUNTS, ("day, ", "month, ", ""), strict=True):
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            if (
+                not self.full
+                and rows <= COMPACT_GROWTH * int(self.meta.get(f"compacted_{table}", "0")) + COMPACT_SLACK
+            ):
+                continue
+            con.execute(
+                f"""CREATE OR REPLACE TABLE {table} AS
+                SELECT * EXCLUDE (n), sum(n)::BIGINT AS n FROM {table} GROUP BY ALL
+                ORDER BY {_COUNT_ORDER}, {when}value"""
+            )
+            kept = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            done[f"compacted_{table}"] = str(kept)
+        return done
 
     def _remove_missing(self, rs: Connection, top: int) -> int:
         """Remove the responses that left the row store (a deleted survey, an erased person); return how
@@ -351,11 +431,11 @@ class _Refresh:
         )
         con.register("known_ids", pa.table({"id": pa.array([i for (i,) in ids], type=pa.int64())}))
         gone = "response_id NOT IN (SELECT id FROM known_ids)"
-        con.execute(f"DELETE FROM scores WHERE {gone}")
-        con.execute(f"DELETE FROM responses WHERE {gone}")
+        for table in (*ANSWER_TABLES, "responses"):
+            con.execute(f"DELETE FROM {table} WHERE {gone}")
         con.unregister("known_ids")
-        con.execute("DELETE FROM counts")
-        con.execute("DELETE FROM counts_month")
+        for table in _COUNTS:
+            con.execute(f"DELETE FROM {table}")
         self._append_counts("true")
         return int(held - submitted)
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from nineplus.analytics import charts, queries
 from nineplus.analytics.curves import NOTHING, CurvePoint, JourneyCurve, point
-from nineplus.analytics.dashboards import mean_by, measured_curves
+from nineplus.analytics.dashboards import mean_by, measured_curves, team_periods
 from nineplus.analytics.engine import Engine, on_duckdb
 from nineplus.analytics.overview import (
     Cell,
@@ -32,7 +32,7 @@ from nineplus.analytics.overview import (
     team_months,
 )
 from nineplus.analytics.score_charts import distribution_chart, nps_series_chart
-from nineplus.analytics.series import DayCounts, series
+from nineplus.analytics.series import DayCounts, SeriesPoint, series
 from nineplus.analytics.store import AnalyticStore
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
@@ -351,3 +351,90 @@ def _team_charts(monthly: list[dict], values: list[dict], minimum: int) -> dict[
                 counts[row["value"]] += row["n"]
         found["distribution"] = distribution_chart(counts, _("Scores 0-10 (n = %(n)s)", n=sum(counts)))
     return found
+
+
+# NPS per team and month: every team the viewer may see, the newest months, the changes that stand
+
+GRID_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class GridRow:
+    team: str | None  # None: respondents without a team
+    team_id: int | None
+    points: list[SeriesPoint | None]  # one per month of the grid; None: no answers that month
+
+
+@dataclass(frozen=True)
+class TeamGrid:
+    """One survey version's NPS question: a row per team, a column per month."""
+
+    survey_id: int
+    title: dict[str, str]
+    version: int
+    question_key: str
+    kind: str  # nps or enps
+    months: list[date]  # the newest GRID_MONTHS months with answers, oldest first
+    rows: list[GridRow]
+
+
+def team_grid(
+    store: AnalyticStore, organisation_id: int, minimum: int, team_ids: frozenset[int] | None
+) -> list[TeamGrid]:
+    """Each team's NPS per month with its interval and its change against the team's month before; a
+    change is marked only when it stands after false-discovery control over every team and month (of
+    all teams: the viewer sees the rows of ``team_ids``, None for all)."""
+
+    def question(engine: Engine, cur: Any) -> list[TeamGrid]:
+        dims = dimensions(cur, organisation_id)
+        grids = []
+        for (version_id, question_id), points in team_periods(engine, organisation_id, minimum).items():
+            months = sorted({p.period for p in points})[-GRID_MONTHS:]
+            by_team: dict[int, dict[date, SeriesPoint]] = defaultdict(dict)
+            for p in points:
+                if team_ids is None or p.group in team_ids:
+                    by_team[p.group][p.period] = p  # type: ignore[index]
+            rows = [
+                GridRow(dims.teams.get(team) if team else None, team or None, [found.get(m) for m in months])
+                for team, found in by_team.items()
+            ]
+            survey_id = dims.version_surveys.get(version_id, 0)
+            grids.append(
+                TeamGrid(
+                    survey_id,
+                    dims.titles.get(survey_id, {}),
+                    dims.versions.get(version_id, 0),
+                    dims.questions.get(question_id, ("?", "nps"))[0],
+                    score_kind(dims, survey_id, "nps"),
+                    months,
+                    sorted(rows, key=lambda row: row.team or "~"),
+                )
+            )
+        return sorted(grids, key=lambda g: (localized(g.title, get_locale()), -g.version, g.question_key))
+
+    return read(store, question)
+
+
+GRID_COLUMNS = ["survey", "version", "question", "team", "month", "n", "nps", "low", "high", "change",
+                "significant"]  # fmt: skip
+
+
+def grid_rows(grids: Iterable[TeamGrid]) -> list[dict[str, Any]]:
+    """The grids as the rows of their CSV (GRID_COLUMNS), the months without answers left out."""
+    out = []
+    for grid in grids:
+        for row in grid.rows:
+            for p in row.points:
+                if p is None:
+                    continue
+                interval, score = p.interval, p.nps.score
+                values = [
+                    localized(grid.title, get_locale()), grid.version, grid.question_key,
+                    row.team or _("No team"), p.period.isoformat(), p.nps.n,
+                    "" if interval is None or score is None else round(score, 1),
+                    "" if interval is None else round(interval.low, 1),
+                    "" if interval is None else round(interval.high, 1),
+                    "" if p.change is None else round(p.change, 1), p.significant,
+                ]  # fmt: skip
+                out.append(dict(zip(GRID_COLUMNS, values, strict=True)))
+    return out

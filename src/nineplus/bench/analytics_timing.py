@@ -225,7 +225,7 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         # The overview's team table reads the newest month and the HISTORY_MONTHS before it.
         since = months_before(max(r["period"] for r in per_team), HISTORY_MONTHS)
         view = overview_from(per_question, [r for r in per_team if r["period"] >= since], dims, minimum)
-        teams = dashboards.team_periods_from(per_team, minimum)
+        teams = dashboards.team_periods_from({k: [r[k] for r in per_team] for k in per_team[0]}, minimum)
         emotion = s[of_org & (s["kind"] == "emotion")]
         curves = dashboards.measured_curves_from(
             counted(

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.core.models import localized
+from nineplus.core.spreadsheet import neutralise
 from nineplus.feedback import fielding
 from nineplus.feedback.models import Answer, Question, Response, Survey, SurveyVersion
 from nineplus.journeys.repository import moments as journey_moments
@@ -34,15 +35,7 @@ FORMATS = {
     "parquet": "application/vnd.apache.parquet",
 }
 BATCH = 1000  # responses read per query
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 LIST_SEPARATOR = "|"
-
-
-def neutralise(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
-from nineplus.analytics.views import Selection
+from nineplus.analytics.views import Selection, team_grid
 from nineplus.core.tenancy import scope
 from tests.analytics.store.conftest import Feed
 from tests.conftest import html
@@ -176,3 +176,44 @@ def test_pages_without_answers_say_so(feed: Feed, browse, path: str) -> None:  #
     page = html(browse(path.format(m=feed.target.moments[0].id, j=feed.target.survey.journey_id)))
     text = page.text
     assert "No customer has rated" in text
+
+
+def test_every_team_month_by_month_with_the_changes_that_stand(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    """The contact centre's customers give nines from January to March and zeros in April; mortgage
+    advice stays at sevens and nines, and has only five answers in March. Only April's drop is marked."""
+    feed.person("ann", "contact")
+    feed.person("ben", "advice")
+    for month in range(1, 5):
+        for number in range(30):
+            at = datetime(2026, month, 1 + number % 28, 12)
+            feed.respond(9 if month < 4 else 0, at=at, person="ann")
+            if month != 3 or number < 5:
+                feed.respond(9 if number % 2 else 7, at=at, person="ben")
+    page = html(browse("/dashboard/teams"))
+    (grid,) = page.select(".team-grid")
+    assert [th.text for th in grid.select("thead th")][1:] == ["Jan 2026", "Feb 2026", "Mar 2026", "Apr 2026"]
+    rows = {r.th.get_text(strip=True): r.select("td") for r in grid.select("tbody tr")}
+    contact, advice = rows["Contact centre Bank A"], rows["Mortgage advice Bank A"]
+    assert [td.get_text(" ", strip=True) for td in contact] == [
+        "+100", "+100", "+100", "-100 ▼ changed significantly"
+    ]  # fmt: skip
+    assert "team-grid__cell--down" in contact[3]["class"]
+    assert [td.get_text(strip=True) for td in advice] == ["+50", "+50", "n=5", "+50"]
+    assert not grid.select(".team-grid__cell--up")
+    assert advice[0]["title"] == "27 to 64, n = 30"  # the adjusted Wald interval of 15 nines and 15 sevens
+    data = list(csv.DictReader(io.StringIO(browse("/dashboard/teams.csv").text)))
+    april = [r for r in data if r["month"] == "2026-04-01"]
+    assert {(r["team"], r["nps"], r["change"], r["significant"]) for r in april} == {
+        ("Contact centre Bank A", "-100.0", "-200.0", "True"),
+        ("Mortgage advice Bank A", "50.0", "0.0", "False"),  # against February: March had no score
+    }
+    assert [r["nps"] for r in data if r["month"] == "2026-03-01" and r["team"].startswith("Mortgage")] == [""]
+    # Team leads do not read responses; a viewer limited to some teams gets their rows only, with the
+    # false-discovery control still run over every team.
+    assert browse("/dashboard/teams", user="team_lead").status_code == 403
+    feed.refresh()
+    contact_id = feed.world.teams["contact"].id
+    (mine,) = team_grid(feed.store, feed.world.org.id, 10, frozenset({contact_id}))
+    assert [(row.team_id, [p.significant for p in row.points]) for row in mine.rows] == [
+        (contact_id, [False, False, False, True])
+    ]

@@ -65,6 +65,9 @@ def questions(feed: Feed) -> dict[str, Any]:
         "persons per segment": queries.population(org, "segment"),
         "NPS counts per team": queries.stratum_nps_counts(org, ["version_id", "question_id"]),
         "NPS counts per segment": queries.stratum_nps_counts(org, ["version_id"], "segment"),
+        "NPS per team, newest two months": queries.nps_counts(
+            org, ["team_id"], moment_id=0, period="month", recent_months=1
+        ),
     }
 
 
@@ -95,6 +98,10 @@ def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: 
     assert from_store["NPS per team and month"] == from_store["NPS per month, from the days"]
     private = from_store["private customers per month"]
     assert sum(n for _v, _q, moment, _p, _value, n in private if moment == 0) == 12
+    # The newest months: found in the same query, the last two months the data holds.
+    months = sorted({period for _team, period, *_ in from_store["NPS per team and month"]})
+    assert {period for _team, period, *_ in from_store["NPS per team, newest two months"]} == set(months[-2:])
+    assert len(months) > 2
 
 
 def test_spark_over_the_export_gives_the_same_rows(feed: Feed, exported: Path, spark: Any) -> None:

@@ -179,10 +179,43 @@ def test_a_full_refresh_gives_what_the_incremental_ones_gave(feed: Feed, full: b
         "SELECT * FROM pending ORDER BY ALL",
         "SELECT * EXCLUDE (n), sum(n) FROM counts GROUP BY ALL ORDER BY ALL",
         "SELECT * EXCLUDE (n), sum(n) FROM counts_month GROUP BY ALL ORDER BY ALL",
+        "SELECT * EXCLUDE (n), sum(n) FROM counts_total GROUP BY ALL ORDER BY ALL",
+        "SELECT count(*) FROM answers_once WHERE moment_id <> 0",  # each answer in its own table
+        "SELECT count(*) FROM answers_per_moment WHERE moment_id = 0",
     ]
     incremental = [feed.rows(q) for q in queries]
     assert [len(rows) for rows in incremental[:3]] == [11, 22, 1]
+    assert incremental[-2:] == [[(0,)], [(0,)]]
+    assert feed.rows("SELECT count(*) FROM answers_once") == [(11,)]
     assert {row[8] for row in incremental[1]} == {None, feed.persons["ann"].id}  # scores carry the person
     assert incremental[2][0][0] == open_one.id
     feed.refresh(full=full)
     assert [feed.rows(q) for q in queries] == incremental
+
+
+def test_the_counts_that_refreshes_append_are_compacted_and_sorted(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every refresh appends its own counts, so a key recurs; once a table has grown enough its rows are
+    summed per key and stored sorted by kind (the NPS apart from the feelings), without changing a total."""
+    from nineplus.analytics import store
+
+    at = datetime(2026, 3, 10, 12)
+    for value in (9, 9, 3):
+        feed.respond(value, {0: 1}, at=at)
+        feed.refresh()  # the first is full (compacted); the next two append a row per key
+    month = "SELECT kind, value, n FROM counts_month"
+    assert sorted(feed.rows(month)) == [("emotion", 1, 1), ("emotion", 1, 1), ("emotion", 1, 1),
+                                        ("nps", 3, 1), ("nps", 9, 1), ("nps", 9, 1)]  # fmt: skip
+    monkeypatch.setattr(store, "COMPACT_SLACK", 0)
+    feed.respond(10, {0: -2}, at=at)
+    feed.refresh()
+    assert feed.rows(month) == [("emotion", -2, 1), ("emotion", 1, 3), ("nps", 3, 1), ("nps", 9, 2),
+                                ("nps", 10, 1)]  # fmt: skip
+    assert feed.rows("SELECT kind, value, n FROM counts_total") == feed.rows(month)
+    assert feed.rows("SELECT sum(n) FROM counts") == [(8,)]
+    assert dict(feed.rows("SELECT key, value FROM meta WHERE key LIKE 'compacted_%'")) == {
+        "compacted_counts": "5",
+        "compacted_counts_month": "5",
+        "compacted_counts_total": "5",
+    }
