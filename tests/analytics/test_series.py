@@ -66,3 +66,8 @@ def test_many_small_changes_do_not_all_pass_for_discoveries() -> None:
     assert all(0.01 < p.p_value < 0.05 for p in points if p.group in (0, 4, 8, 12, 16))  # type: ignore[operator]
     significant = {p.group for p in points if p.significant}
     assert significant == {"moved"}
+
+
+def test_impossible_counts_are_refused_in_a_series_too() -> None:
+    with pytest.raises(ValueError, match="impossible counts"):
+        series([DayCounts("t", date(2026, 1, 5), 10, 8, 5)], "month", minimum_n=1)

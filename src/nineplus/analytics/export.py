@@ -16,13 +16,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nineplus.analytics.store import AnalyticStore
+from nineplus.analytics.store import COUNT_TABLES, AnalyticStore, summed
 
 FACTS = ("responses", "scores")
 WHOLE = (
     "counts",
     "counts_month",
     "counts_total",
+    "nps_month",
     "organisations",
     "teams",
     "journeys",
@@ -75,11 +76,7 @@ def export(store: AnalyticStore, folder: Path) -> ExportReport:
                 files[table].append(name)
         for table in WHOLE:
             name = f"{table}/{table}-g{generation:05d}-b{batch:08d}.parquet"
-            query = (
-                f"SELECT * EXCLUDE (n), sum(n)::BIGINT AS n FROM {table} GROUP BY ALL"  # noqa: S608 (fixed)
-                if table.startswith("counts")
-                else f"SELECT * FROM {table}"  # noqa: S608 (a fixed name)
-            )
+            query = summed(table) if table in COUNT_TABLES else f"SELECT * FROM {table}"  # noqa: S608
             rows[table] = _copy(cur, query, folder / name, always=True)
             files[table] = [name]
     manifest = {"schema": meta.get("schema"), "generation": generation, "batch": batch, "files": files}

@@ -44,6 +44,16 @@ COUNTS_MONTH = ibis.table(
 COUNTS_TOTAL = ibis.table(
     {**{k: v for k, v in _ANSWER_KEYS.items() if k != "day"}, "n": "int64"}, name="counts_total"
 )
+NPS_MONTH = ibis.table(
+    {
+        **{k: v for k, v in _ANSWER_KEYS.items() if k not in ("kind", "day", "value")},
+        "month": "date",
+        "n": "int64",
+        "promoters": "int64",
+        "detractors": "int64",
+    },
+    name="nps_month",
+)
 SCORES = ibis.table(
     {"response_id": "int64", **_ANSWER_KEYS, "person_id": "int32", "batch": "int32"}, name="scores"
 )
@@ -99,12 +109,18 @@ def nps_counts(organisation_id: int, by: Sequence[str], **options: Any) -> Any:
 
 @lru_cache(maxsize=256)
 def _nps_counts(organisation_id: int, by: tuple[str, ...], **options: Any) -> Any:
-    t, total, keys = _grouped(organisation_id, by, kinds=("nps",), **options)
+    t, total, keys = _grouped(organisation_id, by, kinds=("nps",), value_free=True, **options)
     return _nps_aggregate(t, total, keys).order_by(keys)
 
 
 def _nps_aggregate(t: Any, total: Any, keys: list[str]) -> Any:
     """n, promoters (9-10) and detractors (0-6) per group of ``keys``; ``total`` counts the rows."""
+    if "promoters" in t.columns:  # the monthly NPS counts carry them already
+        return t.group_by(keys).aggregate(
+            n=total.cast("int64"),
+            promoters=t.promoters.sum().cast("int64"),
+            detractors=t.detractors.sum().cast("int64"),
+        )
     n = t.n if "n" in t.columns else ibis.literal(1)  # the counts tables carry n; answers count one each
     return t.group_by(keys).aggregate(
         n=total.cast("int64"),
@@ -136,11 +152,13 @@ def _grouped(
     until: date | None = None,
     recent_months: int | None = None,
     attribute: tuple[str, str] | None = None,
+    value_free: bool = False,
 ) -> tuple[Any, Any, list[str]]:
     """The filtered rows to group (with their derived columns), how to total them, and the group keys.
     ``since`` and ``until`` are days, both included; whole months are read from the monthly counts.
     ``recent_months``: only the organisation's newest month with answers and that many months before it
-    (found in the same query)."""
+    (found in the same query). ``value_free``: the caller needs NPS counts, not the values (then the
+    monthly NPS counts serve)."""
     if attribute is not None:
         key, wanted = attribute
         people = ATTRIBUTES.filter(
@@ -152,6 +170,9 @@ def _grouped(
         t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
     elif period is None and since is None and until is None and recent_months is None:
         t, total = COUNTS_TOTAL.filter(_.organisation_id == organisation_id), _.n.sum()
+    elif tuple(kinds or ()) == ("nps",) and value_free:
+        t, total = NPS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
+        kinds = None  # the table holds NPS answers only
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)

@@ -91,6 +91,8 @@ def period_points(
     if not size:
         return []
     counts = np.array([n, promoters, detractors], dtype=float)
+    if (counts < 0).any() or (counts[1] + counts[2] > counts[0]).any():
+        raise ValueError("impossible counts: promoters and detractors outnumber the answers")
     adjusted = counts[0] + 3  # the adjusted Wald shares (Nps._shares)
     centre = (counts[1] - counts[2]) / adjusted
     variance = (counts[1] + counts[2] + 1.5) / adjusted - centre**2
@@ -114,16 +116,22 @@ def period_points(
     p_values = [math.erfc(abs(value) / math.sqrt(2)) for value in z.tolist()]
     changes = (score[tested] - score[before]).tolist()
     verdicts = false_discoveries(p_values, fdr)
-    tests = dict(zip(tested.tolist(), zip(p_values, changes, verdicts, strict=True), strict=True))
-    points = []
-    columns = zip(
-        groups, periods, n, promoters, detractors, low.tolist(), high.tolist(), enough.tolist(), strict=True
-    )
-    for i, (group, start, count, p, d, lo, hi, scored) in enumerate(columns):
-        p_value, change, significant = tests.get(i, _UNTESTED)
-        interval = Interval(lo, hi) if scored else None
-        points.append(SeriesPoint(group, start, Nps(count, p, d), interval, change, p_value, significant))
-    return points
+    p_column: list[float | None] = [None] * size
+    change_column: list[float | None] = [None] * size
+    significant_column = [False] * size
+    for i, p_value, change, verdict in zip(tested.tolist(), p_values, changes, verdicts, strict=True):
+        p_column[i], change_column[i], significant_column[i] = p_value, change, verdict
+    # The points are made as plain tuples (the counts were checked at once above): thousands of them
+    # through their Python constructors took longer than all the arithmetic.
+    make_interval, make_nps = Interval._make, _nps_of
+    intervals = [
+        make_interval((lo, hi)) if scored else None
+        for lo, hi, scored in zip(low.tolist(), high.tolist(), enough.tolist(), strict=True)
+    ]
+    npss = list(map(make_nps, zip(n, promoters, detractors, strict=True)))
+    columns = zip(groups, periods, npss, intervals, change_column, p_column, significant_column, strict=True)
+    return list(map(SeriesPoint._make, columns))
 
 
-_UNTESTED = (None, None, False)
+def _nps_of(counts: tuple[int, int, int]) -> Nps:
+    return tuple.__new__(Nps, counts)  # type: ignore[arg-type]

@@ -17,7 +17,9 @@ column store beside it, in the shape the analytics layer reads:
   occur more than once: readers sum ``n``. ``counts_month`` holds the same per month: about thirty
   times fewer rows, which is what keeps a dashboard at a few milliseconds with millions of responses;
   ``counts_total`` holds them over all time (per team, without the day), for the figures that span the
-  whole history (the overview, the curves, the distributions).
+  whole history (the overview, the curves, the distributions); ``nps_month`` the NPS counts (answers,
+  promoters, detractors) per month, the team-by-month tables. Every counts table is compacted (the rows
+  of a key summed, sorted by organisation, kind and moment) after a full refresh and once it has grown.
 - dimensions copied whole on every refresh: organisations, journeys, moments, teams, surveys, versions,
   questions; persons and their attributes when they changed (the nightly full refresh catches edits).
 
@@ -53,7 +55,7 @@ from nineplus.analytics import rowstore
 from nineplus.core import duck
 from nineplus.core.models import utcnow
 
-SCHEMA_VERSION = "3"  # a store written by another version is rebuilt whole
+SCHEMA_VERSION = "4"  # a store written by another version is rebuilt whole
 _FACTS = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS responses (
@@ -72,6 +74,9 @@ CREATE TABLE IF NOT EXISTS counts_month (
 CREATE TABLE IF NOT EXISTS counts_total (
     organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, kind VARCHAR,
     moment_id INTEGER, team_id INTEGER, value SMALLINT, n BIGINT);
+CREATE TABLE IF NOT EXISTS nps_month (
+    organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, question_id INTEGER, moment_id INTEGER,
+    team_id INTEGER, month DATE, n BIGINT, promoters BIGINT, detractors BIGINT);
 CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
 """.replace(
     "{answer_columns}",
@@ -80,10 +85,26 @@ CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
     "value SMALLINT, batch INTEGER",
 )
 ANSWER_TABLES = {"answers_once": "= 0", "answers_per_moment": "<> 0"}  # table: which moment ids it holds
-_COUNTS = ("counts", "counts_month", "counts_total")
+# The counts tables, each with the columns it sums (the others are its keys) and its time column.
+COUNT_TABLES = {
+    "counts": (("n",), "day"),
+    "counts_month": (("n",), "month"),
+    "counts_total": (("n",), None),
+    "nps_month": (("n", "promoters", "detractors"), "month"),
+}
+_COUNTS = tuple(COUNT_TABLES)
+
+
+def summed(table: str) -> str:
+    """A counts table with the rows of each key summed (refreshes append a row per key and batch)."""
+    measures, _when = COUNT_TABLES[table]
+    sums = ", ".join(f"sum({m})::BIGINT AS {m}" for m in measures)
+    return f"SELECT * EXCLUDE ({', '.join(measures)}), {sums} FROM {table} GROUP BY ALL"
+
+
 COMPACT_GROWTH, COMPACT_SLACK = 1.25, 1000  # a counts table is compacted beyond GROWTH x its rows + SLACK
 # How a compacted counts table is sorted (then by its day or month, and the value).
-_COUNT_ORDER = "organisation_id, kind, moment_id, survey_id, version_id, question_id, team_id"
+_COUNT_ORDER = ("organisation_id", "kind", "moment_id", "survey_id", "version_id", "question_id", "team_id")
 
 _PERSONS = (
     "persons",
@@ -370,7 +391,7 @@ class _Refresh:
 
     def _append_counts(self, where: str) -> None:
         """Add the value counts of the scores that match ``where`` (this batch, or all of them), per day,
-        per month and over all time."""
+        per month and over all time, and the NPS counts (answers, promoters, detractors) per month."""
         con = self.con
         con.execute(
             f"""CREATE OR REPLACE TEMPORARY TABLE new_counts AS
@@ -392,6 +413,14 @@ class _Refresh:
                    sum(n)::BIGINT
             FROM new_counts GROUP BY ALL"""
         )
+        con.execute(
+            """INSERT INTO nps_month
+            SELECT organisation_id, survey_id, version_id, question_id, moment_id, team_id,
+                   date_trunc('month', day)::DATE, sum(n)::BIGINT,
+                   sum(CASE WHEN value >= 9 THEN n ELSE 0 END)::BIGINT,
+                   sum(CASE WHEN value <= 6 THEN n ELSE 0 END)::BIGINT
+            FROM new_counts WHERE kind = 'nps' GROUP BY ALL"""
+        )
         con.execute("DROP TABLE new_counts")
 
     def _compact_counts(self) -> dict[str, str]:
@@ -400,18 +429,16 @@ class _Refresh:
         after a full refresh, and once a table has grown by a quarter since it was last compacted. Returns
         the rows each compacted table kept (for the meta table)."""
         con, done = self.con, {}
-        for table, when in zip(_COUNTS, ("day, ", "month, ", ""), strict=True):
+        for table, (_measures, when) in COUNT_TABLES.items():
             rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
             if (
                 not self.full
                 and rows <= COMPACT_GROWTH * int(self.meta.get(f"compacted_{table}", "0")) + COMPACT_SLACK
             ):
                 continue
-            con.execute(
-                f"""CREATE OR REPLACE TABLE {table} AS
-                SELECT * EXCLUDE (n), sum(n)::BIGINT AS n FROM {table} GROUP BY ALL
-                ORDER BY {_COUNT_ORDER}, {when}value"""
-            )
+            order = [c for c in _COUNT_ORDER if table != "nps_month" or c != "kind"]
+            order += [*([when] if when else []), *(["value"] if table != "nps_month" else [])]
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {summed(table)} ORDER BY {', '.join(order)}")
             kept = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
             done[f"compacted_{table}"] = str(kept)
         return done

@@ -102,6 +102,16 @@ def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: 
     months = sorted({period for _team, period, *_ in from_store["NPS per team and month"]})
     assert {period for _team, period, *_ in from_store["NPS per team, newest two months"]} == set(months[-2:])
     assert len(months) > 2
+    # The monthly NPS counts (answers, promoters, detractors) agree with the value counts.
+    derived: dict[tuple, list[int]] = {}
+    for team, period, value, n in from_store["NPS per team and month"]:
+        if period in months[-2:]:
+            counts = derived.setdefault((team, period), [0, 0, 0])
+            counts[0] += n
+            counts[1] += n if value >= 9 else 0
+            counts[2] += n if value <= 6 else 0
+    newest = from_store["NPS per team, newest two months"]
+    assert {(team, period): [n, p, d] for team, period, n, p, d in newest} == derived
 
 
 def test_spark_over_the_export_gives_the_same_rows(feed: Feed, exported: Path, spark: Any) -> None:

@@ -180,6 +180,8 @@ def test_a_full_refresh_gives_what_the_incremental_ones_gave(feed: Feed, full: b
         "SELECT * EXCLUDE (n), sum(n) FROM counts GROUP BY ALL ORDER BY ALL",
         "SELECT * EXCLUDE (n), sum(n) FROM counts_month GROUP BY ALL ORDER BY ALL",
         "SELECT * EXCLUDE (n), sum(n) FROM counts_total GROUP BY ALL ORDER BY ALL",
+        "SELECT * EXCLUDE (n, promoters, detractors), sum(n), sum(promoters), sum(detractors) "
+        "FROM nps_month GROUP BY ALL ORDER BY ALL",
         "SELECT count(*) FROM answers_once WHERE moment_id <> 0",  # each answer in its own table
         "SELECT count(*) FROM answers_per_moment WHERE moment_id = 0",
     ]
@@ -214,8 +216,10 @@ def test_the_counts_that_refreshes_append_are_compacted_and_sorted(
                                 ("nps", 10, 1)]  # fmt: skip
     assert feed.rows("SELECT kind, value, n FROM counts_total") == feed.rows(month)
     assert feed.rows("SELECT sum(n) FROM counts") == [(8,)]
+    assert feed.rows("SELECT n, promoters, detractors FROM nps_month") == [(4, 3, 1)]  # 9, 9, 3, 10
     assert dict(feed.rows("SELECT key, value FROM meta WHERE key LIKE 'compacted_%'")) == {
         "compacted_counts": "5",
         "compacted_counts_month": "5",
         "compacted_counts_total": "5",
+        "compacted_nps_month": "1",
     }
