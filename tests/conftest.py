@@ -7,7 +7,10 @@ creates and drops its own databases. When it cannot be reached the run fails; it
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,8 @@ import pytest
 
 os.environ.setdefault("NINEPLUS_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["NINEPLUS_RUN_JOBS"] = "false"
+# Each test process has its own data folder (the analytic store, import staging), never the developer's.
+os.environ["NINEPLUS_DATA_DIR"] = tempfile.mkdtemp(prefix="nineplus-test-")
 os.environ.setdefault("NINEPLUS_SMTP_HOST", "")
 
 from bs4 import BeautifulSoup
@@ -32,6 +37,7 @@ from nineplus.web.app import create_app
 from tests import factories
 
 import_all_models()
+atexit.register(shutil.rmtree, os.environ["NINEPLUS_DATA_DIR"], ignore_errors=True)
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

@@ -4,9 +4,7 @@ Each chart is SVG in the page and downloads as SVG, PNG and the CSV of its data.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,8 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from nineplus.accounts import service as accounts
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
-from nineplus.analytics.store import AnalyticStore, StoreBusy, get_store
-from nineplus.core import db as database
+from nineplus.analytics.store import read_store
 from nineplus.core.errors import NotFound
 from nineplus.core.i18n import get_locale
 from nineplus.core.models import localized
@@ -25,20 +22,7 @@ from nineplus.web import charts as web_charts
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.templating import render
 
-log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-T = TypeVar("T")
-
-
-def _read(question: Callable[[AnalyticStore], T]) -> T | None:
-    """Ask the store (filled first on a first start); None when another process holds it."""
-    store = get_store()
-    try:
-        store.fill_once(database.get_engine())  # a first start need not wait for the job
-        return question(store)
-    except StoreBusy:
-        log.warning("the analytic store is held by another process; the dashboard cannot read it")
-        return None
 
 
 def _viewer_teams(me: Principal) -> frozenset[int] | None:
@@ -51,7 +35,7 @@ def dashboard(request: Request, db: Db, me: PagePrincipal, weight_by: str | None
     from nineplus.analytics.overview import overview  # Ibis and Arrow: loaded on first use, not at start
 
     minimum = get_settings().minimum_n
-    figures = _read(
+    figures = read_store(
         lambda store: overview(
             store, me.organisation_id, minimum, _viewer_teams(me), weight_by=weight_by or None
         )
@@ -67,7 +51,7 @@ def _team_grid(me: Principal) -> list[Any] | None:
 
     require(me, Permission.VIEW_RESPONSES)
     minimum = get_settings().minimum_n
-    return _read(lambda store: views.team_grid(store, me.organisation_id, minimum, _viewer_teams(me)))
+    return read_store(lambda store: views.team_grid(store, me.organisation_id, minimum, _viewer_teams(me)))
 
 
 @router.get("/dashboard/teams", response_class=HTMLResponse)
@@ -119,7 +103,9 @@ def _journey(db: Db, me: Principal, journey_id: int, query: dict[str, str]) -> d
         views.Selection.parse(query.get("compare_segment"), query.get("compare_period")),
     ]
     minimum = get_settings().minimum_n
-    figures = _read(lambda store: views.journey(store, me.organisation_id, journey.id, minimum, *selections))
+    figures = read_store(
+        lambda store: views.journey(store, me.organisation_id, journey.id, minimum, *selections)
+    )
     moments = journeys_repo.moments(db, journey.id)
     return {
         "journey": journey,
@@ -178,7 +164,7 @@ def _moment(db: Db, me: Principal, moment_id: int) -> dict[str, Any]:
     require(me, Permission.VIEW_RESPONSES)
     moment = journeys.get_moment(db, moment_id)
     minimum = get_settings().minimum_n
-    figures = _read(
+    figures = read_store(
         lambda store: views.moment(store, me.organisation_id, moment.id, minimum, _viewer_teams(me))
     )
     return {
@@ -209,7 +195,7 @@ def _team(db: Db, me: Principal, team_id: int) -> dict[str, Any]:
     require(me, Permission.VIEW_RESPONSES)
     team = accounts.get_team(db, me, team_id)  # another organisation's team, or one not visible: 404
     minimum = get_settings().minimum_n
-    figures = _read(lambda store: views.team(store, me.organisation_id, team.id, minimum))
+    figures = read_store(lambda store: views.team(store, me.organisation_id, team.id, minimum))
     return {
         "team": team,
         "figures": figures,

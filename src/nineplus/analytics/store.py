@@ -38,14 +38,16 @@ of one page sees the same snapshot even while a refresh commits.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -55,6 +57,8 @@ from nineplus.analytics import rowstore
 from nineplus.core import duck
 from nineplus.core.models import utcnow
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 SCHEMA_VERSION = "4"  # a store written by another version is rebuilt whole
 _FACTS = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -290,6 +294,7 @@ class _Refresh:
                 _replace(con, "pending", pending)
                 meta = {
                     **compacted,
+                    "instance": self.meta.get("instance") or uuid.uuid4().hex,  # names this store
                     "schema": SCHEMA_VERSION,
                     "watermark": str(top),
                     "batch": str(self.batch),
@@ -500,6 +505,25 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None
 
 _stores: dict[Path, AnalyticStore] = {}
 _stores_lock = threading.Lock()
+
+
+def read_store(question: Callable[[AnalyticStore], T]) -> T | None:
+    """Ask the process's store (filled first on a first start, so that it need not wait for the job);
+    None when another process holds it."""
+    from nineplus.core import db
+
+    store = get_store()
+    try:
+        try:
+            store.fill_once(db.get_engine())
+        except StoreBusy:
+            raise
+        except Exception:  # a page shows what the store holds (nothing yet) rather than an error
+            log.exception("the first refresh of the analytic store failed; the job runner will retry")
+        return question(store)
+    except StoreBusy:
+        log.warning("the analytic store is held by another process; the figures cannot be read")
+        return None
 
 
 def get_store(path: Path | None = None) -> AnalyticStore:

@@ -15,6 +15,7 @@ from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.analytics import charts
+from nineplus.analytics.store import read_store
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import N_, get_locale
 from nineplus.core.i18n import gettext as _
@@ -105,6 +106,11 @@ def _inline_chart(chart: charts.Chart | None) -> tuple[int | None, Markup] | Non
     return None if chart is None else (chart.version, web_charts.inline(chart))  # type: ignore[return-value]
 
 
+def _figures(db: Db, survey: Any) -> scoring.SurveyFigures | None:
+    """The survey's scores from the analytic store; None while another process holds it."""
+    return read_store(lambda store: scoring.survey_figures(db, store, survey))
+
+
 def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
     survey = service.get_survey(db, survey_id)
     versions = service.versions(db, survey.id)
@@ -112,7 +118,7 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
     started, submitted = repository.response_counts(db).get(survey.id, (0, 0))
     invited, answered = repository.invitation_counts(db, survey.id)
     journey = db.get_one(Journey, survey.journey_id)
-    scores = scoring.survey_scores(db, survey)
+    figures = _figures(db, survey)
     return {
         "survey": survey,
         "journey": journey,
@@ -129,9 +135,10 @@ def _detail_context(db: Db, me: Principal, survey_id: int) -> dict[str, Any]:
         "public_link": f"{get_settings().base_url.rstrip('/')}/s/{survey.public_key}",
         "rates_by_team": repository.rates_by_team(db, survey.id),
         "rates_by_channel": repository.rates_by_channel(db, survey.id),
-        "scores": scores,
-        "distribution": _inline_chart(scoring.distribution_chart(db, survey, scores=scores)),
-        "monthly": _inline_chart(scoring.monthly_chart(db, survey, scores=scores)),
+        "scores": None if figures is None else figures.lines,
+        "scores_as_of": None if figures is None else figures.refreshed_at,
+        "distribution": _inline_chart(figures and scoring.distribution_chart(figures)),
+        "monthly": _inline_chart(figures and scoring.monthly_chart(figures)),
         "checks": honesty.run_cached(db, survey),
         "internal_kept_out": honesty.internal_kept_out(db, survey),
         "question_form": {"type": "nps", "page": 1},
@@ -171,7 +178,8 @@ def survey_chart(
     require(me, Permission.MANAGE_SURVEYS)
     if name not in scoring.CHARTS:
         raise NotFound("chart")
-    chart = scoring.CHARTS[name](db, service.get_survey(db, survey_id), version)
+    figures = _figures(db, service.get_survey(db, survey_id))
+    chart = None if figures is None else scoring.CHARTS[name](figures, version)
     filename = f"survey-{survey_id}-v{chart.version if chart else 0}-{name}"
     return web_charts.download(chart, kind, filename)
 

@@ -10,7 +10,6 @@ from nineplus.accounts.repository import teams
 from nineplus.core.i18n import get_locale, ngettext
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
-from nineplus.core.settings import get_settings
 from nineplus.journeys import repository
 from nineplus.journeys.channels import STANDARD_CHANNELS
 from nineplus.journeys.journey_map import MapCurve, MapLabels, MapMoment, render_journey_map
@@ -74,32 +73,6 @@ def walk_curves(session: Session, journey: Journey, moments: list[Moment]) -> li
     ]
 
 
-def measured_curves(session: Session, journey: Journey, moments: list[Moment]) -> list[MapCurve]:
-    """One measured curve per version of each customer survey on the journey, from the row store: the
-    mean feeling per moment with its 95% band, where at least ``minimum_n`` customers answered about it."""
-    from nineplus.analytics.curves import JourneyCurve, point
-    from nineplus.analytics.scores import Mean
-    from nineplus.feedback.models import Survey, SurveyVersion
-    from nineplus.feedback.repository import feeling_sums
-
-    minimum = get_settings().minimum_n
-    grouped: dict[tuple[int, int], dict[int | None, Mean]] = {}
-    for row in feeling_sums(session, journey.id):
-        sums = grouped.setdefault((row.survey_id, row.version_id), {})
-        sums[row.moment_id] = Mean(row.n, row.total, row.squares)
-    curves = []
-    for (survey_id, version_id), sums in sorted(grouped.items()):
-        label = _(
-            "Measured: %(survey)s, version %(number)s",
-            survey=localized(session.get_one(Survey, survey_id).title, get_locale()),
-            number=session.get_one(SurveyVersion, version_id).number,
-        )
-        points = {m: point(stats, minimum) for m, stats in sums.items() if m is not None}
-        start = point(sums.get(None), minimum)
-        curves.append(JourneyCurve(survey_id, version_id, label, start, points))
-    return map_curves(curves, moments)
-
-
 def map_curves(curves: list[Any], moments: list[Moment]) -> list[MapCurve]:
     """Measured curves (``analytics.curves.JourneyCurve``) as curves of the map, in the moments' order; a
     curve without a mean at any moment is left out."""
@@ -121,8 +94,8 @@ def map_curves(curves: list[Any], moments: list[Moment]) -> list[MapCurve]:
 
 
 def build_map_svg(session: Session, journey: Journey, measured: list[Any] | None = None) -> str:
-    """Render the journey's map in the current UI language (``measured``: the store's measured curves to
-    draw, ``analytics.curves.JourneyCurve``; None: those of the row store, per survey version)."""
+    """Render the journey's map in the current UI language, with ``measured``: the analytic store's
+    measured curves (``analytics.curves.JourneyCurve``, e.g. from ``analytics.views.journey``)."""
     locale = get_locale()
     moments = repository.moments(session, journey.id)
     team_names = {t.id: t.name for t in teams(session)}
@@ -143,9 +116,7 @@ def build_map_svg(session: Session, journey: Journey, measured: list[Any] | None
     expected = len(curves)
     walked = walk_curves(session, journey, moments)
     curves += walked
-    measured = (
-        measured_curves(session, journey, moments) if measured is None else map_curves(measured, moments)
-    )
+    measured = map_curves(measured or [], moments)
     curves += measured
     feeling = f"{journey.start_feeling:+d}" if journey.start_feeling else "0"
     subtitle = " · ".join(

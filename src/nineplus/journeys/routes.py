@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require, visible_team_ids
+from nineplus.analytics.store import read_store
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.core.principal import Principal
+from nineplus.core.settings import get_settings
 from nineplus.core.validation import parse
 from nineplus.journeys import mapdata, repository, service
 from nineplus.journeys import walks as walk_service
@@ -296,6 +298,17 @@ def delete_moment(request: Request, db: Db, me: PagePrincipal, moment_id: int) -
 # Journey map ----------------------------------------------------------------------------------------
 
 
+def _measured(me: Principal, journey_id: int) -> list[Any]:
+    """The journey's measured curves from the analytic store (none while another process holds it)."""
+    from nineplus.analytics import views  # Ibis: loaded on first use, not at start
+
+    minimum = get_settings().minimum_n
+    figures = read_store(
+        lambda store: views.journey(store, me.organisation_id, journey_id, minimum, views.Selection())
+    )
+    return [] if figures is None else figures.curves
+
+
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
 def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
@@ -307,7 +320,7 @@ def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Re
         "journeys/map.html",
         {
             "journey": journey,
-            "svg": mapdata.build_map_svg(db, journey),
+            "svg": mapdata.build_map_svg(db, journey, _measured(me, journey.id)),
             "moments": moments,
             "curves": curves,
         },
@@ -318,7 +331,7 @@ def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Re
 def map_svg(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
     journey = service.get_journey(db, journey_id)
-    svg = mapdata.build_map_svg(db, journey)
+    svg = mapdata.build_map_svg(db, journey, _measured(me, journey.id))
     headers = _download_headers(journey.id, localized(journey.name, get_locale()), "svg")
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
@@ -327,7 +340,7 @@ def map_svg(db: Db, me: PagePrincipal, journey_id: int) -> Response:
 def map_png(db: Db, me: PagePrincipal, journey_id: int) -> Response:
     require(me, Permission.VIEW_JOURNEYS)
     journey = service.get_journey(db, journey_id)
-    png = svg_to_png(mapdata.build_map_svg(db, journey), scale=2)
+    png = svg_to_png(mapdata.build_map_svg(db, journey, _measured(me, journey.id)), scale=2)
     headers = _download_headers(journey.id, localized(journey.name, get_locale()), "png")
     return Response(png, media_type="image/png", headers=headers)
 
