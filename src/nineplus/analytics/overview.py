@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from nineplus.analytics import queries
 from nineplus.analytics.engine import Engine, on_duckdb
@@ -125,7 +126,7 @@ def overview(
                 organisation_id, ["survey_id", "version_id", "question_id"], kinds=SCORE_KINDS, moment_id=0
             )
         )
-        per_team = team_months(engine, organisation_id)
+        per_team = team_months(engine, organisation_id, dims.today())
         weights = None
         keys: tuple[str, ...] = ()
         if weighting:
@@ -173,18 +174,25 @@ class Weights:
         return post_stratified(population, respondents)
 
 
-def team_months(engine: Engine, organisation_id: int) -> list[dict]:
-    """NPS counts per survey version, question, team and month: the newest month with answers and the
-    HISTORY_MONTHS before it, all the team table reads."""
-    return engine.rows(
-        queries.nps_counts(
-            organisation_id,
-            ["survey_id", "version_id", "question_id", "team_id"],
-            moment_id=0,
-            period="month",
-            recent_months=HISTORY_MONTHS,
+def team_months(engine: Engine, organisation_id: int, today: date) -> list[dict]:
+    """NPS counts per survey version, question, team and month: the newest complete month with answers
+    (before the month of ``today``, which has only begun) and the HISTORY_MONTHS before it, all the team
+    table reads; the month in progress only when no earlier month has answers."""
+    last_complete = date(today.year, today.month, 1) - timedelta(days=1)
+    for until in (last_complete, None):
+        rows = engine.rows(
+            queries.nps_counts(
+                organisation_id,
+                ["survey_id", "version_id", "question_id", "team_id"],
+                moment_id=0,
+                period="month",
+                until=until,
+                recent_months=HISTORY_MONTHS,
+            )
         )
-    )
+        if rows:
+            break
+    return rows
 
 
 def overview_from(
@@ -218,6 +226,11 @@ class Dimensions:
     version_surveys: dict[int, int]  # id -> survey id
     questions: dict[int, tuple[str, str]]  # id -> (key, type)
     teams: dict[int, str]
+    timezone: str = "Europe/Amsterdam"  # the organisation's
+
+    def today(self) -> date:
+        """Today in the organisation's time zone."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
 
 def dimensions(cur, organisation_id: int, meta: Mapping[str, str] | None = None) -> Dimensions:  # type: ignore[no-untyped-def]
@@ -260,6 +273,10 @@ def _read_dimensions(cur, organisation_id: int) -> Dimensions:  # type: ignore[n
             ).fetchall()
         },
         teams=dict(cur.execute("SELECT id, name FROM teams WHERE organisation_id = ?", org).fetchall()),
+        timezone=next(
+            iter(cur.execute("SELECT timezone FROM organisations WHERE id = ?", org).fetchone() or ()),
+            "Europe/Amsterdam",
+        ),
     )
 
 

@@ -156,9 +156,9 @@ def _grouped(
 ) -> tuple[Any, Any, list[str]]:
     """The filtered rows to group (with their derived columns), how to total them, and the group keys.
     ``since`` and ``until`` are days, both included; whole months are read from the monthly counts.
-    ``recent_months``: only the newest month of the counts read (for NPS counts: the newest month with
-    NPS answers) and that many months before it, found in the same query. ``value_free``: the caller
-    needs NPS counts, not the values (then the monthly NPS counts serve)."""
+    ``recent_months``: only the newest month among the answers counted and that many months before it,
+    found in the same query. ``value_free``: the caller needs NPS counts, not the values (then the
+    monthly NPS counts serve)."""
     if attribute is not None:
         key, wanted = attribute
         people = ATTRIBUTES.filter(
@@ -175,11 +175,10 @@ def _grouped(
         kinds = None  # the table holds NPS answers only
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
-    source = t
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
-    if recent_months is not None:  # the newest month of the table read (NPS months, for NPS counts)
+    if recent_months is not None:  # the newest month among the answers counted
         when = "month" if "month" in t.columns else "day"
-        newest = source[when].max().as_scalar()
+        newest = t[when].max().as_scalar()
         t = t.filter(t[when] >= (newest - ibis.interval(months=recent_months)).cast("date"))
     if journey_id is not None:
         on_journey = SURVEYS.filter((_.organisation_id == organisation_id) & (_.journey_id == journey_id)).id

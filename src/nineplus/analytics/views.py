@@ -303,11 +303,9 @@ def team(store: AnalyticStore, organisation_id: int, team_id: int, minimum: int)
     """The team's figures: NPS of the respondents of the team, feelings at the moments it owns."""
 
     def question(engine: Engine, cur: Any) -> TeamFigures:
+        dims = dimensions(cur, organisation_id)
         lines = team_lines(
-            team_months(engine, organisation_id),
-            dimensions(cur, organisation_id),
-            minimum,
-            frozenset({team_id}),
+            team_months(engine, organisation_id, dims.today()), dims, minimum, frozenset({team_id})
         )
         monthly = engine.rows(
             queries.nps_counts(

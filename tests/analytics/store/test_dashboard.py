@@ -3,7 +3,7 @@ team whose newest month leaves its own history flagged."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -38,6 +38,28 @@ def test_the_dashboard_shows_scores_and_flags_the_team_that_left_its_history(fee
     assert "team-score--flagged" not in advice["class"]
     assert "+0" in advice.select_one(".team-score__change").text
     assert "Jul 2026" in contact.text
+
+
+def test_the_month_in_progress_is_not_compared_until_it_is_complete(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    """Two complete months of thirty answers, then a few in the month that has just begun: the team table
+    compares the last complete month; the grid shows the month in progress with its n."""
+    feed.person("ann", "contact")
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
+    this_month = now.replace(day=1, hour=0, minute=0, second=0)
+    for months_back, value in ((2, 7), (1, 10)):
+        first = (this_month - timedelta(days=28 * months_back)).replace(day=10, hour=12)
+        for _ in range(30):
+            feed.respond(value, at=first, person="ann")
+    feed.respond(0, at=now, person="ann")
+    feed.respond(0, at=now, person="ann")
+    page = html(browse("/dashboard"))
+    (line,) = page.select("#team-scores tbody tr")
+    previous = (this_month - timedelta(days=1)).strftime("%b %Y")
+    assert previous in line.text
+    assert "+100" in line.select_one(".score__value").text  # the tens of the last complete month
+    assert "+100" in line.select_one(".team-score__change").text  # against sevens (0) before
+    grid = html(browse("/dashboard/teams")).select_one(".team-grid tbody tr")
+    assert grid.select("td")[-1].get_text(strip=True) == "n=2"
 
 
 def test_a_team_member_sees_only_their_own_team(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
