@@ -46,29 +46,34 @@ def dashboard(request: Request, db: Db, me: PagePrincipal, weight_by: str | None
     return render(request, "analytics/overview.html", context)
 
 
-def _team_grid(me: Principal) -> list[Any] | None:
+def _team_grid(me: Principal, period: str | None) -> tuple[str, list[Any] | None]:
     from nineplus.analytics import views
 
     require(me, Permission.VIEW_RESPONSES)
+    chosen = next((kind for kind in views.GRID_KINDS if kind == period), "month")
     minimum = get_settings().minimum_n
-    return read_store(lambda store: views.team_grid(store, me.organisation_id, minimum, _viewer_teams(me)))
+    grids = read_store(
+        lambda store: views.team_grid(store, me.organisation_id, minimum, _viewer_teams(me), chosen)
+    )
+    return chosen, grids
 
 
 @router.get("/dashboard/teams", response_class=HTMLResponse)
-def team_grid_page(request: Request, me: PagePrincipal) -> Response:
-    context = {"grids": _team_grid(me), "minimum": get_settings().minimum_n}
+def team_grid_page(request: Request, me: PagePrincipal, period: str | None = None) -> Response:
+    chosen, grids = _team_grid(me, period)
+    context = {"grids": grids, "period": chosen, "minimum": get_settings().minimum_n}
     return render(request, "analytics/teams.html", context)
 
 
 @router.get("/dashboard/teams.csv")
-def team_grid_csv(me: PagePrincipal) -> Response:
+def team_grid_csv(me: PagePrincipal, period: str | None = None) -> Response:
     from nineplus.analytics import charts, views
 
-    grids = _team_grid(me)
+    chosen, grids = _team_grid(me, period)
     if grids is None:
         raise NotFound("chart")
     rows = views.grid_rows(grids)
-    headers = {"Content-Disposition": 'attachment; filename="nps-per-team-and-month.csv"'}
+    headers = {"Content-Disposition": f'attachment; filename="nps-per-team-and-{chosen}.csv"'}
     return Response(
         charts.rows_csv(rows, views.GRID_COLUMNS), media_type="text/csv; charset=utf-8", headers=headers
     )

@@ -32,7 +32,7 @@ from nineplus.analytics.overview import (
     team_months,
 )
 from nineplus.analytics.score_charts import distribution_chart, nps_series_chart
-from nineplus.analytics.series import DayCounts, SeriesPoint, series
+from nineplus.analytics.series import DayCounts, Period, SeriesPoint, series
 from nineplus.analytics.store import AnalyticStore
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
@@ -351,49 +351,56 @@ def _team_charts(monthly: list[dict], values: list[dict], minimum: int) -> dict[
     return found
 
 
-# NPS per team and month: every team the viewer may see, the newest months, the changes that stand
+# NPS per team and period: every team the viewer may see, the newest periods, the changes that stand
 
-GRID_MONTHS = 12
+GRID_PERIODS = 12
+GRID_KINDS: tuple[Period, ...] = ("week", "month", "quarter")
 
 
 @dataclass(frozen=True)
 class GridRow:
     team: str | None  # None: respondents without a team
     team_id: int | None
-    points: list[SeriesPoint | None]  # one per month of the grid; None: no answers that month
+    points: list[SeriesPoint | None]  # one per period of the grid; None: no answers then
 
 
 @dataclass(frozen=True)
 class TeamGrid:
-    """One survey version's NPS question: a row per team, a column per month."""
+    """One survey version's NPS question: a row per team, a column per period."""
 
     survey_id: int
     title: dict[str, str]
     version: int
     question_key: str
     kind: str  # nps or enps
-    months: list[date]  # the newest GRID_MONTHS months with answers, oldest first
+    periods: list[date]  # the first days of the newest GRID_PERIODS periods with answers, oldest first
     rows: list[GridRow]
+    period: Period = "month"
 
 
 def team_grid(
-    store: AnalyticStore, organisation_id: int, minimum: int, team_ids: frozenset[int] | None
+    store: AnalyticStore,
+    organisation_id: int,
+    minimum: int,
+    team_ids: frozenset[int] | None,
+    period: Period = "month",
 ) -> list[TeamGrid]:
-    """Each team's NPS per month with its interval and its change against the team's month before; a
-    change is marked only when it stands after false-discovery control over every team and month (of
-    all teams: the viewer sees the rows of ``team_ids``, None for all)."""
+    """Each team's NPS per week, month or quarter with its interval and its change against the team's
+    period before; a change is marked only when it stands after false-discovery control over every team
+    and period (of all teams: the viewer sees the rows of ``team_ids``, None for all)."""
 
     def question(engine: Engine, cur: Any) -> list[TeamGrid]:
         dims = dimensions(cur, organisation_id)
         grids = []
-        for (version_id, question_id), points in team_periods(engine, organisation_id, minimum).items():
-            months = sorted({p.period for p in points})[-GRID_MONTHS:]
+        found_periods = team_periods(engine, organisation_id, minimum, period)
+        for (version_id, question_id), points in found_periods.items():
+            periods = sorted({p.period for p in points})[-GRID_PERIODS:]
             by_team: dict[int, dict[date, SeriesPoint]] = defaultdict(dict)
             for p in points:
                 if team_ids is None or p.group in team_ids:
                     by_team[p.group][p.period] = p  # type: ignore[index]
             rows = [
-                GridRow(dims.teams.get(team) if team else None, team or None, [found.get(m) for m in months])
+                GridRow(dims.teams.get(team) if team else None, team or None, [found.get(d) for d in periods])
                 for team, found in by_team.items()
             ]
             survey_id = dims.version_surveys.get(version_id, 0)
@@ -404,8 +411,9 @@ def team_grid(
                     dims.versions.get(version_id, 0),
                     dims.questions.get(question_id, ("?", "nps"))[0],
                     score_kind(dims, survey_id, "nps"),
-                    months,
+                    periods,
                     sorted(rows, key=lambda row: row.team or "~"),
+                    period,
                 )
             )
         return sorted(grids, key=lambda g: (localized(g.title, get_locale()), -g.version, g.question_key))
@@ -413,12 +421,13 @@ def team_grid(
     return read(store, question)
 
 
-GRID_COLUMNS = ["survey", "version", "question", "team", "month", "n", "nps", "low", "high", "change",
+GRID_COLUMNS = ["survey", "version", "question", "team", "period", "n", "nps", "low", "high", "change",
                 "significant"]  # fmt: skip
 
 
 def grid_rows(grids: Iterable[TeamGrid]) -> list[dict[str, Any]]:
-    """The grids as the rows of their CSV (GRID_COLUMNS), the months without answers left out."""
+    """The grids as the rows of their CSV (GRID_COLUMNS; a period by its first day), the periods without
+    answers left out."""
     out = []
     for grid in grids:
         for row in grid.rows:

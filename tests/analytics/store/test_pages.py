@@ -202,12 +202,26 @@ def test_every_team_month_by_month_with_the_changes_that_stand(feed: Feed, brows
     assert not grid.select(".team-grid__cell--up")
     assert advice[0]["title"] == "27 to 64, n = 30"  # the adjusted Wald interval of 15 nines and 15 sevens
     data = list(csv.DictReader(io.StringIO(browse("/dashboard/teams.csv").text)))
-    april = [r for r in data if r["month"] == "2026-04-01"]
+    april = [r for r in data if r["period"] == "2026-04-01"]
     assert {(r["team"], r["nps"], r["change"], r["significant"]) for r in april} == {
         ("Contact centre Bank A", "-100.0", "-200.0", "True"),
         ("Mortgage advice Bank A", "50.0", "0.0", "False"),  # against February: March had no score
     }
-    assert [r["nps"] for r in data if r["month"] == "2026-03-01" and r["team"].startswith("Mortgage")] == [""]
+    assert [r["nps"] for r in data if r["period"] == "2026-03-01" and r["team"].startswith("Mortgage")] == [
+        ""
+    ]
+    # Per quarter: the first quarter's nines against the second's zeros, and per week.
+    quarters = html(browse("/dashboard/teams?period=quarter")).select_one(".team-grid")
+    assert [th.text for th in quarters.select("thead th")][1:] == ["Q1 2026", "Q2 2026"]
+    rows = {r.th.get_text(strip=True): r.select("td") for r in quarters.select("tbody tr")}
+    assert [td.get_text(" ", strip=True) for td in rows["Contact centre Bank A"]] == [
+        "+100", "-100 ▼ changed significantly"
+    ]  # fmt: skip
+    weeks = html(browse("/dashboard/teams?period=week")).select_one(".team-grid")
+    assert len(weeks.select("thead th")) == 13  # the team and the last twelve weeks
+    assert all(th.text.startswith("Week ") for th in weeks.select("thead th")[1:])
+    assert "2026-04-01" in browse("/dashboard/teams.csv?period=quarter").text
+    assert browse("/dashboard/teams?period=decade").status_code == 200  # unknown: per month
     # Team leads do not read responses; a viewer limited to some teams gets their rows only, with the
     # false-discovery control still run over every team.
     assert browse("/dashboard/teams", user="team_lead").status_code == 403
