@@ -176,13 +176,13 @@ def _grouped(
     else:
         t, total = COUNTS_MONTH.filter(_.organisation_id == organisation_id), _.n.sum()
     t = _filtered(t, kinds, survey_id, version_id, question_id, moment_id, team_id, since, until)
-    if recent_months is not None:  # the newest month among the answers counted
-        when = "month" if "month" in t.columns else "day"
-        newest = t[when].max().as_scalar()
-        t = t.filter(t[when] >= (newest - ibis.interval(months=recent_months)).cast("date"))
     if journey_id is not None:
         on_journey = SURVEYS.filter((_.organisation_id == organisation_id) & (_.journey_id == journey_id)).id
         t = t.filter(t.survey_id.isin(on_journey))
+    if recent_months is not None:  # the newest month among the answers counted, whole months
+        when = "month" if "month" in t.columns else "day"
+        newest = t[when].max().truncate("M").as_scalar()
+        t = t.filter(t[when] >= (newest - ibis.interval(months=recent_months)).cast("date"))
     t = _with_dimensions(t, organisation_id, by)
     keys = list(by)
     if period is not None:

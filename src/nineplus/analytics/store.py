@@ -59,6 +59,7 @@ from nineplus.core.models import utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+FILL_RETRY_SECONDS = 60  # after a failed first fill, pages wait this long before trying again
 SCHEMA_VERSION = "4"  # a store written by another version is rebuilt whole
 _FACTS = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -141,6 +142,7 @@ class AnalyticStore:
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._readers = threading.local()  # each thread's reading cursor, kept between snapshots
+        self._fill_failed_at = -FILL_RETRY_SECONDS
 
     # -- connections -------------------------------------------------------------------------------
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -153,9 +155,7 @@ class AnalyticStore:
                     raise StoreBusy(
                         f"the analytic store {self.path} is held by another process: {exc}"
                     ) from exc
-                # What Ibis's compiled SQL assumes of a session (it sets the same on connections it makes).
-                con.execute("SET TimeZone = 'UTC'")
-                con.execute("SET python_enable_replacements = false")
+                _session(con)
                 # Dashboards ask many small questions: compressing the columns of a few thousand rows
                 # before sorting them cost about a tenth of a dashboard's time and saved nothing.
                 con.execute("SET disabled_optimizers = 'compressed_materialization'")
@@ -178,11 +178,11 @@ class AnalyticStore:
         con, readers = self.connection(), self._readers
         nested = getattr(readers, "busy", False)
         if nested:
-            cursor = con.cursor()
+            cursor = _session(con.cursor())
         else:
             kept = getattr(readers, "kept", None)
             if kept is None or kept[0] is not con:  # the thread's first snapshot, or the store reopened
-                kept = readers.kept = (con, con.cursor())
+                kept = readers.kept = (con, _session(con.cursor()))
             cursor = kept[1]
             readers.busy = True
         try:
@@ -194,6 +194,7 @@ class AnalyticStore:
         except BaseException:
             if not nested:
                 readers.kept = None  # a cursor that failed is not kept
+                cursor.close()
             raise
         finally:
             if nested:
@@ -207,9 +208,17 @@ class AnalyticStore:
 
     # -- feeding -----------------------------------------------------------------------------------
     def fill_once(self, engine: Engine) -> None:
-        """Refresh now if the store was never refreshed (an empty store on a first start)."""
-        if "refreshed_at" not in self.state():
+        """Refresh now if the store was never refreshed (an empty store on a first start). After a failed
+        attempt the next waits FILL_RETRY_SECONDS: pages do not each start a refresh that fails again."""
+        if "refreshed_at" in self.state() or time.monotonic() - self._fill_failed_at < FILL_RETRY_SECONDS:
+            return
+        try:
             self.refresh(engine)
+        except StoreBusy:
+            raise
+        except Exception:
+            self._fill_failed_at = time.monotonic()
+            raise
 
     def refresh(self, engine: Engine, *, full: bool = False) -> RefreshReport:
         """Copy what changed in the row store since the last refresh (everything with ``full``)."""
@@ -473,6 +482,14 @@ class _Refresh:
 
 
 # -- the DuckDB side ------------------------------------------------------------------------------------
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """What Ibis's compiled SQL assumes of a session (it sets the same on connections it makes); DuckDB
+    keeps these per connection, so each cursor is set too."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET python_enable_replacements = false")
+    return con
 
 
 def _create_schema(con: duckdb.DuckDBPyConnection) -> None:

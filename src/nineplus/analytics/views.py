@@ -166,6 +166,19 @@ def journey(
         curves = []
         for selection in wanted:
             options = selection.filters()
+            # The start feeling is a question of its own (asked once, before the first moment).
+            starts = mean_by(
+                engine.rows(
+                    queries.value_counts(
+                        organisation_id,
+                        ["version_id"],
+                        kinds=["start_feeling"],
+                        journey_id=journey_id,
+                        **options,
+                    )
+                ),
+                lambda row: row["version_id"],
+            )
             for measured in measured_curves(
                 engine, organisation_id, minimum, journey_id=journey_id, **options
             ):
@@ -184,7 +197,7 @@ def journey(
                         survey_id,
                         measured.version_id,
                         f"{label} · {words}" if words else label,
-                        measured.points.get(0, NOTHING),
+                        point(starts.get(measured.version_id), minimum),
                         points,
                     )
                 )

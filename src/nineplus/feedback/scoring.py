@@ -51,7 +51,9 @@ class SurveyFigures:
 
 
 def survey_figures(session: Session, store: Any, survey: Survey) -> SurveyFigures:
-    """The survey's scores and chart data from the analytic store (``analytics.store.AnalyticStore``)."""
+    """The survey's scores and chart data from the analytic store (``analytics.store.AnalyticStore``). A
+    question asked about one moment counts too; a question asked per moment counts its answers at every
+    moment together."""
     from nineplus.analytics import queries
     from nineplus.analytics.engine import on_duckdb
 
@@ -61,13 +63,11 @@ def survey_figures(session: Session, store: Any, survey: Survey) -> SurveyFigure
         refreshed = cur.execute("SELECT value FROM meta WHERE key = 'refreshed_at'").fetchone()
         counted = engine.rows(
             queries.value_counts(
-                org, ["version_id", "question_id"], kinds=["nps", "csat"], survey_id=survey.id, moment_id=0
+                org, ["version_id", "question_id"], kinds=["nps", "csat"], survey_id=survey.id
             )
         )
         monthly = engine.rows(
-            queries.nps_counts(
-                org, ["version_id", "question_id"], survey_id=survey.id, moment_id=0, period="month"
-            )
+            queries.nps_counts(org, ["version_id", "question_id"], survey_id=survey.id, period="month")
         )
     values: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for row in counted:

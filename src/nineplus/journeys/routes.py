@@ -298,15 +298,15 @@ def delete_moment(request: Request, db: Db, me: PagePrincipal, moment_id: int) -
 # Journey map ----------------------------------------------------------------------------------------
 
 
-def _measured(me: Principal, journey_id: int) -> list[Any]:
-    """The journey's measured curves from the analytic store (none while another process holds it)."""
+def _measured(me: Principal, journey_id: int) -> list[Any] | None:
+    """The journey's measured curves from the analytic store (None while another process holds it)."""
     from nineplus.analytics import views  # Ibis: loaded on first use, not at start
 
     minimum = get_settings().minimum_n
     figures = read_store(
         lambda store: views.journey(store, me.organisation_id, journey_id, minimum, views.Selection())
     )
-    return [] if figures is None else figures.curves
+    return None if figures is None else figures.curves
 
 
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
@@ -315,12 +315,14 @@ def map_page(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Re
     journey = service.get_journey(db, journey_id)
     moments = repository.moments(db, journey.id)
     curves = mapdata.expected_curves(db, journey, moments)
+    measured = _measured(me, journey.id)
     return render(
         request,
         "journeys/map.html",
         {
             "journey": journey,
-            "svg": mapdata.build_map_svg(db, journey, _measured(me, journey.id)),
+            "svg": mapdata.build_map_svg(db, journey, measured),
+            "measured_busy": measured is None,
             "moments": moments,
             "curves": curves,
         },

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.analytics.store.conftest import Feed
+from tests.analytics.store.test_survey_scores import answer, extra_question
 from tests.conftest import html
 
 
@@ -43,3 +44,17 @@ def test_no_measured_curve_without_enough_answers(feed: Feed, browse) -> None:  
     svg = html(browse(f"/journeys/{feed.target.survey.journey_id}/map")).select_one("#journey-map svg")
     assert not svg.select(".curve-band")
     assert "Measured" not in svg.text
+
+
+def test_the_measured_start_feeling_comes_from_its_own_question(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    start = extra_question(feed, "start", "start_feeling")
+    for number in range(12):
+        answer(feed, feed.respond(8, {0: 1}), start, 2 if number % 2 else -1)  # mean +0.5
+    journey = feed.target.survey.journey_id
+    data = browse(f"/dashboard/journeys/{journey}/map.csv")
+    means = {r["moment"]: r["mean"] for r in csv.DictReader(io.StringIO(data.text))}
+    assert float(means["Start feeling"]) == 0.5
+    assert float(means[feed.target.moments[0].name["nl"]]) == 1.0
+    svg = html(browse(f"/journeys/{journey}/map")).select_one("#journey-map svg")
+    starts = [float(p["data-emotion"].replace("−", "-")) for p in svg.select(".start-point")]
+    assert 0.5 in starts  # the measured start is drawn before the first moment

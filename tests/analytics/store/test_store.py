@@ -223,3 +223,16 @@ def test_the_counts_that_refreshes_append_are_compacted_and_sorted(
         "compacted_counts_total": "5",
         "compacted_nps_month": "1",
     }
+
+
+def test_a_failed_first_fill_is_not_retried_by_every_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from nineplus.analytics.store import AnalyticStore
+    from nineplus.core.db import make_engine
+
+    store = AnalyticStore(tmp_path / "analytics.duckdb")
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: the refresh fails
+    with pytest.raises(Exception, match="no such table"):
+        store.fill_once(empty)
+    store.fill_once(empty)  # within a minute of the failure: not tried again
+    assert "refreshed_at" not in store.state()
+    store.close()

@@ -3,9 +3,14 @@ month, read from the analytic store; no score below the minimum n."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from nineplus.analytics.scores import Nps
+from nineplus.feedback import service
+from nineplus.feedback.models import Answer, Question, Response
 from tests.analytics.store.conftest import Feed
 from tests.conftest import html
 
@@ -74,3 +79,70 @@ def test_nps_per_month_with_intervals_and_a_change_that_stands(feed: Feed, brows
     assert (february[1], float(february[2])) == ("40", 70.0)
     assert float(february[5]) == 70.0
     assert february[6] == "True"  # seventy points at n = 40 twice stands
+
+
+def extra_question(feed: Feed, key: str, kind: str, moment_index: int | None = None) -> Question:
+    """A question added to the fielded version directly (as a revision would), asked once or about one
+    moment."""
+    version = service.current_version(feed.db, feed.target.survey.id)
+    question = Question(
+        organisation_id=feed.target.survey.organisation_id,
+        version_id=version.id,
+        key=key,
+        position=99,
+        type=kind,
+        text={"nl": key},
+        moment_id=None if moment_index is None else feed.target.moments[moment_index].id,
+    )
+    feed.db.add(question)
+    feed.db.commit()
+    return question
+
+
+def answer(feed: Feed, response: Response, question: Question, value: int) -> None:
+    feed.db.add(
+        Answer(
+            response_id=response.id, question_id=question.id, moment_id=question.moment_id, value_int=value
+        )
+    )
+    feed.db.commit()
+
+
+def test_a_question_about_one_moment_has_its_score_too(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    """A CSAT asked about the first moment is stored with that moment; the survey page scores it."""
+    delivery = extra_question(feed, "levering", "csat", moment_index=0)
+    for number in range(12):
+        answer(feed, feed.respond(9), delivery, 5 if number < 9 else 2)
+    page = html(browse(f"/surveys/{feed.target.survey.id}"))
+    (row,) = page.select("#scores tr.score--csat")
+    assert "levering" in row.text
+    assert row.select_one(".score__value").get_text(" ", strip=True).startswith("75%")  # 9 of 12
+    assert row.select("td")[-2].get_text(strip=True) == "12"
+
+
+def test_pages_say_so_when_another_process_holds_the_store(feed: Feed, browse, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With several server processes only one holds the analytic store: the others' survey page and
+    journey map say why their figures are missing instead of showing none."""
+    feed.store.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "analytics.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        page = html(browse(f"/surveys/{feed.target.survey.id}"))
+        assert page.select_one("#store-busy") is not None
+        assert page.select_one("#scores") is None
+        journey_map = html(browse(f"/journeys/{feed.target.survey.journey_id}/map"))
+        assert journey_map.select_one("#store-busy") is not None
+        assert journey_map.select_one("#journey-map svg") is not None  # the map itself still shows
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+HOLD = "import duckdb, sys\ncon = duckdb.connect(sys.argv[1])\nprint('held', flush=True)\nsys.stdin.read()\n"
