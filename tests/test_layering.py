@@ -13,6 +13,8 @@ PURE_MODULES = [
     "analytics/curves.py",
     "analytics/charts.py",
     "analytics/series.py",
+    "analytics/drivers.py",
+    "analytics/synthetic.py",
 ]
 FORBIDDEN = ("nineplus.web", "nineplus.core.db", "sqlalchemy", "fastapi", "starlette", "jinja2")
 

@@ -1,0 +1,71 @@
+"""Synthetic customer journeys with planted effects: what the insight models must find (issue 6).
+
+One journey of eight moments. Each customer goes through a moment with some probability (the rest is
+missing by structure, as in real data) and feels -3..+3 there: the moment's mean feeling plus the
+customer's own experience of it, all lifted a little by the customer's general mood. The overall score
+(0-10) follows the experiences of the moments the customer went through, with planted weights:
+
+- the **driver**: the moment whose experience weighs most, with a coefficient about √2 times the next
+  one's, so that its share of the explained variance is about twice the next moment's;
+- the **moment of truth that is not a touchpoint**: a moment the organisation does not take part in
+  (the customer on their own) into which the feeling drops sharply: the largest emotional swing.
+
+Pure (numpy). Seeded: the same seed gives the same customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Planted:
+    names: tuple[str, ...] = tuple(f"Moment {i + 1}" for i in range(8))
+    coefficients: tuple[float, ...] = (0.28, 0.40, 0.20, 0.15, 0.12, 0.10, 0.08, 0.05)
+    means: tuple[float, ...] = (1.0, 0.8, 1.2, 0.5, 0.6, -1.8, -0.2, 1.0)  # mean feeling per moment
+    touchpoint: tuple[bool, ...] = (True, True, True, True, True, False, True, True)
+    start: float = 1.0  # the mean start feeling
+    experienced: float = 0.75  # chance a customer goes through a moment (the first: always)
+    mood: float = 0.4  # how much a customer's general mood colours every moment
+
+    @property
+    def driver(self) -> int:
+        return int(np.argmax(self.coefficients))
+
+    @property
+    def moment_of_truth(self) -> int:
+        """The moment with the largest swing in mean feeling into it."""
+        before = (self.start, *self.means[:-1])
+        return int(np.argmax(np.abs(np.subtract(self.means, before))))
+
+
+@dataclass(frozen=True)
+class Sample:
+    feelings: np.ndarray  # customers x moments, -3..+3, NaN where not gone through
+    nps: np.ndarray  # the overall score, 0..10
+    start: np.ndarray  # the start feeling, -3..+3
+    planted: Planted = field(default_factory=Planted)
+
+    def means(self) -> list[float | None]:
+        return [None if np.isnan(c).all() else float(np.nanmean(c)) for c in self.feelings.T]
+
+
+def journey_sample(customers: int, seed: int, planted: Planted | None = None) -> Sample:
+    """``customers`` customers' feelings per moment and overall scores, with ``planted``'s effects."""
+    planted = planted or Planted()
+    rng = np.random.default_rng(seed)
+    moments = len(planted.names)
+    mood = rng.normal(size=(customers, 1))
+    own = rng.normal(size=(customers, moments))
+    experience = planted.mood * mood + np.sqrt(1 - planted.mood**2) * own  # standardised, per moment
+    went = rng.random((customers, moments)) < planted.experienced
+    went[:, 0] = True
+    feelings = np.clip(np.rint(np.asarray(planted.means) + 1.2 * experience), -3, 3)
+    feelings[~went] = np.nan
+    drive = (experience * went) @ np.asarray(planted.coefficients)
+    latent = drive + 0.8 * rng.normal(size=customers)
+    nps = np.clip(np.rint(7 + 1.6 * latent / latent.std()), 0, 10)
+    start = np.clip(np.rint(planted.start + planted.mood * mood[:, 0] + rng.normal(size=customers)), -3, 3)
+    return Sample(feelings, nps, start, planted)
