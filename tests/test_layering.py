@@ -15,6 +15,7 @@ PURE_MODULES = [
     "analytics/series.py",
     "analytics/drivers.py",
     "analytics/synthetic.py",
+    "analytics/retention.py",
 ]
 FORBIDDEN = ("nineplus.web", "nineplus.core.db", "sqlalchemy", "fastapi", "starlette", "jinja2")
 

@@ -69,3 +69,23 @@ def journey_sample(customers: int, seed: int, planted: Planted | None = None) ->
     nps = np.clip(np.rint(7 + 1.6 * latent / latent.std()), 0, 10)
     start = np.clip(np.rint(planted.start + planted.mood * mood[:, 0] + rng.normal(size=customers)), -3, 3)
     return Sample(feelings, nps, start, planted)
+
+
+@dataclass(frozen=True)
+class RetentionSample:
+    scores: np.ndarray  # 0..10
+    retained: np.ndarray  # bool: still a customer a year later
+    plateau: int  # the score from which retention no longer rises
+
+
+SCORE_SHARES = (0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.09, 0.17, 0.25, 0.18, 0.14)  # a typical NPS spread
+
+
+def retention_sample(customers: int, seed: int, plateau: int = 8) -> RetentionSample:
+    """Customers' scores and whether they stayed: retention rises with the score (a logit slope of 0.45
+    per point, from about 35% at 0) up to ``plateau`` and stays flat from there."""
+    rng = np.random.default_rng(seed)
+    scores = rng.choice(11, size=customers, p=np.asarray(SCORE_SHARES) / sum(SCORE_SHARES))
+    logit = -0.6 + 0.45 * np.minimum(scores, plateau)
+    retained = rng.random(customers) < 1 / (1 + np.exp(-logit))
+    return RetentionSample(scores, retained, plateau)
