@@ -16,6 +16,7 @@ PURE_MODULES = [
     "analytics/drivers.py",
     "analytics/synthetic.py",
     "analytics/retention.py",
+    "analytics/chain.py",
 ]
 FORBIDDEN = ("nineplus.web", "nineplus.core.db", "sqlalchemy", "fastapi", "starlette", "jinja2")
 

@@ -89,3 +89,37 @@ def retention_sample(customers: int, seed: int, plateau: int = 8) -> RetentionSa
     logit = -0.6 + 0.45 * np.minimum(scores, plateau)
     retained = rng.random(customers) < 1 / (1 + np.exp(-logit))
     return RetentionSample(scores, retained, plateau)
+
+
+@dataclass(frozen=True)
+class ChainSample:
+    employee: dict[tuple[int, int], float]  # (team, month) -> employee score (eNPS points)
+    customer: dict[tuple[int, int], float]  # (team, month) -> NPS of that team's customers that month
+    slope: float  # the planted NPS points per eNPS point
+    responses: int
+
+
+CHAIN_SLOPE = 0.58  # NPS points per eNPS point: about half a standard deviation per standard deviation here
+
+
+def chain_sample(responses: int, seed: int, teams: int = 20, months: int = 12) -> ChainSample:
+    """Employee scores per team and month (a lasting team level plus monthly noise; SD about 17 points)
+    and the NPS of ``responses`` customers spread over the teams and months, whose expected NPS rises
+    CHAIN_SLOPE points per point of their team's employee score that month. With about 21 customers per
+    team-month the sampling noise of a cell's NPS is about as large as the spread the employees cause, so
+    the planted effect is about half a standard deviation of the customer score per standard deviation of
+    the employee score."""
+    rng = np.random.default_rng(seed)
+    level = rng.normal(10, 15, teams)
+    employee = {(t, m): float(level[t] + rng.normal(0, 8)) for t in range(teams) for m in range(months)}
+    cells = list(employee)
+    counts = rng.multinomial(responses, np.full(len(cells), 1 / len(cells)))
+    customer = {}
+    for cell, n in zip(cells, counts, strict=True):
+        if n == 0:
+            continue
+        expected = 20 + CHAIN_SLOPE * (employee[cell] - 10)  # NPS points
+        promoters, detractors = 0.35 + expected / 200, 0.35 - expected / 200
+        drawn = rng.multinomial(n, [promoters, 1 - promoters - detractors, detractors])
+        customer[cell] = 100 * (drawn[0] - drawn[2]) / n
+    return ChainSample(employee, customer, CHAIN_SLOPE, responses)
