@@ -5,6 +5,8 @@
  * (b) A submit button with data-confirm="question" asks before its form is sent (plain forms and
  *     htmx forms alike); cancelling sends nothing.
  * (c) Buttons with data-dismiss remove their closest .flash (or [data-dismissable]).
+ * (d) A scrolling box with data-scroll-end starts scrolled to its end (the newest periods of a table
+ *     over time), so a phone shows them first; without JavaScript it starts at the oldest.
  */
 (function () {
   "use strict";
@@ -46,5 +48,11 @@
     if (!button) return;
     var box = button.closest("[data-dismissable], .flash");
     if (box) box.remove();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-scroll-end]").forEach(function (box) {
+      box.scrollLeft = box.scrollWidth;
+    });
   });
 })();
