@@ -23,6 +23,7 @@ def test_a_lagged_link_pairs_each_effect_with_the_cause_periods_before() -> None
     assert found.detected
     assert link(cause, effect, lag=3) is None  # no pairs that far apart
     assert link({k: v for k, v in cause.items() if k[0] < 2}, effect, lag=1) is None  # two teams: too few
+    assert link(dict.fromkeys(cause, 5.0), effect, lag=1) is None  # a cause that never varies
 
 
 def test_the_chain_links_each_step_at_each_lag() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.linalg import sqrtm
 
 from nineplus.analytics.drivers import (
     key_drivers,
@@ -35,6 +36,9 @@ def test_correlated_moments_share_the_explained_variance() -> None:
     assert phi.sum() == pytest.approx(total)
     weights = relative_weights(r_xx, r_xy)
     assert weights.sum() == pytest.approx(total)
+    root = np.real(sqrtm(r_xx))  # Johnson: Λ* = R_xx^½, β = Λ*⁻¹ r_xy, ε_j = Σ_k Λ*_jk² β_k²
+    beta = np.linalg.solve(root, r_xy)
+    assert weights == pytest.approx([(root[j] ** 2) @ beta**2 for j in range(2)])
     assert weights[0] > weights[1]
 
 
@@ -61,8 +65,8 @@ def test_a_matrix_that_pairwise_deletion_broke_is_made_positive_definite() -> No
     assert changed
     assert np.linalg.eigvalsh(fixed).min() > 0
     assert np.diag(fixed) == pytest.approx([1, 1, 1])
-    same, unchanged = positive_definite(np.eye(3))
-    assert not unchanged
+    same, changed_again = positive_definite(np.eye(3))
+    assert not changed_again
     assert (same == np.eye(3)).all()
 
 
@@ -78,6 +82,27 @@ def test_the_model_ranks_shares_with_bootstrap_intervals_and_signs() -> None:
     assert [d.sign for d in model.drivers[:2]] == [1, -1]  # b lowers the score
     assert model.r_squared == pytest.approx(0.45 / 1.45, abs=0.04)
     assert model.n == 2000
+
+
+def test_moments_never_gone_through_together_are_named_and_r_squared_stays_below_one() -> None:
+    """Online and in-store checkout exclude each other and each follow the score closely: their mutual
+    correlation cannot be known. The model names the pair and keeps R² below 1."""
+    rng = np.random.default_rng(0)
+    score = rng.normal(size=2000)
+    online = np.where(np.arange(2000) % 2 == 0, score + 0.3 * rng.normal(size=2000), np.nan)
+    store = np.where(np.arange(2000) % 2 == 1, score + 0.3 * rng.normal(size=2000), np.nan)
+    model = key_drivers(np.column_stack([online, store]), score, ["online", "store"], bootstrap=0)
+    assert model.thin_pairs == [("online", "store")]
+    assert model.adjusted
+    assert model.r_squared < 1
+
+
+def test_a_model_needs_enough_customers_with_a_score() -> None:
+    x = np.ones((40, 2))
+    y = np.full(40, np.nan)
+    y[:10] = 1.0
+    with pytest.raises(ValueError, match="10 customers"):
+        key_drivers(x, y, ["a", "b"])
 
 
 def test_too_many_moments_for_shapley_are_refused() -> None:

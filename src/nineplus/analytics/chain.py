@@ -2,7 +2,9 @@
 and period. Each link is a regression across teams and periods of the next figure on the previous one,
 optionally lagged (the employee score of a period against the customer score some periods later), with a
 confidence interval clustered by team (a team's periods are not independent). It shows association,
-never proof: a team that is well run may have both happier employees and happier customers.
+never proof: a team that is well run may have both happier employees and happier customers. The links
+compare teams as much as periods: where a team's level lasts (its employees are happy month after
+month) a lagged link finds it too, so a lag that fits is no evidence of timing on its own.
 
 Pure: numpy and statsmodels on the small per-team-period table.
 """
@@ -52,10 +54,12 @@ def link(cause: Mapping[Cell, float], effect: Mapping[Cell, float], lag: int = 0
     groups = np.array([teams.index(team) for team, _x, _y in pairs])
     x = np.array([p[1] for p in pairs], dtype=float)
     y = np.array([p[2] for p in pairs], dtype=float)
+    if x.std() == 0:
+        return None  # a cause that never varies says nothing
     # The standard error clustered by team (a team's periods are not independent) or the conventional one,
     # whichever is larger, with Student's t on (teams - 1) degrees of freedom: with some twenty teams the
     # clustered error alone is too small too often (Angrist & Pischke 2009, section 8.2).
-    design = sm.add_constant(x)
+    design = sm.add_constant(x, has_constant="add")
     clustered = sm.OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     conventional = sm.OLS(y, design).fit()
     slope, se = float(clustered.params[1]), max(float(clustered.bse[1]), float(conventional.bse[1]))

@@ -9,8 +9,14 @@ out of the pairs it is missing from (pairwise correlations), never filled with a
 - Shapley values (LMG, general dominance): each moment's R² gain averaged over every order of entry, with
   R²(S) = r_Sᵀ R_SS⁻¹ r_S; exact for up to about 15 moments.
 
-Each weight is reported as its share of R², with a bootstrap interval (resampling customers) and the sign
-of the moment's coefficient in the full regression. It is association, not causation.
+Each weight is reported as its share of R², with a percentile-bootstrap interval (resampling customers)
+and the sign of the moment's coefficient in the full regression. A share cannot fall below 0, so its
+interval is no test of importance: it says how precisely the share is known. It is association, not
+causation.
+
+Two moments few customers went through together (fewer than MIN_PAIRS) have no reliable correlation:
+the model says which pairs, and counts them as uncorrelated; the whole matrix (moments and score) is
+made positive definite when pairwise deletion left it not so, which keeps R² below 1.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from itertools import combinations
 import numpy as np
 
 MAX_SHAPLEY = 15  # moments: beyond this the 2^p subsets take too long
+MIN_PAIRS = 30  # customers who went through both moments (or a moment and gave a score) for a correlation
+MIN_CUSTOMERS = 50  # with an overall score, for a model at all
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Driver:
     share: float  # of the explained variance (R²): the shares of all moments sum to 1
     low: float | None  # bootstrap 95% interval of the share; None without a bootstrap
     high: float | None
-    sign: int  # +1 or -1: the direction of the moment's coefficient with the others held fixed
+    sign: int  # +1 or -1: the direction of the moment's coefficient with the others held fixed (0: none)
     n: int  # customers who went through the moment and gave an overall score
 
 
@@ -42,6 +50,7 @@ class DriverModel:
     method: str  # "relative_weights" or "shapley"
     n: int  # customers with an overall score
     adjusted: bool  # the pairwise correlation matrix had to be made positive definite
+    thin_pairs: list[tuple[Hashable, Hashable]]  # moments too few customers went through together
 
 
 def pairwise_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,7 +59,7 @@ def pairwise_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.
     import pandas as pd
 
     frame = pd.DataFrame(np.column_stack([x, y]))
-    corr = frame.corr(min_periods=3).to_numpy()
+    corr = frame.corr(min_periods=MIN_PAIRS).to_numpy()
     present = (~np.isnan(np.column_stack([x, y]))).astype(float)
     pairs = present.T @ present
     p = x.shape[1]
@@ -126,11 +135,22 @@ def key_drivers(
 
     ``x``: one row per customer, one column per moment, NaN where the customer did not go through the
     moment; ``y``: the overall score (rows without one are left out). ``bootstrap``: resamples of the
-    customers for the intervals (0: none)."""
+    customers for the intervals (0: none). Fewer than MIN_CUSTOMERS customers with a score: ValueError."""
     weigh = _METHODS[method]
+    y = np.asarray(y, dtype=float)
     scored = ~np.isnan(y)
-    x, y = np.asarray(x, dtype=float)[scored], np.asarray(y, dtype=float)[scored]
+    x, y = np.asarray(x, dtype=float)[scored], y[scored]
+    if len(y) < MIN_CUSTOMERS:
+        raise ValueError(f"{len(y)} customers with a score: a driver model needs {MIN_CUSTOMERS}")
     shares, r2, adjusted, signs, pairs = _fit(x, y, weigh)
+    together = (~np.isnan(x)).astype(float)
+    counts = together.T @ together
+    thin = [
+        (names[i], names[j])
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if counts[i, j] < MIN_PAIRS
+    ]
     lows = highs = [None] * len(names)
     if bootstrap:
         rng = np.random.default_rng(seed)
@@ -144,16 +164,20 @@ def key_drivers(
         for name, share, low, high, sign, n in zip(names, shares, lows, highs, signs, pairs, strict=True)
     ]
     ranked = sorted(drivers, key=lambda d: -d.share)
-    return DriverModel(ranked, r2, method, len(y), adjusted)
+    return DriverModel(ranked, r2, method, len(y), adjusted, thin)
 
 
 def _fit(
     x: np.ndarray, y: np.ndarray, weigh: Callable[[np.ndarray, np.ndarray], np.ndarray]
 ) -> tuple[np.ndarray, float, bool, np.ndarray, np.ndarray]:
     r_xx, r_xy, pairs = pairwise_correlations(x, y)
-    r_xx, r_xy = np.nan_to_num(r_xx), np.nan_to_num(r_xy)  # a moment nobody went through weighs nothing
-    np.fill_diagonal(r_xx, 1.0)
-    r_xx, adjusted = positive_definite(r_xx)
+    p = len(r_xy)
+    full = np.eye(p + 1)
+    full[:p, :p], full[:p, p], full[p, :p] = r_xx, r_xy, r_xy
+    full = np.nan_to_num(full)  # too few customers for a correlation: counted as none (see thin_pairs)
+    np.fill_diagonal(full, 1.0)
+    full, adjusted = positive_definite(full)  # the whole matrix: R² stays below 1
+    r_xx, r_xy = full[:p, :p], full[:p, p]
     raw = weigh(r_xx, r_xy)
     r2 = float(raw.sum())
     signs = np.sign(np.linalg.solve(r_xx, r_xy))

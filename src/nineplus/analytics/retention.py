@@ -40,13 +40,14 @@ class Threshold:
     slope_after: float  # b1 + b2
     after_low: float  # 95% interval of b1 + b2
     after_high: float
-    p_value: float  # likelihood-ratio test of the hinge against a straight line
+    p_value: float  # likelihood-ratio test of the hinge against a straight line (Bonferroni over c)
+    bend_high: float  # upper end of the 95% interval of b2, the change of slope at c
 
     @property
     def plateau(self) -> bool:
-        """Retention rises up to the threshold and not detectably after it (the slope after may even
-        dip), and the bend is real (the hinge fits better than a straight line)."""
-        return self.slope_before > 0 and self.after_low <= 0 and self.p_value < 0.05
+        """Retention rises up to the threshold, the slope drops there (b2 < 0, its interval below 0, and
+        the hinge fits better than a line), and no rise is detectable after it (it may even dip)."""
+        return self.slope_before > 0 and self.bend_high < 0 and self.after_low <= 0 and self.p_value < 0.05
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ class RetentionCurve:
     n: int
 
     def gain(self, score: int) -> float | None:
-        """Retention gained (share) by moving a customer from ``score - 1`` to ``score``, on the fit."""
+        """Retention gained (share) by moving a customer from ``score - 1`` to ``score`` (1-10), on the
+        fit."""
+        if not 1 <= score <= 10:
+            return None
         before, after = self.fitted[score - 1], self.fitted[score]
         return None if before is None or after is None else after - before
 
@@ -68,6 +72,8 @@ def retention_curve(
     """The retention curve of customers with a score (0-10) and whether they stayed."""
     scores = np.asarray(scores, dtype=int)
     kept = np.asarray(retained, dtype=bool)
+    if scores.size and (scores.min() < 0 or scores.max() > 10):
+        raise ValueError("scores run from 0 to 10")
     n = np.bincount(scores, minlength=11)[:11]
     stayed = np.bincount(scores, weights=kept, minlength=11)[:11].astype(int)
     rates = []
@@ -98,29 +104,40 @@ def _isotonic(n: np.ndarray, stayed: np.ndarray) -> list[float | None]:
 
 
 def _threshold(n: np.ndarray, stayed: np.ndarray) -> Threshold | None:
-    """The hinge logit at the score c with the highest likelihood, with its test against a line."""
+    """The hinge logit at the observed score c with the highest likelihood (at least two observed scores
+    on each side), with its test against a line. None with too few scores, or when a score group all
+    stayed or all left in a way that sends the fit to infinity (separation): then the isotonic curve
+    speaks alone."""
+    import warnings
+
     import statsmodels.api as sm
     from scipy import stats
 
     given = n > 0
     x = np.flatnonzero(given).astype(float)
-    if len(x) < 5:
+    candidates = x[2:-2] if len(x) >= 5 else x[:0]
+    if not len(candidates):
         return None
     endog = np.column_stack([stayed[given], n[given] - stayed[given]])
-    line = sm.GLM(endog, sm.add_constant(x), family=sm.families.Binomial()).fit()
-    best = None
-    for c in range(int(x.min()) + 1, int(x.max())):
-        exog = sm.add_constant(np.column_stack([x, np.maximum(0.0, x - c)]))
-        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
-        if best is None or fit.llf > best[1].llf:
-            best = (c, fit)
-    if best is None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # separation shows in the errors below
+        line = sm.GLM(endog, sm.add_constant(x), family=sm.families.Binomial()).fit()
+        fits = []
+        for c in candidates:
+            exog = sm.add_constant(np.column_stack([x, np.maximum(0.0, x - c)]))
+            fits.append((int(c), sm.GLM(endog, exog, family=sm.families.Binomial()).fit()))
+    c, fit = max(fits, key=lambda found: found[1].llf)
+    if not np.all(np.isfinite(fit.bse)) or float(np.max(fit.bse)) > MAX_LOGIT_SE:
         return None
-    c, fit = best
     b1, b2 = float(fit.params[1]), float(fit.params[2])
     cov = fit.cov_params()
     se = float(np.sqrt(cov[1, 1] + cov[2, 2] + 2 * cov[1, 2]))
-    z = stats.norm.ppf(0.975)
-    # The threshold was chosen as the best of several: the test is optimistic, as profile tests are.
-    p_value = float(stats.chi2.sf(2 * (fit.llf - line.llf), df=1))
-    return Threshold(c, b1, b1 + b2, b1 + b2 - z * se, b1 + b2 + z * se, p_value)
+    z = float(stats.norm.ppf(0.975))
+    # c is the best of several candidates, so the likelihood-ratio p-value is multiplied by their number
+    # (Bonferroni): without that a straight line is called bent in about a fifth of samples.
+    p_value = min(1.0, len(fits) * float(stats.chi2.sf(2 * (fit.llf - line.llf), df=1)))
+    bend_high = b2 + z * float(fit.bse[2])
+    return Threshold(c, b1, b1 + b2, b1 + b2 - z * se, b1 + b2 + z * se, p_value, bend_high)
+
+
+MAX_LOGIT_SE = 5.0  # a logit coefficient this uncertain means the fit ran off to infinity

@@ -105,20 +105,22 @@ CHAIN_SLOPE = 0.58  # NPS points per eNPS point: about half a standard deviation
 def chain_sample(responses: int, seed: int, teams: int = 20, months: int = 12) -> ChainSample:
     """Employee scores per team and month (a lasting team level plus monthly noise; SD about 17 points)
     and the NPS of ``responses`` customers spread over the teams and months, whose expected NPS rises
-    CHAIN_SLOPE points per point of their team's employee score that month. With about 21 customers per
-    team-month the sampling noise of a cell's NPS is about as large as the spread the employees cause, so
-    the planted effect is about half a standard deviation of the customer score per standard deviation of
-    the employee score."""
+    CHAIN_SLOPE points per point of their team's employee score that month, plus a lasting team shock
+    (SD 8 points) that has nothing to do with the employees: the reason the interval is clustered by team.
+    With about 21 customers per team-month a cell's NPS has a sampling noise of about 18 points, so the
+    planted effect is about half a standard deviation of the customer score per standard deviation of the
+    employee score."""
     rng = np.random.default_rng(seed)
     level = rng.normal(10, 15, teams)
     employee = {(t, m): float(level[t] + rng.normal(0, 8)) for t in range(teams) for m in range(months)}
+    shock = rng.normal(0, 8, teams)  # what else makes a team's customers happier, month after month
     cells = list(employee)
     counts = rng.multinomial(responses, np.full(len(cells), 1 / len(cells)))
     customer = {}
     for cell, n in zip(cells, counts, strict=True):
         if n == 0:
             continue
-        expected = 20 + CHAIN_SLOPE * (employee[cell] - 10)  # NPS points
+        expected = 20 + CHAIN_SLOPE * (employee[cell] - 10) + shock[cell[0]]  # NPS points
         promoters, detractors = 0.35 + expected / 200, 0.35 - expected / 200
         drawn = rng.multinomial(n, [promoters, 1 - promoters - detractors, detractors])
         customer[cell] = 100 * (drawn[0] - drawn[2]) / n
