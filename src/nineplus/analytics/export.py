@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from nineplus.analytics.store import COUNT_TABLES, AnalyticStore, summed
+from nineplus.analytics.schema import COUNT_TABLES, summed
+from nineplus.analytics.store import AnalyticStore
 
 FACTS = ("responses", "scores")
 WHOLE = (

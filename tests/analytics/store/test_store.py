@@ -200,7 +200,7 @@ def test_the_counts_that_refreshes_append_are_compacted_and_sorted(
 ) -> None:
     """Every refresh appends its own counts, so a key recurs; once a table has grown enough its rows are
     summed per key and stored sorted by kind (the NPS apart from the feelings), without changing a total."""
-    from nineplus.analytics import store
+    from nineplus.analytics import refresh
 
     at = datetime(2026, 3, 10, 12)
     for value in (9, 9, 3):
@@ -209,7 +209,7 @@ def test_the_counts_that_refreshes_append_are_compacted_and_sorted(
     month = "SELECT kind, value, n FROM counts_month"
     assert sorted(feed.rows(month)) == [("emotion", 1, 1), ("emotion", 1, 1), ("emotion", 1, 1),
                                         ("nps", 3, 1), ("nps", 9, 1), ("nps", 9, 1)]  # fmt: skip
-    monkeypatch.setattr(store, "COMPACT_SLACK", 0)
+    monkeypatch.setattr(refresh, "COMPACT_SLACK", 0)
     feed.respond(10, {0: -2}, at=at)
     feed.refresh()
     assert feed.rows(month) == [("emotion", -2, 1), ("emotion", 1, 3), ("nps", 3, 1), ("nps", 9, 2),
