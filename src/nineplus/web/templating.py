@@ -42,6 +42,7 @@ def environment() -> Environment:
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime
     env.filters["month"] = format_month
+    env.filters["period"] = format_period
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
     return env
 
@@ -77,6 +78,16 @@ def format_month(value: Any) -> str:
     from babel.dates import format_skeleton
 
     return format_skeleton("yMMM", value, locale=i18n.get_locale())
+
+
+def format_period(value: Any, period: str) -> str:
+    """A period by its first day: "Week 14, 2026", "Mar 2026" or "Q2 2026" (in the UI language)."""
+    if period == "week":
+        year, week, _day = value.isocalendar()
+        return i18n.gettext("Week %(week)s, %(year)s", week=week, year=year)
+    if period == "quarter":
+        return i18n.gettext("Q%(quarter)s %(year)s", quarter=(value.month + 2) // 3, year=value.year)
+    return format_month(value)
 
 
 def format_datetime(value: Any) -> str:
