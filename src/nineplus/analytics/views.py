@@ -158,52 +158,74 @@ def journey(
     compare: Selection | None = None,
 ) -> JourneyFigures:
     """The measured curves of the journey's customer surveys, one per version for ``curve`` and, laid over
-    them, for ``compare`` (left out when it selects everything or the same as ``curve``)."""
+    them, for ``compare`` (left out when it selects everything or the same as ``curve``), and what the
+    page offers to select."""
     wanted = [curve] if compare is None or compare.everything or compare == curve else [curve, compare]
 
     def question(engine: Engine, cur: Any) -> JourneyFigures:
         dims = dimensions(cur, organisation_id)
-        curves = []
-        for selection in wanted:
-            options = selection.filters()
-            # The start feeling is a question of its own (asked once, before the first moment).
-            starts = mean_by(
-                engine.rows(
-                    queries.value_counts(
-                        organisation_id,
-                        ["version_id"],
-                        kinds=["start_feeling"],
-                        journey_id=journey_id,
-                        **options,
-                    )
-                ),
-                lambda row: row["version_id"],
-            )
-            for measured in measured_curves(
-                engine, organisation_id, minimum, journey_id=journey_id, **options
-            ):
-                survey_id = dims.version_surveys.get(measured.version_id, 0)
-                if dims.audiences.get(survey_id) == "employee":
-                    continue
-                words = selection.label(dims.teams)
-                label = _(
-                    "Measured: %(survey)s, version %(number)s",
-                    survey=localized(dims.titles.get(survey_id), get_locale()),
-                    number=dims.versions.get(measured.version_id, 0),
-                )
-                points = {m: p for m, p in measured.points.items() if m}
-                curves.append(
-                    JourneyCurve(
-                        survey_id,
-                        measured.version_id,
-                        f"{label} · {words}" if words else label,
-                        point(starts.get(measured.version_id), minimum),
-                        points,
-                    )
-                )
+        curves = [
+            found
+            for selection in wanted
+            for found in _journey_curves(engine, dims, organisation_id, journey_id, minimum, selection)
+        ]
         return JourneyFigures(curves, choices(cur, organisation_id, dims))
 
     return read(store, question)
+
+
+def journey_curves(
+    store: AnalyticStore, organisation_id: int, journey_id: int, minimum: int
+) -> list[JourneyCurve]:
+    """The journey's measured curves over every customer and day (the journey map's)."""
+
+    def question(engine: Engine, cur: Any) -> list[JourneyCurve]:
+        dims = dimensions(cur, organisation_id)
+        return _journey_curves(engine, dims, organisation_id, journey_id, minimum, Selection())
+
+    return read(store, question)
+
+
+def _journey_curves(
+    engine: Engine,
+    dims: Dimensions,
+    organisation_id: int,
+    journey_id: int,
+    minimum: int,
+    selection: Selection,
+) -> list[JourneyCurve]:
+    """One measured curve per version of the journey's customer surveys, for ``selection``."""
+    options = selection.filters()
+    # The start feeling is a question of its own (asked once, before the first moment).
+    starts = mean_by(
+        engine.rows(
+            queries.value_counts(
+                organisation_id, ["version_id"], kinds=["start_feeling"], journey_id=journey_id, **options
+            )
+        ),
+        lambda row: row["version_id"],
+    )
+    curves = []
+    for measured in measured_curves(engine, organisation_id, minimum, journey_id=journey_id, **options):
+        survey_id = dims.version_surveys.get(measured.version_id, 0)
+        if dims.audiences.get(survey_id) == "employee":
+            continue
+        words = selection.label(dims.teams)
+        label = _(
+            "Measured: %(survey)s, version %(number)s",
+            survey=localized(dims.titles.get(survey_id), get_locale()),
+            number=dims.versions.get(measured.version_id, 0),
+        )
+        curves.append(
+            JourneyCurve(
+                survey_id,
+                measured.version_id,
+                f"{label} · {words}" if words else label,
+                point(starts.get(measured.version_id), minimum),
+                {m: p for m, p in measured.points.items() if m},
+            )
+        )
+    return curves
 
 
 def curve_rows(curves: Iterable[JourneyCurve], moments: list[tuple[int, str]]) -> list[dict[str, Any]]:

@@ -303,10 +303,7 @@ def _measured(me: Principal, journey_id: int) -> list[Any] | None:
     from nineplus.analytics import views  # Ibis: loaded on first use, not at start
 
     minimum = get_settings().minimum_n
-    figures = read_store(
-        lambda store: views.journey(store, me.organisation_id, journey_id, minimum, views.Selection())
-    )
-    return None if figures is None else figures.curves
+    return read_store(lambda store: views.journey_curves(store, me.organisation_id, journey_id, minimum))
 
 
 @router.get("/journeys/{journey_id}/map", response_class=HTMLResponse)
