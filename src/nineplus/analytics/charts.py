@@ -91,7 +91,7 @@ def _bars(
 ) -> dict[str, Any]:
     """A bar per value of ``x`` (field, axis title) at its share of the answers, coloured by ``color``."""
     field, axis = x
-    return _chart(
+    return vega_lite(
         title,
         rows,
         mark={"type": "bar", "cornerRadiusEnd": 2},
@@ -127,7 +127,7 @@ def _interval_rule(x: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _chart(title: str, rows: Sequence[dict[str, Any]], **body: Any) -> dict[str, Any]:
+def vega_lite(title: str, rows: Sequence[dict[str, Any]], **body: Any) -> dict[str, Any]:
     """A Vega-Lite chart of the product's size and font over ``rows``; ``body`` holds its marks."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -205,7 +205,7 @@ def series_spec(rows: Sequence[dict[str, Any]], labels: SeriesLabels) -> dict[st
         if row["nps"] is not None
     ]
     x = _months(labels.period)
-    return _chart(
+    return vega_lite(
         labels.title,
         scored,
         layer=[
@@ -262,7 +262,7 @@ def mean_series_spec(rows: Sequence[dict[str, Any]], labels: MeanSeriesLabels) -
     """A mean on the emotion scale per period, its 95% band as a bar; periods without a mean left out."""
     x = _months(labels.period)
     shown = [row for row in rows if row["mean"] is not None]
-    return _chart(
+    return vega_lite(
         labels.title,
         shown,
         layer=[

@@ -34,6 +34,7 @@ WHOLE = (
     "questions",
     "persons",
     "person_attributes",
+    "outcomes",
 )
 MANIFEST = "_manifest.json"
 

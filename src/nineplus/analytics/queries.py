@@ -84,6 +84,17 @@ ATTRIBUTES = ibis.table(
     {"person_id": "int32", "organisation_id": "int32", "key": "string", "value": "string"},
     name="person_attributes",
 )
+OUTCOMES = ibis.table(
+    {
+        "person_id": "int32",
+        "organisation_id": "int32",
+        "period_start": "date",
+        "active": "boolean",
+        "churned_on": "date",
+        "revenue": "float64",
+    },
+    name="outcomes",
+)
 
 _DERIVED = {"journey_id", "channel", "moment_team_id", "audience"}
 
@@ -322,3 +333,74 @@ def _period(day: Any, period: Period) -> Any:
     if period == "day" or (period == "month" and day.get_name() == "month"):
         return day
     return day.truncate(_TRUNCATE[period])
+
+
+# Questions about individual customers (the insight models need the answers of each customer together,
+# which no count holds): a systematic sample keeps them bounded whatever the store holds.
+
+
+def journey_answers(organisation_id: int, journey_id: int, every: int = 1) -> Any:
+    """The overall score (NPS question, moment 0) and the feeling per moment of the customers who answered
+    a customer survey on the journey: columns response_id, moment_id (0 for the overall score), value.
+    ``every``: only responses whose id is a multiple of it (a systematic sample)."""
+    on_journey = SURVEYS.filter(
+        (_.organisation_id == organisation_id) & (_.journey_id == journey_id) & (_.audience == "customer")
+    ).id
+    t = SCORES.filter(
+        (_.organisation_id == organisation_id)
+        & _.survey_id.isin(on_journey)
+        & (((_.kind == "nps") & (_.moment_id == 0)) | ((_.kind == "emotion") & (_.moment_id != 0)))
+    )
+    if every > 1:
+        t = t.filter(t.response_id % every == 0)
+    return t.select("response_id", "moment_id", "value").order_by("response_id", "moment_id")
+
+
+def scored_outcomes(organisation_id: int, attribute: str | None = None) -> Any:
+    """Per customer who gave an NPS score and has an outcome on record after it: the latest score, whether
+    the customer stayed (no outcome from the month of that answer on says "no longer a customer" and no
+    churn date falls on or after it) and the value of ``attribute`` (null without one): columns
+    person_id, score, stayed, segment."""
+    customer_surveys = SURVEYS.filter((_.organisation_id == organisation_id) & (_.audience == "customer")).id
+    answers = SCORES.filter(
+        (_.organisation_id == organisation_id)
+        & (_.kind == "nps")
+        & (_.moment_id == 0)
+        & _.person_id.notnull()
+        & _.survey_id.isin(customer_surveys)
+    )
+    latest = answers.group_by("person_id").aggregate(score=_.value.argmax(_.day), day=_.day.max())
+    outcomes = OUTCOMES.filter(_.organisation_id == organisation_id)
+    joined = latest.join(outcomes, "person_id").filter(
+        (_.period_start >= _.day.truncate("M")) | (_.churned_on >= _.day)
+    )
+    left = (joined.active == False).fill_null(False) | (joined.churned_on >= joined.day).fill_null(False)  # noqa: E712
+    stayed = joined.group_by(["person_id", "score"]).aggregate(stayed=~left.any())
+    if attribute is None:
+        return stayed.mutate(segment=ibis.null("string")).order_by("person_id")
+    values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
+        "person_id", segment="value"
+    )
+    return stayed.left_join(values, "person_id").drop("person_id_right").order_by("person_id")
+
+
+def outcome_cells(organisation_id: int) -> Any:
+    """Per team of the customers and month (the outcome's period): customers on record, how many were still
+    customers at its end, and the revenue summed over those with one: columns team_id, period, customers,
+    stayed, revenue, with_revenue."""
+    people = PERSONS.filter((_.organisation_id == organisation_id) & (_.kind == "customer")).select(
+        person_key="id", team_id="team_id"
+    )
+    t = OUTCOMES.filter(_.organisation_id == organisation_id)
+    t = t.join(people, t.person_id == people.person_key).filter(_.team_id.notnull())
+    t = t.mutate(period=t.period_start.truncate("M"))
+    return (
+        t.group_by("team_id", "period")
+        .aggregate(
+            customers=t.active.count().cast("int64"),
+            stayed=t.active.ifelse(1, 0).sum().cast("int64"),
+            revenue=t.revenue.sum(),
+            with_revenue=t.revenue.count().cast("int64"),
+        )
+        .order_by("team_id", "period")
+    )

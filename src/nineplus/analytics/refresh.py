@@ -48,6 +48,7 @@ class Refresh:
         self.batch = int(meta.get("batch", "0")) + 1
         self.generation = int(meta.get("generation", "0")) + (1 if self.full else 0)
         self.persons_mark = "" if self.full else meta.get("persons", "")
+        self.outcomes_mark = "" if self.full else meta.get("outcomes", "")
         self.top_client = meta.get("top_client", "")
         self.meta = meta
 
@@ -58,7 +59,7 @@ class Refresh:
         if self.full or not self.watermark:
             return
         if rowstore.client_at(rs, self.watermark) != self.top_client:
-            self.full, self.watermark, self.persons_mark = True, 0, ""
+            self.full, self.watermark, self.persons_mark, self.outcomes_mark = True, 0, "", ""
             self.generation += 1
 
     def run(self) -> dict[str, Any]:
@@ -74,6 +75,8 @@ class Refresh:
                 (*rs.execute(text("SELECT count(*), max(id) FROM persons")).one(), utcnow().date())
             )
             persons = None if persons_mark == self.persons_mark else rowstore.read_persons(rs)
+            outcomes_mark = str(tuple(rs.execute(text(rowstore.OUTCOMES_MARK)).one()))
+            outcomes = None if outcomes_mark == self.outcomes_mark else rowstore.read_outcomes(rs)
             top = int(rs.execute(text("SELECT coalesce(max(id), 0) FROM responses")).scalar_one())
             old = (
                 [] if self.full else [r for (r,) in con.execute("SELECT response_id FROM pending").fetchall()]
@@ -87,6 +90,8 @@ class Refresh:
                 if persons is not None:
                     schema.replace_table(con, schema.PERSONS[0], persons[0])
                     schema.replace_table(con, schema.ATTRIBUTES[0], persons[1])
+                if outcomes is not None:
+                    schema.replace_table(con, schema.OUTCOMES[0], outcomes)
                 if self.full:  # dropped, not emptied: deleting millions of rows in the transaction that
                     # writes them again would hold both in memory
                     for table in ("responses", *schema.ANSWER_TABLES, *schema.COUNT_TABLES):
@@ -113,6 +118,7 @@ class Refresh:
                     "batch": str(self.batch),
                     "generation": str(self.generation + (1 if removed else 0)),
                     "persons": persons_mark,
+                    "outcomes": outcomes_mark,
                     "top_client": rowstore.client_at(rs, top),
                     "refreshed_at": utcnow().isoformat(timespec="seconds"),
                 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -110,6 +110,41 @@ def read_persons(rs: Connection) -> tuple[pa.Table, pa.Table]:
         table(["id", "organisation_id", "kind", "team_id"], people),
         table(["person_id", "organisation_id", "key", "value"], attributes),
     )
+
+
+OUTCOME_COLUMNS = (
+    "person_id INTEGER, organisation_id INTEGER, period_start DATE, active BOOLEAN, churned_on DATE, "
+    "revenue DOUBLE"
+)
+# Changes when outcomes are added, removed or re-imported with other values (the nightly full refresh
+# catches the rest).
+OUTCOMES_MARK = (
+    "SELECT count(*), max(id), sum(CASE WHEN active THEN 1 ELSE 0 END), sum(revenue), max(churned_on) "
+    "FROM customer_outcomes"
+)
+
+
+def read_outcomes(rs: Connection) -> pa.Table:
+    """Customer outcomes (still a customer, churn date, revenue per person and period)."""
+    rows = [
+        [person, org, as_date(start), None if active is None else bool(active), as_date(churned),
+         None if revenue is None else float(revenue)]
+        for person, org, start, active, churned, revenue in rs.execute(
+            text(
+                "SELECT person_id, organisation_id, period_start, active, churned_on, revenue "
+                "FROM customer_outcomes"
+            )
+        )
+    ]  # fmt: skip
+    types = [pa.int32(), pa.int32(), pa.date32(), pa.bool_(), pa.date32(), pa.float64()]
+    return table([c.split()[0] for c in OUTCOME_COLUMNS.split(", ")], rows, types)
+
+
+def as_date(value: Any) -> date | None:
+    """A date from the row store (SQLite hands back text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def read_responses(rs: Connection, where: str) -> pa.Table:

@@ -18,7 +18,9 @@ file, ``analytics.refresh`` feeds it):
   promoters, detractors) per month, the team-by-month tables. Every counts table is compacted (the rows
   of a key summed, sorted by organisation, kind and moment) after a full refresh and once it has grown.
 - dimensions copied whole on every refresh: organisations, journeys, moments, teams, surveys, versions,
-  questions; persons and their attributes when they changed (the nightly full refresh catches edits).
+  questions; persons and their attributes when they changed (the nightly full refresh catches edits);
+- ``outcomes``: the imported customer outcomes (still a customer, churn date, revenue per person and
+  period), copied whole when they changed, for the retention curve and the effect chain.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pyarrow as pa
 
 from nineplus.analytics import rowstore
 
-SCHEMA_VERSION = "4"  # a store written by another version is rebuilt whole
+SCHEMA_VERSION = "5"  # a store written by another version is rebuilt whole
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS responses (
@@ -82,6 +84,7 @@ PERSONS = (
     "id INTEGER, organisation_id INTEGER, kind VARCHAR, team_id INTEGER",
 )
 ATTRIBUTES = ("person_attributes", "person_id INTEGER, organisation_id INTEGER, key VARCHAR, value VARCHAR")
+OUTCOMES = ("outcomes", rowstore.OUTCOME_COLUMNS)
 
 
 def session(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -108,6 +111,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         **rowstore.DIMENSIONS,
         PERSONS[0]: (PERSONS[1], ""),
         ATTRIBUTES[0]: (ATTRIBUTES[1], ""),
+        OUTCOMES[0]: (OUTCOMES[1], ""),
     }.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
 

@@ -13,7 +13,7 @@ from nineplus.accounts.schemas import TeamIn, UserCreateIn
 from nineplus.core.principal import system_principal
 from nineplus.core.tenancy import scope, system
 from nineplus.demo import content
-from nineplus.demo.responses import load_survey
+from nineplus.demo.responses import CUSTOMERS, load_survey
 from nineplus.journeys import service as journeys
 from nineplus.journeys.schemas import (
     ChannelIn,
@@ -128,5 +128,5 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
             mortgage = (journey.id, dict(moment_ids))
     session.flush()
     scope(session, org.id)
-    load_survey(session, actor, *mortgage, {key: teams[key].id for key in ("mortgage_advice", "branches")})
+    load_survey(session, actor, *mortgage, {key: teams[key].id for key in CUSTOMERS})
     return org, True

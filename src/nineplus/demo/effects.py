@@ -1,0 +1,86 @@
+"""The effects planted in the demo's data, so that a new user finds a real moment of truth, a retention
+plateau and an effect chain on first start (and the tests can check that the pages find them):
+
+- the overall score leans on the feeling while waiting for the offer, a moment with no contact at all
+  (the customer's side of the map), about twice as much as on any other moment;
+- each team has a working climate per month (a lasting level and a monthly change): its employees' own
+  score follows it, and so do its customers' scores in the same month (the employee-customer link);
+- a customer's chance to leave in a month falls as the score rises up to 8 and not beyond (the plateau),
+  and revenue stops with the customer (the link from retention to revenue).
+
+Pure: a seeded random generator in, numbers out.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+DRIVER = "waiting_offer"  # the planted moment of truth (not a touchpoint)
+# Points of the overall score per point of feeling at a moment (the others share a small weight).
+WEIGHTS = {"waiting_offer": 0.95, "advice_visit": 0.45}
+OTHERS = 0.15  # per point of the mean feeling over the other moments
+BASE = 8.6  # the overall score of a customer who felt neutral everywhere (waiting feels poor: -1.9)
+DELAY = 1.2  # points lost when the bank had to announce a delay
+NOISE = 1.0
+BACKGROUND = 7.3  # the average score of the customers as a whole
+
+CLIMATE_LEVEL, CLIMATE_CHANGE = 0.9, 0.5  # standard deviations of a team's level and its monthly change
+CUSTOMER_CLIMATE = 0.8  # customer score points per unit of climate
+EMPLOYEE_BASE, EMPLOYEE_CLIMATE, EMPLOYEE_NOISE = 7.4, 1.3, 1.2  # the employees' 0-10 score
+PLATEAU = 8  # the score from which a higher score no longer keeps customers
+# Chance a customer leaves in a month, per score: falling up to the plateau, flat after it.
+# About 35% stay three months at a 3, 85% from 8 on: a straight rise on the logit scale up to 8.
+LEAVE = {
+    0: 0.3, 1: 0.3, 2: 0.3, 3: 0.295, 4: 0.233, 5: 0.181, 6: 0.134, 7: 0.091, 8: 0.053, 9: 0.053, 10: 0.053
+}  # fmt: skip
+REVENUE, REVENUE_SPREAD = 180.0, 25.0  # a customer's monthly revenue (euros); none in the month of leaving
+
+
+def clip(score: float) -> int:
+    return max(0, min(10, round(score)))
+
+
+def climate(rng: random.Random, teams: list[str], months: list[date]) -> dict[tuple[str, date], float]:
+    """Per team and month: the team's lasting level plus this month's change."""
+    found = {}
+    for team in teams:
+        level = rng.gauss(0, CLIMATE_LEVEL)
+        for month in months:
+            found[(team, month)] = level + rng.gauss(0, CLIMATE_CHANGE)
+    return found
+
+
+def customer_score(feelings: dict[str, int], delayed: bool, climate_now: float, rng: random.Random) -> int:
+    """The overall score (0-10) of a customer with these feelings per moment (key -> -3..+3)."""
+    weighted = sum(w * feelings[key] for key, w in WEIGHTS.items() if key in feelings)
+    others = [v for key, v in feelings.items() if key not in WEIGHTS]
+    rest = OTHERS * sum(others) / len(others) if others else 0.0
+    score = BASE + weighted + rest - (DELAY if delayed else 0) + CUSTOMER_CLIMATE * climate_now
+    return clip(score + rng.gauss(0, NOISE))
+
+
+def employee_score(climate_now: float, rng: random.Random) -> int:
+    return clip(EMPLOYEE_BASE + EMPLOYEE_CLIMATE * climate_now + rng.gauss(0, EMPLOYEE_NOISE))
+
+
+def background_score(climate_now: float, rng: random.Random) -> int:
+    """The score a customer who did not answer would have given (drives leaving all the same)."""
+    return clip(BACKGROUND + CUSTOMER_CLIMATE * climate_now + rng.gauss(0, 1.6))
+
+
+def outcomes(
+    rng: random.Random,
+    months: list[date],
+    scores: dict[date, int],
+) -> list[tuple[date, bool, float]]:
+    """One customer's months on record, (first day, still a customer at its end, revenue), until the
+    month the customer left; ``scores``: the customer's score in each month."""
+    revenue = max(40.0, rng.gauss(REVENUE, REVENUE_SPREAD))
+    found = []
+    for month in months:
+        left = rng.random() < LEAVE[scores[month]]
+        found.append((month, not left, 0.0 if left else round(revenue, 2)))
+        if left:
+            break
+    return found
