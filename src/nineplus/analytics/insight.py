@@ -29,11 +29,13 @@ from nineplus.analytics.retention import RetentionCurve, retention_curve
 from nineplus.analytics.scores import Nps
 from nineplus.analytics.store import AnalyticStore
 from nineplus.analytics.views import read
+from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
 
 SAMPLE = 5_000  # customers per driver model: a systematic sample of the responses beyond this
 BOOTSTRAP = 200  # resamples for the drivers' intervals
-_CACHE: dict[tuple[Hashable, ...], Any] = {}  # models per store state: a bootstrap takes a second
+# Figures per question, language and state of the store: a bootstrap takes a second.
+_CACHE: dict[tuple[Hashable, ...], Any] = {}
 
 
 def _kept(key: tuple[Hashable, ...], make: Any) -> Any:
@@ -64,6 +66,7 @@ class MomentOnMap:
     id: int
     name: str
     touchpoint: bool  # the organisation has contact here (else the moment happens on the customer's side)
+    number: int = 0  # its place on the map (1 first), as the map numbers it
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class MomentsOfTruth:
     charts: dict[str, charts.Chart]
     # Moments customers raise in their own words that are not on the map: filled by the text analysis.
     candidates: list[Any] = field(default_factory=list)
+    bootstrap: int = BOOTSTRAP
 
     @property
     def ranked(self) -> list[MomentLine]:
@@ -113,7 +117,7 @@ def moments_of_truth(
     store: AnalyticStore, organisation_id: int, journey_id: int, moments: Sequence[MomentOnMap], minimum: int
 ) -> MomentsOfTruth:
     def question(engine: Engine, cur: Any) -> MomentsOfTruth:
-        key = ("truth", organisation_id, journey_id, tuple(moments), minimum, _stamp(cur))
+        key = ("truth", organisation_id, journey_id, tuple(moments), minimum, get_locale(), _stamp(cur))
         return _kept(key, lambda: _moments_of_truth(engine, organisation_id, journey_id, moments, minimum))
 
     return read(store, question)
@@ -227,6 +231,15 @@ QUADRANTS = {
 }
 
 
+def quadrant_names() -> dict[str, str]:
+    return {
+        "focus": _("Focus here"),
+        "keep": _("Keep it up"),
+        "low": _("Lower priority"),
+        "overkill": _("Possibly overdone"),
+    }
+
+
 def quadrant_labels() -> dict[str, str]:
     return {
         "focus": _("Focus here: weighs a lot, feels poor"),
@@ -243,6 +256,10 @@ def quadrant_chart(found: MomentsOfTruth) -> charts.Chart:
     rows = [
         {
             "moment": line.moment.name,
+            "number": line.moment.number,
+            "label": f"{line.moment.number}. {line.moment.name}"
+            if line.share >= found.even
+            else str(line.moment.number),
             "feeling": round(line.feeling.mean, 3),
             "share": round(line.share, 4),
             "low": None if line.low is None else round(line.low, 4),
@@ -280,12 +297,12 @@ def quadrant_chart(found: MomentsOfTruth) -> charts.Chart:
                            "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
                  "tooltip": [{"field": "moment"}, {"field": "feeling", "format": ".2f"},
                              {"field": "share", "format": ".1%"}]}},
-            {"mark": {"type": "text", "align": "left", "dx": 7, "dy": -6, "fontSize": 10},
-             "encoding": {"x": x, "y": y, "text": {"field": "moment"}}},
+            {"mark": {"type": "text", "align": "left", "dx": 7, "dy": -7, "fontSize": 10},
+             "encoding": {"x": x, "y": y, "text": {"field": "label"}}},
         ],
     )  # fmt: skip
-    spec["height"] = 300
-    columns = ("moment", "feeling", "share", "low", "high", "touchpoint", "quadrant")
+    spec["width"], spec["height"] = 560, 340
+    columns = ("number", "moment", "feeling", "share", "low", "high", "touchpoint", "quadrant")
     return charts.Chart(spec, rows, columns)
 
 
@@ -320,7 +337,7 @@ def retention(
             [organisation_id],
         ).fetchall()]  # fmt: skip
         chosen = attribute if attribute in keys else None
-        key = ("retention", organisation_id, chosen, minimum, _stamp(cur))
+        key = ("retention", organisation_id, chosen, minimum, get_locale(), _stamp(cur))
         return _kept(key, lambda: _retention(engine, organisation_id, chosen, keys, minimum))
 
     return read(store, question)
@@ -568,15 +585,15 @@ def link_reading(found: ChainLink) -> str:
     if link.detected:
         words = _(
             "Where the %(cause)s was higher, the %(effect)s was %(direction)s in the same month: "
-            "%(slope)s per %(unit)s (95 percent interval %(low)s to %(high)s; %(teams)s teams, "
+            "%(slope)s per %(unit)s (95-in-100 interval %(low)s to %(high)s; %(teams)s teams, "
             "%(n)s team-months).",
             direction=_("higher") if link.slope > 0 else _("lower"),
             **numbers,
         )
     else:
         words = _(
-            "No clear relation between the %(cause)s and the %(effect)s: %(slope)s per %(unit)s, and the 95 "
-            "percent interval (%(low)s to %(high)s) includes none (%(teams)s teams, %(n)s team-months).",
+            "No clear relation between the %(cause)s and the %(effect)s: %(slope)s per %(unit)s, and the "
+            "95-in-100 interval (%(low)s to %(high)s) includes none (%(teams)s teams, %(n)s team-months).",
             **numbers,
         )
     return words

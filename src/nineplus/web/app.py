@@ -70,6 +70,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
 
     from nineplus.accounts import api as accounts_api
     from nineplus.accounts import routes as accounts_routes
+    from nineplus.analytics import insight_routes
     from nineplus.analytics import routes as analytics_routes
     from nineplus.feedback import api as feedback_api
     from nineplus.feedback import export_routes, person_routes
@@ -85,6 +86,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(feedback_public_api.router)  # first: the busiest route is matched first
     app.include_router(pages.router)
     app.include_router(analytics_routes.router)
+    app.include_router(insight_routes.router)
     app.include_router(feedback_public.router)
     app.include_router(feedback_routes.router)
     app.include_router(person_routes.router)

@@ -100,6 +100,46 @@ class Feed:
         self.db.commit()
         return response
 
+    def respond_many(
+        self,
+        answers: list[tuple[int, dict[int, int]]],
+        *,
+        at: datetime = datetime(2026, 5, 4, 10, 0),
+        persons: list[Person] | None = None,
+    ) -> None:
+        """Many responses at once (one commit): the NPS and the feelings per moment index of each, from
+        ``persons`` in order when given."""
+        version = service.current_version(self.db, self.target.survey.id)
+        start = self._number
+        responses = [
+            Response(
+                survey_id=self.target.survey.id,
+                version_id=version.id,
+                person_id=None if persons is None else persons[index].id,
+                client_id=f"feed-{start + index + 1}",
+                submitted_at=_utc(at),
+            )
+            for index in range(len(answers))
+        ]
+        self._number += len(answers)
+        self.db.add_all(responses)
+        self.db.flush()
+        questions = self.target.questions
+        rows = []
+        for response, (nps, feelings) in zip(responses, answers, strict=True):
+            rows.append(Answer(response_id=response.id, question_id=questions["nps"].id, value_int=nps))
+            rows.extend(
+                Answer(
+                    response_id=response.id,
+                    question_id=questions["emo"].id,
+                    moment_id=self.target.moments[index].id,
+                    value_int=value,
+                )
+                for index, value in feelings.items()
+            )
+        self.db.add_all(rows)
+        self.db.commit()
+
     def submit(self, response: Response, at: datetime) -> None:
         response.submitted_at = _utc(at)
         self.db.commit()
