@@ -49,10 +49,12 @@ def test_the_demo_survey_has_half_a_year_of_answers_and_raises_no_honesty_warnin
     from nineplus.feedback.models import Answer, Question, Response, Survey
 
     org, _ = load_demo(db)
-    survey = db.scalars(select(Survey).where(Survey.organisation_id == org.id)).one()
+    survey = db.scalars(
+        select(Survey).where(Survey.organisation_id == org.id, Survey.audience == "customer")
+    ).one()
     assert survey.status == "live"
     submitted = db.scalars(select(Response).where(Response.survey_id == survey.id)).all()
-    assert len(submitted) == 240
+    assert len(submitted) == 1500
     assert all(r.submitted_at is not None for r in submitted)
     span = max(r.submitted_at for r in submitted) - min(r.submitted_at for r in submitted)
     assert span.days >= 170
@@ -60,8 +62,8 @@ def test_the_demo_survey_has_half_a_year_of_answers_and_raises_no_honesty_warnin
     scores = db.scalars(
         select(Answer.value_int).join(Question).where(Question.key == "nps", Question.version_id.is_not(None))
     ).all()
-    assert len(scores) == 240
-    assert 0 < sum(s >= 9 for s in scores) < 240  # promoters and others, not a flat line
+    assert len(scores) == 1500
+    assert 0 < sum(s >= 9 for s in scores) < 1500  # promoters and others, not a flat line
     assert sum(s <= 6 for s in scores) > 20
     assert db.scalar(select(func.count()).select_from(Answer).where(Answer.value_text.is_not(None))) > 150
     assert honesty.run(db, survey) == []
@@ -76,13 +78,50 @@ def test_every_demo_respondent_is_a_known_customer_of_a_team_with_a_segment(db: 
     rows = db.execute(
         select(Person.team_id, Person.attributes)
         .join(Response, Response.person_id == Person.id)
-        .where(Response.organisation_id == org.id)
+        .where(Response.organisation_id == org.id, Person.kind == "customer")
     ).all()
-    assert len(rows) == 240  # every response, each from a different customer
+    assert len(rows) == 1500  # every customer response, each from a different customer
     teams = Counter(team for team, _ in rows)
-    assert len(teams) == 2
+    assert len(teams) == 4
     assert min(teams.values()) > 40  # both teams answered, the advice team's customers more often
     assert all(attributes["segment"] in ("starter", "doorstromer") for _, attributes in rows)
-    population = Counter(db.scalars(select(Person.team_id).where(Person.organisation_id == org.id)))
+    population = Counter(
+        db.scalars(select(Person.team_id).where(Person.organisation_id == org.id, Person.kind == "customer"))
+    )
     rates = {team: teams[team] / population[team] for team in teams}
     assert max(rates.values()) > 1.2 * min(rates.values())  # unequal response rates: weighting matters
+
+
+def test_the_demo_has_a_monthly_employee_pulse_and_every_customer_s_outcomes(db: Session) -> None:
+    from collections import Counter
+
+    from sqlalchemy import func
+
+    from nineplus.feedback.models import Person, Response, Survey
+    from nineplus.outcomes.models import CustomerOutcome
+
+    org, _ = load_demo(db)
+    pulse = db.scalars(
+        select(Survey).where(Survey.organisation_id == org.id, Survey.audience == "employee")
+    ).one()
+    cells = Counter(
+        (team, submitted.strftime("%Y-%m"))
+        for team, submitted in db.execute(
+            select(Person.team_id, Response.submitted_at)
+            .join(Person, Person.id == Response.person_id)
+            .where(Response.survey_id == pulse.id)
+        )
+    )
+    assert len({team for team, _ in cells}) == 4
+    assert sum(n >= 10 for n in cells.values()) >= 0.9 * len(cells)  # enough per team and month to count
+    customers = db.scalar(
+        select(func.count()).where(Person.organisation_id == org.id, Person.kind == "customer")
+    )
+    followed = db.scalar(
+        select(func.count(func.distinct(CustomerOutcome.person_id))).where(
+            CustomerOutcome.organisation_id == org.id
+        )
+    )
+    assert customers == followed == 3000
+    left = db.scalar(select(func.count()).where(CustomerOutcome.active.is_(False)))
+    assert 0 < left < customers  # some leave, most stay
