@@ -32,6 +32,7 @@ class RefreshReport:
     removed: int  # responses no longer in the row store
     pending: int  # started responses waiting to be submitted
     persons: bool  # whether persons were copied again
+    outcomes: bool  # whether the customer outcomes were copied again
     full: bool
     seconds: float
 
@@ -132,6 +133,7 @@ class Refresh:
             "removed": removed,
             "pending": pending.num_rows,
             "persons": persons is not None,
+            "outcomes": outcomes is not None,
             "full": self.full,
         }
 

@@ -3,7 +3,8 @@ DuckDB, and on that export read by Spark give the same rows."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +14,28 @@ from nineplus.analytics import queries
 from nineplus.analytics.engine import Engine, on_duckdb, on_parquet_duckdb, on_spark
 from nineplus.analytics.export import export, read_manifest
 from nineplus.feedback import service
+from nineplus.outcomes.models import CustomerOutcome
 from tests.analytics.store.conftest import Feed
 
 
 def fill(feed: Feed) -> None:
-    """Answers over two quarters from persons in two teams with a segment, and from anonymous links."""
+    """Answers over two quarters from persons in two teams with a segment, and from anonymous links; the
+    persons' outcomes per month (ben leaves in May)."""
     feed.person("ann", "contact", segment="private")
     feed.person("ben", "advice", segment="business")
     feed.person("cas", "advice")
+    for name in ("ann", "ben", "cas"):
+        for month in range(1, 8):
+            feed.db.add(
+                CustomerOutcome(
+                    organisation_id=feed.world.org.id,
+                    person_id=feed.persons[name].id,
+                    period_start=date(2026, month, 1),
+                    active=not (name == "ben" and month >= 5),
+                    revenue=Decimal(100 + month) if name != "cas" else None,
+                )
+            )
+    feed.db.commit()
     people = ["ann", "ben", "cas", None]
     for number in range(48):
         month = 1 + number % 6
@@ -68,6 +83,12 @@ def questions(feed: Feed) -> dict[str, Any]:
         "NPS per team, newest two months": queries.nps_counts(
             org, ["team_id"], moment_id=0, period="month", recent_months=1
         ),
+        "the journey's answers, every second response": queries.journey_answers(
+            org, feed.target.survey.journey_id, every=2
+        ),
+        "latest score and whether the customer stayed": queries.scored_outcomes(org),
+        "the same per segment": queries.scored_outcomes(org, "segment"),
+        "outcomes per team and month": queries.outcome_cells(org),
     }
 
 
@@ -112,6 +133,16 @@ def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: 
             counts[2] += n if value <= 6 else 0
     newest = from_store["NPS per team, newest two months"]
     assert {(team, period): [n, p, d] for team, period, n, p, d in newest} == derived
+    # ben left in May: his outcomes from his last answer's month (June) on say so; ann and cas stayed.
+    stayed = {person: kept for person, _score, kept, _segment in from_store["the same per segment"]}
+    assert stayed == {
+        feed.persons["ann"].id: True,
+        feed.persons["ben"].id: False,
+        feed.persons["cas"].id: True,
+    }
+    cells = from_store["outcomes per team and month"]
+    advice_may = next(c for c in cells if c[0] == feed.world.teams["advice"].id and c[1].month == 5)
+    assert advice_may[2:] == (2, 1, 105.0, 1)  # ben and cas; ben left; only ben has revenue
 
 
 def test_spark_over_the_export_gives_the_same_rows(feed: Feed, exported: Path, spark: Any) -> None:

@@ -146,6 +146,31 @@ def test_the_respondents_team_and_attributes_come_with_the_response(feed: Feed) 
     assert not feed.refresh().persons  # unchanged persons are not copied again
 
 
+def test_customer_outcomes_are_copied_when_they_change(feed: Feed) -> None:
+    from decimal import Decimal
+
+    from nineplus.outcomes.models import CustomerOutcome
+
+    ann = feed.person("ann", "contact")
+    feed.respond(9, person="ann")
+    assert feed.refresh().outcomes  # the first refresh copies them (none yet)
+    outcome = CustomerOutcome(
+        organisation_id=feed.world.org.id, person_id=ann.id, period_start=date(2026, 6, 1), active=True,
+        revenue=Decimal("120.50"),
+    )  # fmt: skip
+    feed.db.add(outcome)
+    feed.db.commit()
+    assert feed.refresh().outcomes
+    assert feed.rows("SELECT person_id, period_start, active, revenue FROM outcomes") == [
+        (ann.id, date(2026, 6, 1), True, 120.5)
+    ]
+    assert not feed.refresh().outcomes  # unchanged: not copied again
+    outcome.active = False  # a re-import that changes a value
+    feed.db.commit()
+    assert feed.refresh().outcomes
+    assert feed.rows("SELECT active FROM outcomes") == [(False,)]
+
+
 def test_a_second_process_is_told_the_store_is_held(feed: Feed) -> None:
     feed.refresh()
     code = (
