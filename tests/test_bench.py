@@ -57,3 +57,4 @@ def test_bench_analytics_loads_through_the_imports_and_agrees_with_pandas(tmp_pa
     assert "(3,000 responses, 27,000 score rows)" in result.stdout
     assert "the product and pandas give the same figures" in result.stdout
     assert re.search(r"dashboard set, warm \(median of 2\): [\d.]+ ms; pandas", result.stdout)
+    assert re.search(r"moments of truth, uncached \(median of 2; [\d,]+ of [\d,]+ customers", result.stdout)

@@ -118,14 +118,15 @@ def moments_of_truth(
 ) -> MomentsOfTruth:
     def question(engine: Engine, cur: Any) -> MomentsOfTruth:
         key = ("truth", organisation_id, journey_id, tuple(moments), minimum, get_locale(), _stamp(cur))
-        return _kept(key, lambda: _moments_of_truth(engine, organisation_id, journey_id, moments, minimum))
+        return _kept(key, lambda: moments_of_truth_on(engine, organisation_id, journey_id, moments, minimum))
 
     return read(store, question)
 
 
-def _moments_of_truth(
+def moments_of_truth_on(
     engine: Engine, organisation_id: int, journey_id: int, moments: Sequence[MomentOnMap], minimum: int
 ) -> MomentsOfTruth:
+    """The journey's moments of truth, computed now (``moments_of_truth`` keeps them per store state)."""
     counts = engine.rows(
         queries.value_counts(
             organisation_id, ["audience", "kind", "moment_id"], kinds=["emotion", "start_feeling", "nps"],

@@ -7,9 +7,13 @@ with intervals for the respondents with one value of an imported attribute, chos
 Everything goes through the product's own functions (``analytics.overview``, ``analytics.dashboards``)
 on the analytics layer. Nothing is cached between runs but DuckDB's own buffers.
 
+Third, the moments of truth of the first customer journey, uncached: the answers of each sampled customer
+read from the store, then the driver model with its bootstrap (``analytics.insight``).
+
 ``pandas``: the baseline, a straightforward pandas implementation of the same work on the same rows
 (the store's Parquet export, loaded once and not timed): group-bys over the answers, then the same
-scores, intervals and tests. Both print a digest of their figures; the command checks they agree.
+scores, intervals and tests; for the moments of truth, the same sample pivoted from the answers and the
+same model. Both print a digest of their figures; the command checks they agree.
 """
 
 from __future__ import annotations
@@ -36,6 +40,20 @@ from nineplus.analytics.overview import (
 from nineplus.analytics.series import DayCounts, series
 
 NPS_KINDS = ("nps", "csat", "effort")
+
+
+def truth_figures(found: Any) -> list[Any]:
+    """What the moments of truth must agree on: the sample's size and each moment's share and interval."""
+    model = found.model
+    return [model.n, [(d.name, round(d.share, 6), round(d.low, 6), round(d.high, 6)) for d in model.drivers]]
+
+
+def first_journey(surveys: list[tuple[int, int, str]], moments: list[tuple[int, int, int, bool]]) -> tuple:
+    """The first journey with a customer survey and its active moments in their order, from rows
+    (survey id, journey id, audience) and (moment id, journey id, position, archived)."""
+    journey = min(j for _s, j, audience in surveys if audience == "customer")
+    ordered = sorted((position, m) for m, j, position, archived in moments if j == journey and not archived)
+    return journey, [m for _p, m in ordered]
 
 
 def digest(figures: Any) -> str:
@@ -126,10 +144,27 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
             )
         return adhoc_figures(found, minimum)
 
+    from nineplus.analytics import insight
+
+    with store.snapshot() as cur:
+        surveys = cur.execute("SELECT id, journey_id, audience FROM surveys WHERE organisation_id = ?", [org])
+        survey_rows = surveys.fetchall()
+        moment_rows = cur.execute(
+            "SELECT id, journey_id, position, archived FROM moments WHERE organisation_id = ?", [org]
+        ).fetchall()
+    journey, moment_ids = first_journey(survey_rows, moment_rows)
+    moments = [insight.MomentOnMap(m, str(m), True, n) for n, m in enumerate(moment_ids, start=1)]
+
+    def truths(_run: int) -> Any:
+        with store.snapshot() as cur:
+            return insight.moments_of_truth_on(on_duckdb(cur), org, journey, moments, minimum)
+
     dashboard_set(0)  # warm: the first run reads the tables from disk
     set_seconds, set_result = timed(runs, dashboard_set)
     adhoc(0)
     adhoc_seconds, adhoc_result = timed(runs, adhoc)
+    truths(0)
+    truth_seconds, truth_result = timed(runs, truths)
     export_store(store, export)
     store.close()
     return {
@@ -141,6 +176,10 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
         "set_digest": digest(set_figures(*set_result)),
         "adhoc_digest": digest(adhoc_result),
         "adhoc_last": list(chosen[runs - 1]),
+        "truth_seconds": truth_seconds,
+        "truth_digest": digest(truth_figures(truth_result)),
+        "truth_sampled": truth_result.sampled,
+        "truth_customers": truth_result.customers,
     }
 
 
@@ -255,14 +294,45 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
         )
         return adhoc_figures(rows, minimum)
 
+    from types import SimpleNamespace
+
+    from nineplus.analytics.drivers import key_drivers
+    from nineplus.analytics.insight import BOOTSTRAP, SAMPLE
+
+    moments = frame("moments")
+    ours = surveys[surveys["organisation_id"] == org]
+    journey, moment_ids = first_journey(
+        [(r.id, r.journey_id, r.audience) for r in ours.itertuples()],
+        [
+            (r.id, r.journey_id, r.position, r.archived)
+            for r in moments[moments["organisation_id"] == org].itertuples()
+        ],
+    )
+    on_journey = ours.loc[(ours["journey_id"] == journey) & (ours["audience"] == "customer"), "id"]
+
+    def truths(_run: int) -> Any:
+        s = scores[of_org & scores["survey_id"].isin(on_journey)]
+        overall = (s["kind"] == "nps") & (s["moment_id"] == 0)
+        every = max(1, -(-int(overall.sum()) // SAMPLE))
+        feelings = (s["kind"] == "emotion") & (s["moment_id"] != 0)
+        s = s[(overall | feelings) & (s["response_id"] % every == 0)]
+        wide = s.pivot_table(index="response_id", columns="moment_id", values="value", aggfunc="first")
+        wide = wide[wide[0].notna()]
+        x = wide.reindex(columns=moment_ids).to_numpy(dtype=float)
+        model = key_drivers(x, wide[0].to_numpy(dtype=float), moment_ids, bootstrap=BOOTSTRAP)
+        return SimpleNamespace(model=model)
+
     set_seconds, set_result = timed(runs, dashboard_set)
     adhoc_seconds, adhoc_result = timed(runs, adhoc)
+    truth_seconds, truth_result = timed(runs, truths)
     return {
         "load_seconds": load_seconds,
         "set_seconds": set_seconds,
         "adhoc_seconds": adhoc_seconds,
+        "truth_seconds": truth_seconds,
         "set_digest": digest(set_figures(*set_result)),
         "adhoc_digest": digest(adhoc_result),
+        "truth_digest": digest(truth_figures(truth_result)),
     }
 
 

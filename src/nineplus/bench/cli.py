@@ -196,6 +196,8 @@ def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool
     import json
     import sys
 
+    from nineplus.analytics.insight import BOOTSTRAP
+
     folder = (get_settings().data_dir / "bench-analytics" / str(size)).resolve()
     console.print(f"[bold]{size:,} responses[/bold] into {folder}")
     loaded = folder / "loaded.json"
@@ -234,12 +236,15 @@ def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool
     ours = _result(product_step.output)
     theirs_step = bench.run_child([*timing, "pandas", json.dumps(options)])
     theirs = _result(theirs_step.output)
-    if (ours["set_digest"], ours["adhoc_digest"]) != (theirs["set_digest"], theirs["adhoc_digest"]):
+    digests = ("set_digest", "adhoc_digest", "truth_digest")
+    if [ours[d] for d in digests] != [theirs[d] for d in digests]:
         fail("the product and the pandas baseline disagree on the figures")
     set_ms = statistics.median(ours["set_seconds"]) * 1000
     base_set_ms = statistics.median(theirs["set_seconds"]) * 1000
     adhoc_s = statistics.median(ours["adhoc_seconds"])
     base_adhoc_s = statistics.median(theirs["adhoc_seconds"])
+    truth_s = statistics.median(ours["truth_seconds"])
+    base_truth_s = statistics.median(theirs["truth_seconds"])
     console.print(
         f"  full refresh into the analytic store: {ours['refresh_seconds']:.1f} s "
         f"({ours['responses']:,} responses, {ours['score_rows']:,} score rows)\n"
@@ -247,6 +252,9 @@ def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool
         f"({base_set_ms / set_ms:.0f}x)\n"
         f"  ad-hoc attribute query (median of {runs}): {adhoc_s * 1000:.0f} ms; pandas "
         f"{base_adhoc_s * 1000:.0f} ms ({base_adhoc_s / adhoc_s:.1f}x)\n"
+        f"  moments of truth, uncached (median of {runs}; {ours['truth_sampled']:,} of "
+        f"{ours['truth_customers']:,} customers sampled, {BOOTSTRAP} bootstrap resamples): "
+        f"{truth_s * 1000:.0f} ms; pandas {base_truth_s * 1000:.0f} ms ({base_truth_s / truth_s:.1f}x)\n"
         f"  peak memory: product {product_step.peak_mb:,.0f} MB (refresh, queries and export); pandas "
         f"{theirs_step.peak_mb:,.0f} MB (frames loaded in {theirs['load_seconds']:.1f} s)\n"
         "  the product and pandas give the same figures"
@@ -256,6 +264,8 @@ def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool
         "set_ratio": round(base_set_ms / set_ms, 1),
         "adhoc_s": round(adhoc_s, 3),
         "adhoc_ratio": round(base_adhoc_s / adhoc_s, 1),
+        "truth_s": round(truth_s, 3),
+        "truth_ratio": round(base_truth_s / truth_s, 1),
         "peak_mb": round(product_step.peak_mb),
         "refresh_s": round(ours["refresh_seconds"], 1),
         "import_s": round(total, 1),
