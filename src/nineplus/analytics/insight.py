@@ -22,7 +22,7 @@ from nineplus.analytics import charts, queries
 from nineplus.analytics.chain import Link, chain
 from nineplus.analytics.curves import CurvePoint, point
 from nineplus.analytics.dashboards import mean_by
-from nineplus.analytics.drivers import MIN_CUSTOMERS, DriverModel, key_drivers, swings
+from nineplus.analytics.drivers import MIN_CUSTOMERS, MIN_PAIRS, DriverModel, key_drivers, swings
 from nineplus.analytics.engine import Engine
 from nineplus.analytics.overview import dimensions
 from nineplus.analytics.retention import RetentionCurve, retention_curve
@@ -153,6 +153,8 @@ def moments_of_truth_on(
     lines = []
     for m in moments:
         driver = shares.get(m.id)
+        if driver is not None and driver.n < MIN_PAIRS:
+            driver = None  # too few customers went through it to weigh it (it counts as unrelated)
         share = None if driver is None else driver.share
         mean = points[m.id].mean
         quadrant = None
@@ -169,7 +171,7 @@ def moments_of_truth_on(
                 share,
                 None if driver is None else driver.low,
                 None if driver is None else driver.high,
-                shapley.get(m.id),
+                None if driver is None else shapley.get(m.id),
                 0 if driver is None else driver.sign,
                 0 if driver is None else driver.n,
                 driver is not None and driver.low is not None and driver.low > even,

@@ -167,3 +167,20 @@ def test_the_effect_chain_needs_three_teams_and_is_closed_to_team_leads(feed: Fe
     rows = list(csv.DictReader(io.StringIO(browse("/dashboard/chain.csv").text)))
     assert {row["month"] for row in rows} == {"2026-05-01", "2026-06-01"}
     assert next(r for r in rows if r["month"] == "2026-06-01")["retention"] == "54.25"
+
+
+def test_an_unexplained_score_and_a_moment_few_went_through_are_said_so(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(5)
+    answers = []
+    for number in range(120):
+        feelings = {0: rng.randint(-3, 3), 1: rng.randint(-3, 3)}
+        if number < 20:
+            feelings[2] = rng.randint(-3, 3)  # only 20 went through the third moment
+        answers.append((rng.randint(0, 10), feelings))  # the score has nothing to do with the feelings
+    feed.respond_many(answers)
+    feed.refresh()
+    page = html(browse(f"/dashboard/journeys/{feed.target.survey.journey_id}"))
+    assert "explain only" in page.select_one("#weak-model").text
+    third = page.select("#truth-table tbody tr")[2]
+    assert "too few customers" in third.text
+    assert page.select("#truth-list li") == []  # no moment of truth where nothing is explained
