@@ -209,15 +209,7 @@ def load_survey(
             )
         )
     session.flush()
-    organisation_id = survey.organisation_id
-    outcomes = intake.store_batch(session, items)  # the writer's own path: it serves every organisation
-    scope(session, organisation_id)
-    links = [
-        {"id": o.response_id, "person_id": person.id}
-        for o, (_team, person) in zip(outcomes, respondents, strict=True)
-        if o.response_id
-    ]
-    session.execute(update(Response), links)
+    _store_from(session, survey.organisation_id, items, [person for _team, person in respondents])
     _load_outcomes(session, customers, answered, climate, months)
     _load_pulse(session, actor, journey_id, team_ids, climate, months, now)
     return service.get_survey(session, survey.id)
@@ -362,7 +354,14 @@ def _load_pulse(
                     )
                 )
                 people.append(person)
-    organisation_id = survey.organisation_id
+    _store_from(session, survey.organisation_id, items, people)
+
+
+def _store_from(
+    session: Session, organisation_id: int, items: list[intake.Submission], people: list[Person]
+) -> None:
+    """Store the submissions through the writer's own path (it serves every organisation, so the session
+    is scoped again after it) and link each response to the person who gave it."""
     stored = intake.store_batch(session, items)
     scope(session, organisation_id)
     links = [
