@@ -27,16 +27,16 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 
 def moments_of_truth(db: Db, me: Principal, journey_id: int) -> Any:
     """The journey's moments of truth (None while the store is busy); the journey dashboard shows them."""
-    from nineplus.analytics import insight
+    from nineplus.analytics import truths
     from nineplus.journeys import repository as journeys_repo
 
     moments = [
-        insight.MomentOnMap(m.id, localized(m.name, get_locale()), m.contact == "touchpoint", number)
+        truths.MomentOnMap(m.id, localized(m.name, get_locale()), m.contact == "touchpoint", number)
         for number, m in enumerate(journeys_repo.moments(db, journey_id), start=1)
     ]
     minimum = get_settings().minimum_n
     return read_store(
-        lambda store: insight.moments_of_truth(store, me.organisation_id, journey_id, moments, minimum)
+        lambda store: truths.moments_of_truth(store, me.organisation_id, journey_id, moments, minimum)
     )
 
 
@@ -92,24 +92,35 @@ def truths_download(db: Db, me: PagePrincipal, journey_id: int, kind: str) -> Re
 # Retention --------------------------------------------------------------------------------------------
 
 
-def _retention(me: Principal, by: str | None) -> Any:
-    from nineplus.analytics import insight
+def _retention(me: Principal, by: str | None, months: str | None) -> Any:
+    from nineplus.analytics import retention_figures
 
     require(me, Permission.VIEW_RESPONSES)
     minimum = get_settings().minimum_n
-    return read_store(lambda store: insight.retention(store, me.organisation_id, by or None, minimum))
+    chosen = int(months) if months and months.isdigit() else 0
+    follow_up = chosen if chosen in retention_figures.FOLLOW_UPS else retention_figures.FOLLOW_UP
+    return read_store(
+        lambda store: retention_figures.retention(store, me.organisation_id, by or None, minimum, follow_up)
+    )
 
 
 @router.get("/dashboard/retention", response_class=HTMLResponse)
-def retention_page(request: Request, me: PagePrincipal, by: str | None = None) -> Response:
-    figures = _retention(me, by)
+def retention_page(
+    request: Request, me: PagePrincipal, by: str | None = None, months: str | None = None
+) -> Response:
+    from nineplus.analytics import retention_figures
+
+    figures = _retention(me, by, months)
     inline = {} if figures is None else {k: web_charts.inline(c) for k, c in figures.charts.items()}
-    return render(request, "analytics/retention.html", {"figures": figures, "inline": inline, "by": by or ""})
+    context = {"figures": figures, "inline": inline, "follow_ups": retention_figures.FOLLOW_UPS}
+    return render(request, "analytics/retention.html", context)
 
 
 @router.get("/dashboard/retention/chart.{kind}")
-def retention_chart(me: PagePrincipal, kind: str, by: str | None = None) -> Response:
-    figures = _retention(me, by)
+def retention_chart(
+    me: PagePrincipal, kind: str, by: str | None = None, months: str | None = None
+) -> Response:
+    figures = _retention(me, by, months)
     chart = None if figures is None else figures.charts.get("retention")
     return web_charts.download(chart, kind, "retention-per-score")
 
@@ -118,25 +129,25 @@ def retention_chart(me: PagePrincipal, kind: str, by: str | None = None) -> Resp
 
 
 def _chain(me: Principal) -> Any:
-    from nineplus.analytics import insight
+    from nineplus.analytics import chain_figures
 
     require(me, Permission.VIEW_RESPONSES)
     require(me, Permission.VIEW_ALL_TEAMS)
     minimum = get_settings().minimum_n
-    return read_store(lambda store: insight.effect_chain(store, me.organisation_id, minimum))
+    return read_store(lambda store: chain_figures.effect_chain(store, me.organisation_id, minimum))
 
 
 @router.get("/dashboard/chain", response_class=HTMLResponse)
 def chain_page(request: Request, me: PagePrincipal) -> Response:
-    from nineplus.analytics import insight
+    from nineplus.analytics import chain_figures
 
     figures = _chain(me)
-    readings = [] if figures is None else [(link, insight.link_reading(link)) for link in figures.links]
+    readings = [] if figures is None else [(link, chain_figures.link_reading(link)) for link in figures.links]
     context = {
         "figures": figures,
         "readings": readings,
-        "names": insight.figure_names(),
-        "units": insight.units(),
+        "names": chain_figures.figure_names(),
+        "units": chain_figures.units(),
         "minimum": get_settings().minimum_n,
     }
     return render(request, "analytics/chain.html", context)
@@ -144,7 +155,7 @@ def chain_page(request: Request, me: PagePrincipal) -> Response:
 
 @router.get("/dashboard/chain.csv")
 def chain_csv(me: PagePrincipal) -> Response:
-    from nineplus.analytics import charts, insight
+    from nineplus.analytics import chain_figures, charts
 
     figures = _chain(me)
     if figures is None:
@@ -152,5 +163,7 @@ def chain_csv(me: PagePrincipal) -> Response:
     headers = {"Content-Disposition": 'attachment; filename="effect-chain-per-team-and-month.csv"'}
     rows = [{**row, "month": row["month"].isoformat()} for row in figures.cells]
     return Response(
-        charts.rows_csv(rows, insight.CELL_COLUMNS), media_type="text/csv; charset=utf-8", headers=headers
+        charts.rows_csv(rows, chain_figures.CELL_COLUMNS),
+        media_type="text/csv; charset=utf-8",
+        headers=headers,
     )

@@ -356,11 +356,17 @@ def journey_answers(organisation_id: int, journey_id: int, every: int = 1) -> An
     return t.select("response_id", "moment_id", "value").order_by("response_id", "moment_id")
 
 
-def scored_outcomes(organisation_id: int, attribute: str | None = None) -> Any:
-    """Per customer who gave an NPS score and has an outcome on record after it: the latest score, whether
-    the customer stayed (no outcome from the month of that answer on says "no longer a customer" and no
-    churn date falls on or after it) and the value of ``attribute`` (null without one): columns
-    person_id, score, stayed, segment."""
+def scored_outcomes(organisation_id: int, attribute: str | None = None, months: int = 3) -> Any:
+    """Per customer whose latest NPS answer has a known outcome ``months`` months on: the score, whether the
+    customer stayed, and the value of ``attribute`` (null without one): columns person_id, score, stayed,
+    segment.
+
+    The follow-up window runs from the month of the answer for ``months`` months. A customer left when an
+    outcome in the window says "no longer a customer" or a churn date falls in it on or after the answer;
+    stayed when no outcome says so and the outcomes reach the window's last month. Customers whose outcomes
+    stop earlier without saying they left are left out: their follow-up is unknown. Outcome rows that say
+    neither (revenue only) count for neither. The latest answer is the one of the latest day (the highest
+    response id among that day's)."""
     customer_surveys = SURVEYS.filter((_.organisation_id == organisation_id) & (_.audience == "customer")).id
     answers = SCORES.filter(
         (_.organisation_id == organisation_id)
@@ -369,36 +375,51 @@ def scored_outcomes(organisation_id: int, attribute: str | None = None) -> Any:
         & _.person_id.notnull()
         & _.survey_id.isin(customer_surveys)
     )
-    latest = answers.group_by("person_id").aggregate(score=_.value.argmax(_.day), day=_.day.max())
-    outcomes = OUTCOMES.filter(_.organisation_id == organisation_id)
-    joined = latest.join(outcomes, "person_id").filter(
-        (_.period_start >= _.day.truncate("M")) | (_.churned_on >= _.day)
+    last_day = answers.group_by("person_id").aggregate(last=_.day.max())
+    on_last_day = answers.join(last_day, "person_id").filter(_.day == _.last)
+    latest = on_last_day.group_by(["person_id", "day"]).aggregate(score=_.value.argmax(_.response_id))
+    latest = latest.mutate(start=_.day.truncate("M"))
+    latest = latest.mutate(
+        end=(_.start + ibis.interval(months=months)).cast("date"),
+        final=(_.start + ibis.interval(months=months - 1)).cast("date"),
     )
-    left = (joined.active == False).fill_null(False) | (joined.churned_on >= joined.day).fill_null(False)  # noqa: E712
-    stayed = joined.group_by(["person_id", "score"]).aggregate(stayed=~left.any())
+    outcomes = OUTCOMES.filter(
+        (_.organisation_id == organisation_id) & (_.active.notnull() | _.churned_on.notnull())
+    )
+    t = latest.join(outcomes, "person_id")
+    t = t.mutate(churned=((t.churned_on >= t.day) & (t.churned_on < t.end)).fill_null(False))
+    t = t.filter(((t.period_start >= t.start) & (t.period_start < t.end)) | t.churned)
+    left = (t.active == False).fill_null(False) | t.churned  # noqa: E712 (an Ibis expression)
+    followed = t.group_by(["person_id", "score"]).aggregate(
+        left=left.any(), reached=(t.period_start >= t.final).any()
+    )
+    known = followed.filter(_.left | _.reached).select("person_id", "score", stayed=~_.left)
     if attribute is None:
-        return stayed.mutate(segment=ibis.null("string")).order_by("person_id")
+        return known.mutate(segment=ibis.null("string")).order_by("person_id")
     values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
         "person_id", segment="value"
     )
-    return stayed.left_join(values, "person_id").drop("person_id_right").order_by("person_id")
+    return known.left_join(values, "person_id").drop("person_id_right").order_by("person_id")
 
 
 def outcome_cells(organisation_id: int) -> Any:
-    """Per team of the customers and month (the outcome's period): customers on record, how many were still
-    customers at its end, and the revenue summed over those with one: columns team_id, period, customers,
-    stayed, revenue, with_revenue."""
+    """Per team of the customers (their team now) and month (the outcome's period): customers whose state
+    at its end is known, how many were still customers (no "no longer a customer", no churn date), and the
+    revenue summed over those with one: columns team_id, period, customers, stayed, revenue,
+    with_revenue."""
     people = PERSONS.filter((_.organisation_id == organisation_id) & (_.kind == "customer")).select(
         person_key="id", team_id="team_id"
     )
     t = OUTCOMES.filter(_.organisation_id == organisation_id)
     t = t.join(people, t.person_id == people.person_key).filter(_.team_id.notnull())
     t = t.mutate(period=t.period_start.truncate("M"))
+    known = t.active.notnull() | t.churned_on.notnull()
+    stayed = (t.active & t.churned_on.isnull()).fill_null(False)
     return (
         t.group_by("team_id", "period")
         .aggregate(
-            customers=t.active.count().cast("int64"),
-            stayed=t.active.ifelse(1, 0).sum().cast("int64"),
+            customers=known.ifelse(1, 0).sum().cast("int64"),
+            stayed=stayed.ifelse(1, 0).sum().cast("int64"),
             revenue=t.revenue.sum(),
             with_revenue=t.revenue.count().cast("int64"),
         )

@@ -134,17 +134,17 @@ def _journey_query(request: Request) -> dict[str, str]:
 
 @router.get("/dashboard/journeys/{journey_id}", response_class=HTMLResponse)
 def journey_dashboard(request: Request, db: Db, me: PagePrincipal, journey_id: int) -> Response:
-    from nineplus.analytics import insight, insight_routes
+    from nineplus.analytics import insight_routes, truths
     from nineplus.journeys import mapdata
 
     context = _journey(db, me, journey_id, _journey_query(request))
     figures = context["figures"]
     curves = [] if figures is None else figures.curves
     context["svg"] = mapdata.build_map_svg(db, context["journey"], curves)
-    truths = None if figures is None else insight_routes.moments_of_truth(db, me, journey_id)
-    context["truths"] = truths
-    context["quadrant"] = None if truths is None else web_charts.inline(truths.charts.get("quadrant"))
-    context["quadrants"] = insight.quadrant_names()
+    found = None if figures is None else insight_routes.moments_of_truth(db, me, journey_id)
+    context["truths"] = found
+    context["quadrant"] = None if found is None else web_charts.inline(found.charts.get("quadrant"))
+    context["quadrants"] = truths.quadrant_names()
     return render(request, "analytics/journey.html", context)
 
 

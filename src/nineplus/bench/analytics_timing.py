@@ -8,7 +8,7 @@ Everything goes through the product's own functions (``analytics.overview``, ``a
 on the analytics layer. Nothing is cached between runs but DuckDB's own buffers.
 
 Third, the moments of truth of the first customer journey, uncached: the answers of each sampled customer
-read from the store, then the driver model with its bootstrap (``analytics.insight``).
+read from the store, then the driver model with its bootstrap (``analytics.truths``).
 
 ``pandas``: the baseline, a straightforward pandas implementation of the same work on the same rows
 (the store's Parquet export, loaded once and not timed): group-bys over the answers, then the same
@@ -144,7 +144,7 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
             )
         return adhoc_figures(found, minimum)
 
-    from nineplus.analytics import insight
+    from nineplus.analytics import truths as truth_model
 
     with store.snapshot() as cur:
         surveys = cur.execute("SELECT id, journey_id, audience FROM surveys WHERE organisation_id = ?", [org])
@@ -153,11 +153,11 @@ def product(store_path: Path, url: str, org: int, runs: int, seed: int, minimum:
             "SELECT id, journey_id, position, archived FROM moments WHERE organisation_id = ?", [org]
         ).fetchall()
     journey, moment_ids = first_journey(survey_rows, moment_rows)
-    moments = [insight.MomentOnMap(m, str(m), True, n) for n, m in enumerate(moment_ids, start=1)]
+    moments = [truth_model.MomentOnMap(m, str(m), True, n) for n, m in enumerate(moment_ids, start=1)]
 
     def truths(_run: int) -> Any:
         with store.snapshot() as cur:
-            return insight.moments_of_truth_on(on_duckdb(cur), org, journey, moments, minimum)
+            return truth_model.moments_of_truth_on(on_duckdb(cur), org, journey, moments, minimum)
 
     dashboard_set(0)  # warm: the first run reads the tables from disk
     set_seconds, set_result = timed(runs, dashboard_set)
@@ -297,7 +297,7 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
     from types import SimpleNamespace
 
     from nineplus.analytics.drivers import key_drivers
-    from nineplus.analytics.insight import BOOTSTRAP, SAMPLE
+    from nineplus.analytics.truths import BOOTSTRAP, SAMPLE
 
     moments = frame("moments")
     ours = surveys[surveys["organisation_id"] == org]

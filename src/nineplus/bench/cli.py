@@ -196,7 +196,7 @@ def _bench_analytics_size(bench, size: int, runs: int, minimum: int, reuse: bool
     import json
     import sys
 
-    from nineplus.analytics.insight import BOOTSTRAP
+    from nineplus.analytics.truths import BOOTSTRAP
 
     folder = (get_settings().data_dir / "bench-analytics" / str(size)).resolve()
     console.print(f"[bold]{size:,} responses[/bold] into {folder}")

@@ -86,8 +86,8 @@ STAYED = {3: 20, 4: 30, 5: 40, 6: 52, 7: 64, 8: 76, 9: 76, 10: 76}
 
 
 def plant_retention(feed: Feed) -> None:
-    """Customers answer in May 2026; their outcome for June says whether they are still customers. Half
-    are in segment "a", half in "b" (the same curve)."""
+    """Customers answer in May 2026; their outcomes for June and July say whether they are still customers
+    (all are in June). Half are in segment "a", half in "b" (the same curve)."""
     customers = []
     scores = []
     for score, stayed in STAYED.items():
@@ -109,10 +109,21 @@ def plant_retention(feed: Feed) -> None:
         CustomerOutcome(
             organisation_id=feed.world.org.id,
             person_id=person.id,
-            period_start=date(2026, 6, 1),
-            active=stayed,
+            period_start=date(2026, month, 1),
+            active=stayed or month == 6,  # those who left did so in July
         )
         for person, stayed in customers
+        for month in (6, 7)
+    )
+    # A customer whose outcomes stop in June is not known three months on: left out.
+    late = Person(email="late@example.org", name="late", team_id=feed.world.teams["advice"].id)
+    feed.db.add(late)
+    feed.db.flush()
+    feed.respond_many([(2, {})], at=datetime(2026, 5, 10, 12), persons=[late])
+    feed.db.add(
+        CustomerOutcome(
+            organisation_id=feed.world.org.id, person_id=late.id, period_start=date(2026, 6, 1), active=True
+        )
     )
     # An outcome before the answer says nothing about what followed it.
     feed.db.add(
@@ -133,7 +144,9 @@ def test_retention_stops_rising_at_the_planted_plateau_and_says_what_that_means(
     reading = page.select_one("#reading-1").text
     assert "n = 800" in reading
     assert "up to 8 and stops rising after it" in reading
-    assert "from 7 to 8 is worth +12.0 points of retention here; from 8 to 9, +0.0" in reading
+    assert "customers who gave 8 stayed +12.0 percentage points more often than those who gave 7" in reading
+    assert "those who gave 9, +0.0 more than those who gave 8" in reading
+    assert "not proof" in page.select_one("#not-proof").text
     cells = [td.text for td in page.select("#retention-table tbody tr")[3].select("td")]
     assert cells[0].startswith("20%")
     assert "n = 100" in cells[0]
@@ -165,8 +178,14 @@ def test_the_effect_chain_needs_three_teams_and_is_closed_to_team_leads(feed: Fe
     assert browse("/dashboard/chain", user="team_lead").status_code == 403
     assert browse("/dashboard/chain.csv", user="team_lead").status_code == 403
     rows = list(csv.DictReader(io.StringIO(browse("/dashboard/chain.csv").text)))
-    assert {row["month"] for row in rows} == {"2026-05-01", "2026-06-01"}
-    assert next(r for r in rows if r["month"] == "2026-06-01")["retention"] == "54.25"
+    assert {row["month"] for row in rows} == {"2026-05-01", "2026-06-01", "2026-07-01"}
+    assert next(r for r in rows if r["month"] == "2026-06-01")["retention"] == "100.0"
+    assert next(r for r in rows if r["month"] == "2026-07-01")["retention"] == "54.25"
+    assert [h.text for h in page.select(".chain-link h2")] == [
+        "Employee score (eNPS) → customer score (NPS)",
+        "Customer score (NPS) → retention (% still a customer)",
+        "Retention (% still a customer) → revenue per customer",
+    ]  # every link, with or without figures
 
 
 def test_an_unexplained_score_and_a_moment_few_went_through_are_said_so(feed: Feed, browse) -> None:  # type: ignore[no-untyped-def]
