@@ -28,7 +28,3 @@ def stamp(cur: Any, *keys: str) -> tuple[str | None, ...]:
     (``meta``: watermark, batch, persons, outcomes)."""
     meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
     return tuple(meta.get(key) for key in ("instance", "generation", *keys))
-
-
-def clear() -> None:
-    _CACHE.clear()

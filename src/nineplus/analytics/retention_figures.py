@@ -124,7 +124,7 @@ def retention_reading(curve: RetentionCurve) -> list[str]:
                 c=c,
             )
         )
-    elif threshold is not None and threshold.p_value < 0.05:
+    elif threshold is not None and threshold.p_value < 0.05 and threshold.after_low > 0:
         said.append(
             _(
                 "The rise in retention changes at %(c)s but does not stop: customers who scored higher still "
