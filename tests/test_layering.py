@@ -21,6 +21,9 @@ PURE_MODULES = [
     "text/masking.py",
     "text/tokens.py",
     "text/driver_words.py",
+    "text/sentiment.py",
+    "text/themes.py",
+    "text/quality.py",
 ]
 FORBIDDEN = ("nineplus.web", "nineplus.core.db", "sqlalchemy", "fastapi", "starlette", "jinja2")
 

@@ -12,6 +12,7 @@ from nineplus.bench.cli import bench_app
 from nineplus.cli_support import check_database, console, fail, require_schema
 from nineplus.core.settings import get_settings
 from nineplus.imports.cli import import_app
+from nineplus.text.cli import text_app
 
 app = typer.Typer(
     help="nineplus: customer experience management.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -31,6 +32,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(bounces_app, name="bounces")
 app.add_typer(import_app, name="import")
 app.add_typer(analytics_app, name="analytics")
+app.add_typer(text_app, name="text")
 
 
 @db_app.command("upgrade")

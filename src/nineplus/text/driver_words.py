@@ -1,3 +1,4 @@
+# ruff: noqa: RUF002, RUF003  (the formula in its own symbols)
 """Why not a promoter? The words that separate detractors' verbatims from promoters' (METHODS.md, "Text"):
 the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008, "Fightin' Words").
 

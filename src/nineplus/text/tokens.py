@@ -49,9 +49,19 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
 
 
+_NOT = {"can't": "can", "cannot": "can", "won't": "will", "shan't": "shall"}
+
+
 def lemmas(text: str, lang: str) -> list[str]:
-    """The lemmas of a text's words, in order."""
-    return [lemma(word, lang) for word in words(normalise(text))]
+    """The lemmas of a text's words, in order. An English contraction with "not" keeps its negation as a
+    word of its own ("didn't" -> "do", "not"), which the lemmatiser alone would drop."""
+    found = []
+    for word in words(normalise(text).replace("’", "'")):
+        if lang == "en" and (word in _NOT or word.endswith("n't")):
+            found += [lemma(_NOT.get(word, word[:-3]), lang), "not"]
+        else:
+            found.append(lemma(word, lang))
+    return found
 
 
 def content(lemmas_: list[str], lang: str) -> list[str]:

@@ -1,0 +1,35 @@
+"""``nineplus text ...``: the text pipeline's commands."""
+
+from __future__ import annotations
+
+import typer
+
+from nineplus.cli_support import console
+
+text_app = typer.Typer(help="Verbatims: sentiment, themes and their measured quality.", no_args_is_help=True)
+
+
+@text_app.command("quality")
+def quality() -> None:
+    """Measure sentiment and theme recovery on the held-out split of the project's labelled Dutch and
+    English verbatims (nothing is tuned on that split)."""
+    from rich.table import Table
+
+    from nineplus.text.quality import measure
+
+    table = Table(
+        "language", "train", "held out", "majority", "lexicon", "lexicon + learned", "themes recovered"
+    )
+    for lang in ("nl", "en"):
+        q = measure(lang)
+        table.add_row(
+            lang,
+            str(q.train),
+            str(q.held_out),
+            f"{q.majority_f1:.3f}",
+            f"{q.lexicon_f1:.3f}",
+            f"{q.combined_f1:.3f}",
+            f"{q.theme_recovery:.3f}",
+        )
+    console.print("Sentiment: macro-F1 over negative, neutral and positive; themes: share of verbatims")
+    console.print(table)
