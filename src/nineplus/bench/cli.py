@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import time
 from typing import Annotated
 
 import typer
@@ -279,3 +280,39 @@ def _result(output: str) -> dict:
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT ") :])
     raise RuntimeError(f"no result in:\n{output[-3000:]}")
+
+
+@bench_app.command("text")
+def bench_text(
+    verbatims: Annotated[int, typer.Option(help="Generated verbatims to analyse.")] = 200_000,
+    processes: Annotated[int, typer.Option(help="Processes for the parallel run.")] = 2,
+    runs: Annotated[int, typer.Option(help="Timed runs per side; medians are reported.")] = 3,
+) -> None:
+    """The text pipeline's default path (language, lemmas, masking, sentiment with the learned model, theme)
+    over generated verbatims, in parallel against one process; verbatims per second and peak memory."""
+    from nineplus.bench import text as bench
+
+    started = time.perf_counter()
+    texts, langs, scores = bench.generate(verbatims)
+    console.print(
+        f"{len(texts):,} verbatims generated in {time.perf_counter() - started:.1f} s "
+        f"({len(set(texts)):,} distinct, {sum(lang == 'en' for lang in langs):,} answered in English)"
+    )
+    started = time.perf_counter()
+    models = bench.learned(texts, langs, scores)
+    console.print(
+        f"  models learned from 5,000 of them in {time.perf_counter() - started:.1f} s "
+        f"(learned sentiment for {', '.join(sorted(models.learned)) or 'no language'})"
+    )
+    single = [bench.run(texts, langs, models, 1) for _ in range(runs)]
+    parallel = [bench.run(texts, langs, models, processes) for _ in range(runs)]
+    if any(r.analysed != len(texts) for r in single + parallel):
+        fail("not every verbatim was analysed")
+    one = statistics.median(r.seconds for r in single)
+    many = statistics.median(r.seconds for r in parallel)
+    console.print(
+        f"  one process (median of {runs}): {one:.1f} s, {len(texts) / one:,.0f} verbatims/s\n"
+        f"  {processes} processes (median of {runs}): {many:.1f} s, "
+        f"[bold]{len(texts) / many:,.0f} verbatims/s[/bold] ({one / many:.1f}x)\n"
+        f"  peak memory: {bench.peak_mb():,.0f} MB (the largest process)"
+    )

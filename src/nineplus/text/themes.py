@@ -43,10 +43,17 @@ def seeded(lang: str) -> tuple[Theme, ...]:
     data = json.loads(
         (resources.files("nineplus.text") / "lexicon" / "themes.json").read_text(encoding="utf-8")
     )
-    return tuple(
-        Theme(key, spec["name"], frozenset(lemma(word.lower(), lang) for word in spec["seeds"][lang]))
-        for key, spec in data.items()
-    )
+    return tuple(Theme(key, spec["name"], _forms(spec["seeds"][lang], lang)) for key, spec in data.items())
+
+
+def _forms(words: Sequence[str], lang: str) -> frozenset[str]:
+    """Each seed word as written and as lemmatised once and twice: the lemmatiser does not always give a
+    lemma back for a lemma ("wachten" -> "wacht", "gewacht" -> "wachten")."""
+    found = set()
+    for word in words:
+        once = lemma(word.lower(), lang)
+        found |= {word.lower(), once, lemma(once, lang)}
+    return frozenset(found)
 
 
 def _analyse(document: Any) -> Any:
@@ -61,6 +68,8 @@ class ThemeModel:
         self.keys = [t.key for t in self.themes]
         self.vectoriser: Any = None
         self.model: Any = None
+        self._seeds = frozenset(seed for t in self.themes for seed in t.seeds if len(seed) >= PART)
+        self._part_cache: dict[str, tuple[str, ...]] = {}
 
     def features(self, documents: Sequence[Sequence[str]]) -> Any:
         from scipy.sparse import csr_matrix, hstack
@@ -75,15 +84,23 @@ class ThemeModel:
         """The document's lemmas, with the seed words found inside longer words added."""
         found = list(document)
         for word in document:
-            for theme in self.themes:
-                for seed in theme.seeds:
-                    if (
-                        len(seed) >= PART
-                        and len(word) > len(seed) + 2
-                        and (word.endswith(seed) or word.startswith(seed))
-                    ):
-                        found.append(seed)
+            found.extend(self._parts(word))
         return found
+
+    def _parts(self, word: str) -> tuple[str, ...]:
+        """The seed words a longer word starts or ends with (kept per word: a lookup, not a text's)."""
+        parts = self._part_cache.get(word)
+        if parts is None:
+            if len(self._part_cache) > 100_000:
+                self._part_cache.clear()
+            found = []
+            for cut in range(PART, len(word) - 2):
+                if word[:cut] in self._seeds:
+                    found.append(word[:cut])
+                if word[-cut:] in self._seeds:
+                    found.append(word[-cut:])
+            parts = self._part_cache[word] = tuple(found)
+        return parts
 
     def seed_scores(self, document: Sequence[str]) -> list[int]:
         expanded = self.expand(document)
@@ -100,11 +117,12 @@ class ThemeModel:
         if labels is None:
             labels = [self._by_seeds(d) for d in documents]
         chosen = [(d, label) for d, label in zip(documents, labels, strict=True) if label is not None]
+        if len({label for _, label in chosen}) < 2:
+            return self  # nothing to learn from: the seed words decide
         self.vectoriser = TfidfVectorizer(analyzer=_analyse, sublinear_tf=True)
         self.vectoriser.fit([self.expand(d) for d, _ in chosen])
-        if len({label for _, label in chosen}) >= 2:
-            self.model = ComplementNB(alpha=1.0)
-            self.model.fit(self.features([d for d, _ in chosen]), [label for _, label in chosen])
+        self.model = ComplementNB(alpha=1.0)
+        self.model.fit(self.features([d for d, _ in chosen]), [label for _, label in chosen])
         return self
 
     def _by_seeds(self, document: Sequence[str]) -> str | None:
