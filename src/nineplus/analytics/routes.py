@@ -145,7 +145,19 @@ def journey_dashboard(request: Request, db: Db, me: PagePrincipal, journey_id: i
     context["truths"] = found
     context["quadrant"] = None if found is None else web_charts.inline(found.charts.get("quadrant"))
     context["quadrants"] = truths.quadrant_names()
+    context["candidates"] = None if found is None else _candidates(db, me, journey_id)
     return render(request, "analytics/journey.html", context)
+
+
+def _candidates(db: Db, me: Principal, journey_id: int) -> list[Any]:
+    """Subjects customers raise in their comments that no moment on the map covers."""
+    from nineplus.text import repository as said
+    from nineplus.text import service as text_service
+    from nineplus.text import views as story
+
+    words = text_service.moment_words(db, me.organisation_id).get(journey_id, {})
+    mapped = {word for entries in words.values() for _moment, needed in entries for word in needed}
+    return story.candidates(said.of_journey(db, journey_id), mapped)
 
 
 @router.get("/dashboard/journeys/{journey_id}/map.{kind}")
@@ -182,11 +194,15 @@ def _moment(db: Db, me: Principal, moment_id: int) -> dict[str, Any]:
     figures = read_store(
         lambda store: views.moment(store, me.organisation_id, moment.id, minimum, _viewer_teams(me))
     )
+    from nineplus.text import repository as said
+    from nineplus.text import views as story
+
     return {
         "moment": moment,
         "journey": journeys.get_journey(db, moment.journey_id),
         "figures": figures,
         "minimum": minimum,
+        "story": story.story(said.of_moment(db, moment.id)),
     }
 
 
@@ -211,11 +227,15 @@ def _team(db: Db, me: Principal, team_id: int) -> dict[str, Any]:
     team = accounts.get_team(db, me, team_id)  # another organisation's team, or one not visible: 404
     minimum = get_settings().minimum_n
     figures = read_store(lambda store: views.team(store, me.organisation_id, team.id, minimum))
+    from nineplus.text import repository as said
+    from nineplus.text import views as story
+
     return {
         "team": team,
         "figures": figures,
         "minimum": minimum,
         "owned": journeys_repo.moments_of_team(db, team.id),
+        "story": story.story(said.of_team(db, team.id)),
     }
 
 

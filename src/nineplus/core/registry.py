@@ -11,6 +11,7 @@ def import_all_models() -> None:
     from nineplus.jobs import models as _jobs  # noqa: F401
     from nineplus.journeys import models as _journeys  # noqa: F401
     from nineplus.outcomes import models as _outcomes  # noqa: F401
+    from nineplus.text import models as _text  # noqa: F401
 
 
 def import_all_handlers() -> None:
@@ -22,3 +23,4 @@ def import_all_handlers() -> None:
     from nineplus.core import mail as _mail  # noqa: F401
     from nineplus.feedback import fielding as _fielding  # noqa: F401
     from nineplus.imports import service as _imports_service  # noqa: F401
+    from nineplus.text import service as _text_service  # noqa: F401

@@ -13,6 +13,7 @@ from nineplus.accounts.schemas import TeamIn, UserCreateIn
 from nineplus.core.principal import system_principal
 from nineplus.core.tenancy import scope, system
 from nineplus.demo import content
+from nineplus.demo import verbatims as demo_verbatims
 from nineplus.demo.responses import CUSTOMERS, load_survey
 from nineplus.journeys import service as journeys
 from nineplus.journeys.schemas import (
@@ -96,6 +97,7 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
                     kind=m["kind"],
                     contact=m["contact"],
                     service_guideline=m["service_guideline"],
+                    keywords=demo_verbatims.keywords(m["key"]) if m["key"] in demo_verbatims.MOMENTS else {},
                 ),
             )
             moment_ids[m["key"]] = moment.id
@@ -129,4 +131,7 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
     session.flush()
     scope(session, org.id)
     load_survey(session, actor, *mortgage, {key: teams[key].id for key in CUSTOMERS})
+    from nineplus.text.service import analyse_organisation
+
+    analyse_organisation(session, org.id)  # the job would within minutes; a first start shows them at once
     return org, True

@@ -1,14 +1,14 @@
 """The demo's survey on the mortgage journey and half a year of answers to it, the monthly pulse of the
-employees of the teams in the mortgage chain, and what became of the customers (still a customer,
-revenue) month by month.
+employees of the teams in the mortgage chain, and what became of the customers (still a customer, revenue)
+month by month.
 
 The answers are generated from a seed, so every demo looks the same: customers go through the standard
-moments and some of the deviating ones (a delay notice, the adviser calling back, a complaint); the
-measured curve differs from the workshop's expected curve where a real one would (uploading documents
-and waiting for the offer feel worse than the teams expected); the "why?" is written in the customer's own
-words (ours, in Dutch and some English). The effects the insight pages should find are planted as
-``demo.effects`` describes: waiting for the offer as the moment of truth, a retention plateau at 8, and a
-team climate that employees and customers share.
+moments and some of the deviating ones (a delay notice, the adviser calling back, a complaint); the measured
+curve differs from the workshop's expected curve where a real one would (uploading documents and waiting for
+the offer feel worse than the teams expected); the "why?" is written in the customer's own words about the
+moment that stood out (``demo.verbatims``: ours, in Dutch and some English). The effects the insight pages
+should find are planted as ``demo.effects`` describes: waiting for the offer as the moment of truth, a
+retention plateau at 8, and a team climate that employees and customers share.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
 from nineplus.demo import effects
+from nineplus.demo import verbatims as demo_verbatims
 from nineplus.feedback import intake, service
 from nineplus.feedback.models import Person, Response, Survey
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
@@ -44,34 +45,6 @@ CURVE = {
     "complaint": (-2.6, 0.08),
     "signing_visit": (2.0, 1.0),
     "notary_transfer": (2.8, 1.0),
-}
-WHY = {  # in the customer's own words, by NPS group and language
-    "promoter": {
-        "nl": [
-            "De adviseur nam echt de tijd en legde alles rustig uit.",
-            "Snel geregeld en ik wist steeds waar ik stond.",
-            "Bij de notaris ging alles vlekkeloos, we hebben de sleutel!",
-            "Duidelijk advies over de rente, geen verrassingen achteraf.",
-        ],
-        "en": ["The adviser called me back the same day. Very reassuring."],
-    },
-    "passive": {
-        "nl": [
-            "Het advies was goed, maar het wachten op de offerte duurde lang.",
-            "Prima geholpen, alleen het uploaden van documenten was omslachtig.",
-            "Uiteindelijk goed gekomen, maar ik moest zelf vaak bellen.",
-        ],
-        "en": ["Good advice, but the portal kept asking for the same payslip."],
-    },
-    "detractor": {
-        "nl": [
-            "Drie weken niets gehoord over de offerte, en toen kwam er een vertraging.",
-            "Mijn documenten kwijtgeraakt, twee keer opnieuw moeten sturen.",
-            "Niemand belde terug na mijn klacht. Zo ga je niet met klanten om.",
-            "De vertraging werd pas gemeld toen ik zelf belde.",
-        ],
-        "en": ["Nobody told me the offer was delayed until the notary asked."],
-    },
 }
 ENGLISH_SHARE = 0.12
 # The customers the survey went to: per team (by team key) how many there are and the share of the
@@ -192,9 +165,10 @@ def load_survey(
         answered[person.id] = (month, nps)
         answers[(questions["nps"].id, None)] = {"value_int": nps}
         language = "en" if rng.random() < ENGLISH_SHARE else "nl"
-        group = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
         if rng.random() < 0.75:
-            answers[(questions["why"].id, None)] = {"value_text": rng.choice(WHY[group][language])}
+            usual = {key: feel for key, (feel, _chance) in CURVE.items()}
+            said = demo_verbatims.verbatim(rng, language, feelings, usual, nps)
+            answers[(questions["why"].id, None)] = {"value_text": said}
         items.append(
             intake.Submission(
                 organisation_id=survey.organisation_id,

@@ -49,6 +49,7 @@ def moment_out(m: Moment) -> MomentOut:
         kind=m.kind,
         contact=m.contact,
         service_guideline=m.service_guideline,
+        keywords=m.keywords or {},
         archived=m.archived_at is not None,
     )
 

@@ -65,6 +65,9 @@ class Moment(TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(20), default="standard")
     contact: Mapped[str] = mapped_column(String(20), default="touchpoint")
     service_guideline: Mapped[dict[str, str]] = mapped_column(default=dict)
+    # Words customers use for this moment, per language, comma-separated ("taxatie, taxateur"): a verbatim
+    # that uses one is linked to the moment (the moment's own name counts too).
+    keywords: Mapped[dict[str, str]] = mapped_column(default=dict)
     created_at: Mapped[created]
     archived_at: Mapped[datetime | None]
 

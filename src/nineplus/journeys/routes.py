@@ -184,6 +184,7 @@ def _moment_form(moment: Any) -> dict[str, Any]:
         "kind": moment.kind,
         "contact": moment.contact,
         "service_guideline": moment.service_guideline,
+        "keywords": moment.keywords,
     }
 
 

@@ -41,6 +41,7 @@ class MomentIn(BaseModel):
     kind: Kind = "standard"
     contact: Contact = "touchpoint"
     service_guideline: Localized = Localized()
+    keywords: Localized = Localized()  # words customers use for it, comma-separated, per language
 
 
 class MomentOut(BaseModel):
@@ -56,6 +57,7 @@ class MomentOut(BaseModel):
     kind: str
     contact: str
     service_guideline: dict[str, str]
+    keywords: dict[str, str]
     archived: bool
 
 

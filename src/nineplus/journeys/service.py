@@ -37,6 +37,7 @@ MOMENT_FIELDS = (
     "kind",
     "contact",
     "service_guideline",
+    "keywords",
     "position",
     "archived_at",
 )
@@ -126,6 +127,7 @@ def _apply_moment(session: Session, moment: Moment, data: MomentIn) -> None:
     moment.channel, moment.channel_id, moment.team_id = channel, channel_id, data.team_id
     moment.role_label, moment.service_guideline = data.role_label.as_dict(), data.service_guideline.as_dict()
     moment.predictability, moment.kind, moment.contact = data.predictability, data.kind, data.contact
+    moment.keywords = data.keywords.as_dict()
 
 
 def create_moment(session: Session, actor: Principal, journey_id: int, data: MomentIn) -> Moment:

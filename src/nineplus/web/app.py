@@ -81,12 +81,14 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
     from nineplus.journeys import walk_routes
+    from nineplus.text import routes as text_routes
     from nineplus.web import pages
 
     app.include_router(feedback_public_api.router)  # first: the busiest route is matched first
     app.include_router(pages.router)
     app.include_router(analytics_routes.router)
     app.include_router(insight_routes.router)
+    app.include_router(text_routes.router)
     app.include_router(feedback_public.router)
     app.include_router(feedback_routes.router)
     app.include_router(person_routes.router)

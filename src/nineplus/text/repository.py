@@ -1,0 +1,129 @@
+"""Reading the stored verbatim analyses for the pages: per journey, moment or team, with each verbatim's
+NPS score and month. Only the masked text leaves here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
+
+LIMIT = 20_000  # the newest verbatims a page reads
+
+
+@dataclass(frozen=True)
+class Said:
+    id: int
+    masked: str
+    language: str
+    lemmas: tuple[str, ...]
+    sentiment: float
+    polarity: str
+    theme: str | None
+    score: int | None  # the response's NPS answer
+    submitted_at: datetime
+    moments: tuple[int, ...] = ()  # the moments it talks about
+
+
+def _base() -> Select:  # type: ignore[type-arg]
+    nps = aliased(Answer)
+    nps_question = aliased(Question)
+    score = (
+        select(nps.value_int)
+        .join(nps_question, nps_question.id == nps.question_id)
+        .where(nps.response_id == VerbatimAnalysis.response_id, nps.moment_key == 0)
+        .where(nps_question.type == "nps")
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            VerbatimAnalysis.id,
+            VerbatimAnalysis.masked,
+            VerbatimAnalysis.language,
+            VerbatimAnalysis.lemmas,
+            VerbatimAnalysis.sentiment,
+            VerbatimAnalysis.polarity,
+            VerbatimAnalysis.theme,
+            score,
+            Response.submitted_at,
+        )
+        .join(Response, Response.id == VerbatimAnalysis.response_id)
+        .order_by(Response.submitted_at.desc())
+        .limit(LIMIT)
+    )
+
+
+def _rows(session: Session, stmt: Select, with_moments: bool = False) -> list[Said]:  # type: ignore[type-arg]
+    rows = session.execute(stmt).all()
+    linked: dict[int, list[int]] = defaultdict(list)
+    if with_moments:
+        ids = [r[0] for r in rows]
+        for start in range(0, len(ids), 1000):
+            for analysis_id, moment_id in session.execute(
+                select(VerbatimMoment.analysis_id, VerbatimMoment.moment_id).where(
+                    VerbatimMoment.analysis_id.in_(ids[start : start + 1000])
+                )
+            ):
+                linked[analysis_id].append(moment_id)
+    return [
+        Said(r[0], r[1], r[2], tuple(r[3].split()), r[4], r[5], r[6], r[7], r[8], tuple(sorted(linked[r[0]])))
+        for r in rows
+    ]
+
+
+def of_journey(session: Session, journey_id: int) -> list[Said]:
+    stmt = (
+        _base()
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Survey.journey_id == journey_id, Survey.audience == "customer")
+    )
+    return _rows(session, stmt, with_moments=True)
+
+
+def of_moment(session: Session, moment_id: int) -> list[Said]:
+    stmt = (
+        _base()
+        .join(VerbatimMoment, VerbatimMoment.analysis_id == VerbatimAnalysis.id)
+        .where(VerbatimMoment.moment_id == moment_id)
+    )
+    return _rows(session, stmt)
+
+
+def of_team(session: Session, team_id: int) -> list[Said]:
+    stmt = _base().join(Person, Person.id == Response.person_id).where(Person.team_id == team_id)
+    return _rows(session, stmt)
+
+
+PREFIX = 5  # a searched word this long also finds the longer words it starts ("taxatie": "taxatierapport")
+
+
+def _pattern(form: str) -> str:
+    return f" {form}" if len(form) >= PREFIX else f" {form} "
+
+
+def search(
+    session: Session,
+    words: list[set[str]],
+    *,
+    theme: str | None = None,
+    polarity: str | None = None,
+    limit: int = 200,
+) -> list[Said]:
+    """The newest verbatims that hold, for every searched word, one of its lemmas (the word read as Dutch
+    and as English; a long one also as the start of a compound), of one theme and polarity where given."""
+    stmt = _base().limit(limit)
+    if theme:
+        stmt = stmt.where(VerbatimAnalysis.theme == theme)
+    if polarity:
+        stmt = stmt.where(VerbatimAnalysis.polarity == polarity)
+    for forms in words:
+        stmt = stmt.where(
+            or_(*(VerbatimAnalysis.lemmas.contains(_pattern(f), autoescape=True) for f in sorted(forms)))
+        )
+    return _rows(session, stmt)

@@ -1,0 +1,270 @@
+"""Analysing an organisation's verbatims and keeping the analyses current (the ``analyse_verbatims`` job).
+
+Every text answer of a submitted response is analysed once with the organisation's current model; when
+the model's version changes (the project's lexicon or themes changed, the organisation's moments or their
+keywords changed, or the verbatims it learns from grew by a fifth), every verbatim is analysed again. The
+learned parts come from the organisation's own verbatims with an NPS score in the same response, up to a
+response id that is stored, so that another process learns exactly the same model again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from nineplus.core.models import utcnow
+from nineplus.core.tenancy import scope, system
+from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.jobs.runner import handler
+from nineplus.journeys.models import Moment
+from nineplus.text.masking import mask
+from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
+from nineplus.text.pipeline import Models, analyse_many, learn
+from nineplus.text.tokens import content, lemmas
+
+log = logging.getLogger(__name__)
+RETRAIN_GROWTH = 1.2  # the verbatims learned from grew by a fifth: learn again
+BATCH = 2_000
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    response_id: int
+    question_id: int
+    moment_key: int
+    moment_id: int | None  # the moment the question asked about (a per-moment question)
+    journey_id: int
+    text: str
+    locale: str | None
+    score: int | None  # the response's NPS answer
+    person_name: str | None
+
+
+def verbatims(session: Session, organisation_id: int) -> list[Verbatim]:
+    """The organisation's text answers of submitted responses, with their response's NPS score."""
+    nps = aliased(Answer)
+    nps_question = aliased(Question)
+    score = (
+        select(nps.value_int)
+        .join(nps_question, nps_question.id == nps.question_id)
+        .where(nps.response_id == Answer.response_id, nps_question.type == "nps", nps.moment_key == 0)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Answer.response_id,
+            Answer.question_id,
+            Answer.moment_key,
+            Answer.moment_id,
+            Survey.journey_id,
+            Answer.value_text,
+            Response.locale,
+            score,
+            Person.name,
+        )
+        .join(Question, Question.id == Answer.question_id)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .outerjoin(Person, Person.id == Response.person_id)
+        .where(
+            Answer.organisation_id == organisation_id,
+            Question.type == "text",
+            Answer.value_text.is_not(None),
+            Response.submitted_at.is_not(None),
+        )
+        .order_by(Answer.response_id)
+    )
+    return [Verbatim(*row) for row in rows if row.value_text and row.value_text.strip()]
+
+
+@lru_cache(maxsize=1)
+def _files_version() -> str:
+    """A digest of the project's lexicons and themes (a new release with other words analyses again)."""
+    digest = hashlib.sha256()
+    folder = resources.files("nineplus.text") / "lexicon"
+    for name in ("nl.tsv", "en.tsv", "modifiers.json", "themes.json"):
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+Words = dict[int, dict[str, list[tuple[int, frozenset[str]]]]]  # journey -> language -> (moment, lemmas)
+
+
+def moment_words(session: Session, organisation_id: int) -> Words:
+    """Per journey and language, what links a verbatim to a moment: each keyword of the moment (all the
+    content words of a keyword of several words), and each content word of its name that no more than
+    two of the journey's moments share."""
+    found: Words = defaultdict(lambda: defaultdict(list))
+    moments = session.scalars(
+        select(Moment).where(Moment.organisation_id == organisation_id, Moment.archived_at.is_(None))
+    ).all()
+    for lang in ("nl", "en"):
+        named: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for moment in moments:
+            for word in content(lemmas((moment.name or {}).get(lang, ""), lang), lang):
+                named[moment.journey_id][word].add(moment.id)
+            for keyword in ((moment.keywords or {}).get(lang) or "").split(","):
+                words = frozenset(content(lemmas(keyword, lang), lang))
+                if words:
+                    found[moment.journey_id][lang].append((moment.id, words))
+        for journey_id, by_word in named.items():
+            for word, ids in by_word.items():
+                if len(ids) <= 2:
+                    found[journey_id][lang] += [(moment_id, frozenset([word])) for moment_id in ids]
+    return found
+
+
+def linked_moments(words: Words, journey_id: int, lang: str, said: Sequence[str]) -> set[int]:
+    """The moments whose keyword or name word a verbatim (its lemmas) uses."""
+    present = set(said)
+    return {moment_id for moment_id, needed in words.get(journey_id, {}).get(lang, []) if needed <= present}
+
+
+def _words_version(words: Words) -> str:
+    flat = sorted(
+        (journey, lang, moment_id, tuple(sorted(needed)))
+        for journey, langs in words.items()
+        for lang, entries in langs.items()
+        for moment_id, needed in entries
+    )
+    return hashlib.sha256(repr(flat).encode()).hexdigest()
+
+
+_MODELS: dict[tuple[int, str], Models] = {}
+
+
+def analyse_organisation(session: Session, organisation_id: int) -> int:
+    """Bring the organisation's verbatim analyses up to date; how many verbatims were analysed now."""
+    scope(session, organisation_id)
+    found = verbatims(session, organisation_id)
+    if not found:
+        return 0
+    state = session.scalar(select(TextModelState).where(TextModelState.organisation_id == organisation_id))
+    scored = [v for v in found if v.score is not None]
+    if state is None or (
+        len(scored) >= RETRAIN_GROWTH * max(state.trained_on, 1) and len(scored) - state.trained_on >= 20
+    ):
+        state = state or TextModelState(organisation_id=organisation_id)
+        state.trained_on = len(scored)
+        state.trained_until = max((v.response_id for v in scored), default=0)
+        state.trained_at = utcnow()
+    words = moment_words(session, organisation_id)
+    digest = hashlib.sha256(
+        f"{_files_version()}:{state.trained_on}:{state.trained_until}:{_words_version(words)}".encode()
+    ).hexdigest()[:16]
+    state.version = digest
+    session.add(state)
+    models = _MODELS.get((organisation_id, digest))
+    if models is None:
+        models = _learn([v for v in scored if v.response_id <= state.trained_until])
+        _MODELS.clear()  # one organisation's model at a time is kept
+        _MODELS[(organisation_id, digest)] = models
+    key = (VerbatimAnalysis.response_id, VerbatimAnalysis.question_id, VerbatimAnalysis.moment_key)
+    current = set(
+        session.execute(
+            select(*key).where(
+                VerbatimAnalysis.organisation_id == organisation_id, VerbatimAnalysis.version == digest
+            )
+        ).all()
+    )
+    todo = [v for v in found if (v.response_id, v.question_id, v.moment_key) not in current]
+    staff = _staff_names(session, organisation_id)
+    for start in range(0, len(todo), BATCH):
+        _store(session, organisation_id, todo[start : start + BATCH], models, words, digest, staff)
+    return len(todo)
+
+
+def _learn(scored: Sequence[Verbatim]) -> Models:
+    from nineplus.text.tokens import language
+
+    langs = [language(v.text, v.locale) for v in scored]
+    words = [lemmas(v.text, lang) for v, lang in zip(scored, langs, strict=True)]
+    return learn(words, langs, [v.score for v in scored])
+
+
+def _staff_names(session: Session, organisation_id: int) -> list[str]:
+    from nineplus.accounts.models import User
+
+    names = session.scalars(select(User.name).where(User.organisation_id == organisation_id))
+    return [name for name in names if name]
+
+
+def _store(
+    session: Session,
+    organisation_id: int,
+    batch: Sequence[Verbatim],
+    models: Models,
+    words: Words,
+    version: str,
+    staff: list[str],
+) -> None:
+    analyses = analyse_many([v.text for v in batch], [v.locale for v in batch], models=models, names=staff)
+    now = utcnow()
+    keys = [(v.response_id, v.question_id, v.moment_key) for v in batch]
+    for chunk in range(0, len(keys), 500):
+        part = keys[chunk : chunk + 500]
+        key = tuple_(VerbatimAnalysis.response_id, VerbatimAnalysis.question_id, VerbatimAnalysis.moment_key)
+        session.execute(
+            delete(VerbatimAnalysis).where(VerbatimAnalysis.organisation_id == organisation_id, key.in_(part))
+        )
+    rows: list[dict[str, Any]] = []
+    links: list[set[int]] = []
+    for v, a in zip(batch, analyses, strict=True):
+        # The respondent's own name, where the text uses it.
+        masked = mask(a.masked, a.language, [v.person_name]).text if v.person_name else a.masked
+        linked = linked_moments(words, v.journey_id, a.language, a.lemmas)
+        if v.moment_id is not None:
+            linked.add(v.moment_id)
+        links.append(linked)
+        rows.append(
+            {
+                "organisation_id": organisation_id,
+                "response_id": v.response_id,
+                "question_id": v.question_id,
+                "moment_key": v.moment_key,
+                "language": a.language,
+                "lemmas": " " + " ".join(a.lemmas) + " ",
+                "masked": masked,
+                "sentiment": a.sentiment,
+                "polarity": a.polarity,
+                "theme": a.theme,
+                "version": version,
+                "analysed_at": now,
+            }
+        )
+    ids = session.scalars(
+        insert(VerbatimAnalysis).returning(VerbatimAnalysis.id, sort_by_parameter_order=True), rows
+    )
+    pairs = [
+        {"organisation_id": organisation_id, "analysis_id": analysis_id, "moment_id": moment_id}
+        for analysis_id, linked in zip(ids.all(), links, strict=True)
+        for moment_id in sorted(linked)
+    ]
+    if pairs:
+        session.execute(insert(VerbatimMoment), pairs)
+    session.flush()
+
+
+@handler("analyse_verbatims", every=timedelta(minutes=2))
+def analyse_verbatims(session: Session, payload: dict[str, Any]) -> None:
+    """Analyse every organisation's new verbatims, and all of them where the model changed."""
+    from nineplus.accounts.models import Organisation
+
+    system(session)
+    ids = [org_id for (org_id,) in session.execute(select(Organisation.id).order_by(Organisation.id))]
+    for organisation_id in ids:
+        analysed = analyse_organisation(session, organisation_id)
+        if analysed:
+            log.info("verbatims: %s analysed for organisation %s", analysed, organisation_id)
+        system(session)
