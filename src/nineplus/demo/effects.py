@@ -30,9 +30,9 @@ CUSTOMER_CLIMATE = 0.8  # customer score points per unit of climate
 EMPLOYEE_BASE, EMPLOYEE_CLIMATE, EMPLOYEE_NOISE = 7.4, 1.3, 1.2  # the employees' 0-10 score
 PLATEAU = 8  # the score from which a higher score no longer keeps customers
 # Chance a customer leaves in a month, per score: falling up to the plateau, flat after it.
-# About 35% stay three months at a 3, 85% from 8 on: a straight rise on the logit scale up to 8.
+# About 15% stay three months at a 3, 82% from 8 on: a straight rise on the logit scale up to 8.
 LEAVE = {
-    0: 0.3, 1: 0.3, 2: 0.3, 3: 0.295, 4: 0.233, 5: 0.181, 6: 0.134, 7: 0.091, 8: 0.053, 9: 0.053, 10: 0.053
+    0: 0.5, 1: 0.5, 2: 0.5, 3: 0.469, 4: 0.370, 5: 0.276, 6: 0.191, 7: 0.121, 8: 0.064, 9: 0.064, 10: 0.064
 }  # fmt: skip
 REVENUE, REVENUE_SPREAD = 180.0, 25.0  # a customer's monthly revenue (euros); none in the month of leaving
 
@@ -69,18 +69,47 @@ def background_score(climate_now: float, rng: random.Random) -> int:
     return clip(BACKGROUND + CUSTOMER_CLIMATE * climate_now + rng.gauss(0, 1.6))
 
 
+FOLLOW_UP = 3  # months: the respondents' leaving is planted exactly over this window after the answer
+
+
 def outcomes(
     rng: random.Random,
     months: list[date],
     scores: dict[date, int],
+    leaves: date | None = None,
+    decided: bool = False,
 ) -> list[tuple[date, bool, float]]:
     """One customer's months on record, (first day, still a customer at its end, revenue), until the
-    month the customer left; ``scores``: the customer's score in each month."""
+    month the customer left; ``scores``: the customer's score in each month. ``decided``: the month of
+    leaving is ``leaves`` (None: stays), not drawn month by month."""
     revenue = max(40.0, rng.gauss(REVENUE, REVENUE_SPREAD))
     found = []
     for month in months:
-        left = rng.random() < LEAVE[scores[month]]
+        left = month == leaves if decided else rng.random() < LEAVE[scores[month]]
         found.append((month, not left, 0.0 if left else round(revenue, 2)))
         if left:
             break
+    return found
+
+
+def fates(
+    rng: random.Random, answered: dict[int, tuple[date, int]], months: list[date]
+) -> dict[int, date | None]:
+    """For each respondent (id -> month of the answer, score), the month of leaving or None: exactly the
+    share the planted curve says leaves within FOLLOW_UP months of the answer leaves, per score, so the
+    demo's retention curve is the planted one and not a draw that may hide its plateau."""
+    by_score: dict[int, list[int]] = {}
+    found: dict[int, date | None] = {}
+    for person, (month, score) in sorted(answered.items()):
+        if months.index(month) + FOLLOW_UP <= len(months):
+            by_score.setdefault(score, []).append(person)
+        else:
+            found[person] = None  # answered too recently for the whole window: stays on record
+    for score, people in by_score.items():
+        rng.shuffle(people)
+        leaving = round(len(people) * (1 - (1 - LEAVE[score]) ** FOLLOW_UP))
+        for index, person in enumerate(people):
+            start = months.index(answered[person][0])
+            window = months[start : start + FOLLOW_UP]
+            found[person] = rng.choice(window) if index < leaving else None
     return found

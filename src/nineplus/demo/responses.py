@@ -142,6 +142,7 @@ def load_survey(
     service.start_fielding(session, actor, survey.id)
     version_id = service.current_version(session, survey.id).id
     rng = random.Random(9)  # noqa: S311 - demo data, not secrets
+    words = random.Random(16)  # noqa: S311 - the comments draw apart: they change no score
     now = utcnow()
     months = _months(now - timedelta(days=DAYS + 1), now)
     climate = effects.climate(random.Random(13), list(CUSTOMERS), months)  # noqa: S311 - demo data
@@ -167,7 +168,7 @@ def load_survey(
         language = "en" if rng.random() < ENGLISH_SHARE else "nl"
         if rng.random() < 0.75:
             usual = {key: feel for key, (feel, _chance) in CURVE.items()}
-            said = demo_verbatims.verbatim(rng, language, feelings, usual, nps)
+            said = demo_verbatims.verbatim(words, language, feelings, usual, nps)
             answers[(questions["why"].id, None)] = {"value_text": said}
         items.append(
             intake.Submission(
@@ -223,6 +224,7 @@ def _load_outcomes(
     """Every customer's months on record until leaving: the score in a month is the customer's answer from
     the month of answering on, and otherwise the score the customer would have given."""
     rng = random.Random(14)  # noqa: S311 - demo data, not secrets
+    fates = effects.fates(random.Random(17), answered, months)  # noqa: S311 - demo data
     rows = []
     for team, people in customers.items():
         for person in people:
@@ -241,7 +243,9 @@ def _load_outcomes(
                     "active": active,
                     "revenue": revenue,
                 }
-                for month, active, revenue in effects.outcomes(rng, months, scores)
+                for month, active, revenue in effects.outcomes(
+                    rng, months, scores, fates.get(person.id), person.id in fates
+                )
             )
     session.execute(insert(CustomerOutcome), rows)
 

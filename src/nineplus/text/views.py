@@ -64,11 +64,11 @@ class Story:
 _FILLER_NL = (
     "ver verder rest echt gewoon geen niet niets nooit keer staan laten zitten liggen krijgen zien "
     "weten zeggen vinden geven nemen maken houden veel weinig meer minder paar drie twee vier week "
-    "dag maand idee ding iets niemand zelf eigen vertellen horen "
+    "dag maand idee ding iets niemand zelf eigen vertellen horen maar alleen toch "
 )
 _FILLER_EN = (
     "still really just get got make made take took give gave keep kept thing things lot bit much more "
-    "less two three four week day month idea nothing nobody anyone own rest tell say "
+    "less two three four week day month idea nothing nobody anyone own rest tell say but only "
 )
 FILLER = {"nl": frozenset(_FILLER_NL.split()), "en": frozenset(_FILLER_EN.split())}  # fmt: skip
 
@@ -188,14 +188,7 @@ def candidates(verbatims: Sequence[Said], mapped: set[str], minimum_share: float
         d.word for d in separating_words([list(ours.elements())], [list(general.elements())], minimum=least)
         if d.z >= DISTINCT_Z
     }  # fmt: skip
-    groups: list[list[str]] = []
-    for word in sorted(distinct, key=lambda w: -len(common[w])):
-        for group in groups:
-            if _overlap(common[word], common[group[0]]) >= TOGETHER or _stem(word) == _stem(group[0]):
-                group.append(word)
-                break
-        else:
-            groups.append([word])
+    groups = _together(sorted(distinct, key=lambda w: (-len(common[w]), w)), common)
     found = []
     for group in groups:
         members = sorted(set().union(*(common[w] for w in group)))
@@ -205,6 +198,26 @@ def candidates(verbatims: Sequence[Said], mapped: set[str], minimum_share: float
         quotes = _distinct([verbatims[i].masked for i in members])
         found.append(Candidate(group[:5], len(members), len(members) / len(verbatims), negative, quotes))
     return sorted(found, key=lambda c: -c.count)
+
+
+def _together(words: Sequence[str], docs: dict[str, set[int]]) -> list[list[str]]:
+    """Words in groups: two words are one subject when their verbatims overlap (TOGETHER) or they start
+    alike (STEM), and so is a word joined to either (each group keeps the given order)."""
+    parent = {w: w for w in words}
+
+    def root(word: str) -> str:
+        while parent[word] != word:
+            word = parent[word]
+        return word
+
+    for i, a in enumerate(words):
+        for b in words[i + 1 :]:
+            if _overlap(docs[a], docs[b]) >= TOGETHER or _stem(a) == _stem(b):
+                parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(root(word), []).append(word)
+    return list(groups.values())
 
 
 def _untied(verbatims: Sequence[Said], docs: set[int]) -> bool:

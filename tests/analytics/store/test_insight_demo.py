@@ -71,3 +71,18 @@ def test_the_demo_shows_its_planted_moment_of_truth_plateau_and_chain(demo) -> N
     assert "Where the employee score (eNPS) was higher, the customer score (NPS) was higher" in employee
     assert "4 teams" in employee
     assert "Where the retention" in chain.select_one("#link-retention-revenue").text
+
+
+def test_the_demo_s_comments_show_a_moment_s_story_and_a_subject_missing_from_the_map(demo) -> None:  # type: ignore[no-untyped-def]
+    page = html(demo("/dashboard/journeys/{journey}"))
+    raised = page.select("#raised-moments .candidate")
+    assert raised
+    assert "taxat" in raised[0].strong.text  # the valuation: customers raise it, the map lacks it
+    assert raised[0].select("blockquote")
+    waiting = next(a["href"] for a in page.select("#measured-table a") if a.text == "Waiting for the offer")
+    story = html(demo(waiting)).select_one("#moment-story")
+    assert story.select(".story-themes tbody tr")
+    for side in ("against", "towards"):
+        words = story.select(f".driver-words--{side} li")
+        assert words, side
+        assert words[0].select("blockquote"), side  # each word with what customers said

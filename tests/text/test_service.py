@@ -1,0 +1,105 @@
+"""The verbatim analyses: every submitted text answer analysed with the organisation's model, linked to the
+moments it talks about, masked, and analysed again when the model changes; one organisation's comments
+never enter another's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nineplus.core.tenancy import scope, system
+from nineplus.feedback import service as surveys
+from nineplus.feedback.models import Answer, Person, Response
+from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
+from nineplus.text.service import analyse_organisation, analyse_verbatims
+from tests.factories import World
+from tests.imports.conftest import Target, build_target
+
+
+def say(
+    db: Session, target: Target, text: str, nps: int | None = None, person: Person | None = None
+) -> Response:
+    scope(db, target.survey.organisation_id)
+    version = surveys.current_version(db, target.survey.id)
+    response = Response(
+        survey_id=target.survey.id,
+        version_id=version.id,
+        person_id=None if person is None else person.id,
+        client_id=f"c-{text[:20]}-{nps}-{datetime.now(UTC).timestamp()}",
+        submitted_at=datetime(2026, 5, 4, 10, tzinfo=UTC),
+        locale="nl",
+    )
+    db.add(response)
+    db.flush()
+    if nps is not None:
+        db.add(Answer(response_id=response.id, question_id=target.questions["nps"].id, value_int=nps))
+    db.add(Answer(response_id=response.id, question_id=target.questions["waarom"].id, value_text=text))
+    db.flush()
+    return response
+
+
+@pytest.fixture
+def target(db: Session, bank_a: World) -> Target:
+    found = build_target(db, bank_a)
+    found.moments[2].keywords = {"nl": "offerte, hypotheekofferte", "en": "offer"}
+    db.flush()
+    return found
+
+
+def analyses(db: Session, organisation_id: int) -> list[VerbatimAnalysis]:
+    scope(db, organisation_id)
+    return list(db.scalars(select(VerbatimAnalysis).order_by(VerbatimAnalysis.response_id)))
+
+
+def test_each_comment_is_analysed_masked_and_linked_to_the_moments_it_names(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    anna = Person(email="anna@example.org", name="Anna Jansen", team_id=bank_a.teams["contact"].id)
+    db.add(anna)
+    db.flush()
+    say(db, target, "Het gesprek met de adviseur was top, Anna Jansen hier, bel 06-12345678", 9, anna)
+    say(db, target, "Weken moeten wachten op de hypotheekofferte, slecht geregeld", 3)
+    say(db, target, "Prima", None)
+    assert analyse_organisation(db, bank_a.org.id) == 3
+    first, second, third = analyses(db, bank_a.org.id)
+    assert first.masked == "Het gesprek met de adviseur was top, [naam] hier, bel [telefoon]"
+    assert first.polarity == "positive"
+    assert " adviseur " in first.lemmas
+    moments = {m.id: m for m in target.moments}
+    names: dict[int, list[str]] = {}
+    for analysis_id, moment_id in db.execute(select(VerbatimMoment.analysis_id, VerbatimMoment.moment_id)):
+        names.setdefault(analysis_id, []).append(moments[moment_id].name["nl"])
+    assert names[first.id] == ["Gesprek met de adviseur"]  # its name's words
+    assert names[second.id] == ["Offerte ontvangen"]  # its keyword, in a compound the keyword names
+    assert third.id not in names
+    assert second.polarity == "negative"
+    assert second.theme == "wait"
+
+
+def test_nothing_new_is_analysed_once_and_a_changed_moment_analyses_everything_again(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    say(db, target, "Afspraak maken ging vlot", 9)
+    say(db, target, "Lang gewacht op de offerte", 4)
+    assert analyse_organisation(db, bank_a.org.id) == 2
+    assert analyse_organisation(db, bank_a.org.id) == 0
+    version = db.scalar(select(TextModelState.version))
+    target.moments[0].keywords = {"nl": "afspraak", "en": ""}
+    db.flush()
+    assert analyse_organisation(db, bank_a.org.id) == 2
+    assert db.scalar(select(TextModelState.version)) != version
+    assert db.scalar(select(func.count()).select_from(VerbatimAnalysis)) == 2  # replaced, not added
+
+
+def test_the_job_analyses_each_organisation_on_its_own(db: Session, bank_a: World, bank_b: World) -> None:
+    mine = build_target(db, bank_a)
+    theirs = build_target(db, bank_b)
+    say(db, mine, "De adviseur was vriendelijk", 9)
+    say(db, theirs, "Niemand belde terug", 2)
+    system(db)
+    analyse_verbatims(db, {})
+    assert [a.masked for a in analyses(db, bank_a.org.id)] == ["De adviseur was vriendelijk"]
+    assert [a.masked for a in analyses(db, bank_b.org.id)] == ["Niemand belde terug"]
