@@ -30,12 +30,15 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "TeamMembership": "always filtered by a user or team of the caller's organisation",
     "WorkshopEntry": "always filtered by a workshop of the caller's organisation",
     "Answer": "read only through a response of the caller's organisation (no route lists answers yet)",
-    "CustomerOutcome": "no route reads outcomes yet (the retention pages will: remove this then)",
+    "CustomerOutcome": "pages read outcomes from the analytic store's copy, each query by organisation id",
     "Question": "always filtered by a survey version of the caller's organisation",
     "Response": "counted per survey, shown only for the caller's surveys; found by token or client id",
     "SurveyInvitation": "counted per survey of the caller's organisation; found by token hash",
     "SurveyVersion": "always filtered by a survey of the caller's organisation",
     "WalkThroughEntry": "always filtered by a walk-through of the caller's organisation",
+    "TextModelState": "read only by the analysis job, on a session scoped to its organisation",
+    "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
+    "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
 }
 
 

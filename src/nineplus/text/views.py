@@ -17,6 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from nineplus.text.driver_words import DriverWord, leaning, separating_words
+from nineplus.text.phrases import Phrase, key_phrases
 from nineplus.text.repository import Said
 from nineplus.text.sentiment import lexicon
 from nineplus.text.themes import seeded
@@ -57,6 +58,7 @@ class Story:
     towards: list[Driver]  # words promoters use more
     months: list[MonthSentiment]
     scored: tuple[int, int]  # detractors and promoters among the verbatims
+    phrases: list[Phrase]  # words customers use together
 
 
 # Words that fill a sentence without saying what it is about; left out of the driver words and subjects
@@ -107,8 +109,16 @@ def story(verbatims: Sequence[Said], top: int = 6) -> Story:
     )
     against = [Driver(w, _quotes(detractors, w.word)) for w in leaning(found, "detractors", top)]
     towards = [Driver(w, _quotes(promoters, w.word)) for w in leaning(found, "promoters", top)]
+    stop = STOPWORDS["nl"] | STOPWORDS["en"] | FILLER["nl"] | FILLER["en"]
+    phrases = key_phrases([s.lemmas for s in verbatims], stop, top=8)
     return Story(
-        len(verbatims), lines, against, towards, _months(verbatims), (len(detractors), len(promoters))
+        len(verbatims),
+        lines,
+        against,
+        towards,
+        _months(verbatims),
+        (len(detractors), len(promoters)),
+        phrases,
     )
 
 
