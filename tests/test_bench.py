@@ -63,9 +63,13 @@ def test_bench_analytics_loads_through_the_imports_and_agrees_with_pandas(tmp_pa
 def test_bench_text_analyses_every_generated_verbatim(tmp_path: Path) -> None:
     """The text pipeline's benchmark runs a small set in one process and in two, and reports the rate."""
     env = {**os.environ, "NINEPLUS_DATA_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "nineplus.cli", "bench", "text", "--verbatims", "6000", "--runs", "1"]
+    bench = ["bench", "text", "--verbatims", "6000", "--runs", "1", "--embedding-sample", "200"]
+    command = [sys.executable, "-m", "nineplus.cli", *bench]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6,000 verbatims generated" in result.stdout
     assert re.search(r"\(5,9\d\d distinct", result.stdout)  # hardly two alike
     assert re.search(r"2 processes \(median of 1\): [\d.]+ s, [\d,]+ verbatims/s", result.stdout)
+    assert re.search(
+        r"embedding path \(one process, 200 verbatims, model loaded\): [\d,]+ verbatims/s", result.stdout
+    )

@@ -287,6 +287,9 @@ def bench_text(
     verbatims: Annotated[int, typer.Option(help="Generated verbatims to analyse.")] = 200_000,
     processes: Annotated[int, typer.Option(help="Processes for the parallel run.")] = 2,
     runs: Annotated[int, typer.Option(help="Timed runs per side; medians are reported.")] = 3,
+    embedding_sample: Annotated[
+        int, typer.Option(help="Verbatims the embedding path encodes, where installed.")
+    ] = 2_000,
 ) -> None:
     """The text pipeline's default path (language, lemmas, masking, sentiment with the learned model, theme)
     over generated verbatims, in parallel against one process; verbatims per second and peak memory."""
@@ -315,4 +318,19 @@ def bench_text(
         f"  {processes} processes (median of {runs}): {many:.1f} s, "
         f"[bold]{len(texts) / many:,.0f} verbatims/s[/bold] ({one / many:.1f}x)\n"
         f"  peak memory: {bench.peak_mb():,.0f} MB (the largest process)"
+    )
+    from nineplus.text import embeddings
+
+    ready, why = embeddings.available()
+    if not ready:
+        console.print(f"  embedding path: not measured ({why})")
+        return
+    sample = texts[: min(len(texts), embedding_sample)]
+    embeddings.encode(sample[:64])  # loads the model
+    started = time.perf_counter()
+    embeddings.encode(sample)
+    seconds = time.perf_counter() - started
+    console.print(
+        f"  embedding path (one process, {len(sample):,} verbatims, model loaded): "
+        f"{len(sample) / seconds:,.0f} verbatims/s ({why})"
     )

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="When set, every refresh that changed the store also updates the Parquet export in "
         "this folder (what Spark reads); empty means export only on `nineplus analytics export`.",
     )
+    text_embeddings: bool = Field(
+        False,
+        description="Also link customers' comments to moments by meaning, with the sentence-transformers "
+        "model installed on this machine (the embeddings extra; NINEPLUS_EMBEDDING_MODEL names a local model "
+        "folder, else the packaged English all-MiniLM-L6-v2). Off: keywords and moment names only.",
+    )
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )

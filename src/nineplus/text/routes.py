@@ -45,7 +45,12 @@ def verbatims_page(
         for word in searched
     ]
     found = repository.search(db, forms, theme=chosen_theme, polarity=chosen_polarity)
+    from nineplus.text import embeddings
+
+    meaning, why = embeddings.enabled()
     context = {
+        "meaning": meaning,
+        "meaning_why": why,
         "q": q,
         "theme": chosen_theme or "",
         "polarity": chosen_polarity or "",

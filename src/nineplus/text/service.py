@@ -27,6 +27,7 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.jobs.runner import handler
 from nineplus.journeys.models import Moment
+from nineplus.text import embeddings
 from nineplus.text.masking import mask
 from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
 from nineplus.text.pipeline import Models, analyse_many, learn
@@ -160,8 +161,11 @@ def analyse_organisation(session: Session, organisation_id: int) -> int:
         state.trained_until = max((v.response_id for v in scored), default=0)
         state.trained_at = utcnow()
     words = moment_words(session, organisation_id)
+    meaning, model = embeddings.enabled()
+    by_meaning = _moment_texts(session, organisation_id) if meaning else None
     digest = hashlib.sha256(
-        f"{_files_version()}:{state.trained_on}:{state.trained_until}:{_words_version(words)}".encode()
+        f"{_files_version()}:{state.trained_on}:{state.trained_until}:{_words_version(words)}:"
+        f"{model if meaning else ''}:{sorted((by_meaning or {}).items())}".encode()
     ).hexdigest()[:16]
     state.version = digest
     session.add(state)
@@ -181,8 +185,33 @@ def analyse_organisation(session: Session, organisation_id: int) -> int:
     todo = [v for v in found if (v.response_id, v.question_id, v.moment_key) not in current]
     staff = _staff_names(session, organisation_id)
     for start in range(0, len(todo), BATCH):
-        _store(session, organisation_id, todo[start : start + BATCH], models, words, digest, staff)
+        batch = todo[start : start + BATCH]
+        close = _close_in_meaning(batch, by_meaning) if by_meaning else None
+        _store(session, organisation_id, batch, models, words, digest, staff, close)
     return len(todo)
+
+
+def _moment_texts(session: Session, organisation_id: int) -> dict[int, tuple[int, str]]:
+    """Per active moment, its journey and what it is about in words: its names, keywords and description."""
+    found = {}
+    for moment in session.scalars(
+        select(Moment).where(Moment.organisation_id == organisation_id, Moment.archived_at.is_(None))
+    ):
+        parts = [*(moment.name or {}).values(), *(moment.keywords or {}).values()]
+        parts += list((moment.description or {}).values())
+        found[moment.id] = (moment.journey_id, ". ".join(p for p in parts if p))
+    return found
+
+
+def _close_in_meaning(batch: Sequence[Verbatim], moments: dict[int, tuple[int, str]]) -> list[set[int]]:
+    """Per comment, the moments of its journey it is close to in meaning (the embedding path)."""
+    ids = list(moments)
+    vectors = embeddings.encode([moments[i][1] for i in ids])
+    comments = embeddings.encode([v.text for v in batch])
+    found = []
+    for v, near in zip(batch, embeddings.linked(comments, vectors), strict=True):
+        found.append({ids[i] for i in near if moments[ids[i]][0] == v.journey_id})
+    return found
 
 
 def _learn(scored: Sequence[Verbatim]) -> Models:
@@ -208,6 +237,7 @@ def _store(
     words: Words,
     version: str,
     staff: list[str],
+    close: list[set[int]] | None = None,
 ) -> None:
     analyses = analyse_many([v.text for v in batch], [v.locale for v in batch], models=models, names=staff)
     now = utcnow()
@@ -226,6 +256,8 @@ def _store(
         linked = linked_moments(words, v.journey_id, a.language, a.lemmas)
         if v.moment_id is not None:
             linked.add(v.moment_id)
+        if close is not None:
+            linked |= close[len(links)]
         links.append(linked)
         rows.append(
             {
