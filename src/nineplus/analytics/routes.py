@@ -145,19 +145,21 @@ def journey_dashboard(request: Request, db: Db, me: PagePrincipal, journey_id: i
     context["truths"] = found
     context["quadrant"] = None if found is None else web_charts.inline(found.charts.get("quadrant"))
     context["quadrants"] = truths.quadrant_names()
-    context["candidates"] = None if found is None else _candidates(db, me, journey_id)
+    context["candidates"], context["story"] = _comments(db, me, journey_id)
     return render(request, "analytics/journey.html", context)
 
 
-def _candidates(db: Db, me: Principal, journey_id: int) -> list[Any]:
-    """Subjects customers raise in their comments that no moment on the map covers."""
+def _comments(db: Db, me: Principal, journey_id: int) -> tuple[list[Any], Any]:
+    """What the journey's customers say: the subjects they raise that no moment on the map covers, and the
+    story behind the score over the whole journey."""
     from nineplus.text import repository as said
     from nineplus.text import service as text_service
     from nineplus.text import views as story
 
     words = text_service.moment_words(db, me.organisation_id).get(journey_id, {})
     mapped = {word for entries in words.values() for _moment, needed in entries for word in needed}
-    return story.candidates(said.of_journey(db, journey_id), mapped)
+    comments = said.of_journey(db, journey_id)
+    return story.candidates(comments, mapped), story.story(comments)
 
 
 @router.get("/dashboard/journeys/{journey_id}/map.{kind}")
