@@ -57,3 +57,28 @@ def test_the_iban_check_digits() -> None:
     assert iban_valid("NL91ABNA0417164300")
     assert iban_valid("GB82 WEST 1234 5698 7654 32")
     assert not iban_valid("NL92ABNA0417164300")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mevrouw Ayşe Demir hielp me", "mevrouw [naam] hielp me"),
+        ("meneer Özdemir en Mr. O'Brien", "meneer [naam] en Mr. [naam]"),
+        ("meneer Van den Berg belde", "meneer [naam] belde"),
+        ("bel (020) 123 4567 of 06 - 12 34 56 78", "bel [telefoon] of [telefoon]"),
+        ("mijn BSN is 111222333", "mijn BSN is [BSN]"),  # passes the eleven-test
+    ],
+)
+def test_names_in_any_script_phone_layouts_and_the_bsn(text: str, expected: str) -> None:
+    assert mask(text, "nl").text == expected
+
+
+@pytest.mark.parametrize("text", ["geboren op 12-03-1980", "op 12 maart 2026 om 10:30", "order 123456789"])
+def test_dates_times_and_other_numbers_stay(text: str) -> None:
+    assert mask(text, "nl").text == text
+
+
+def test_a_known_name_s_parts_are_masked_where_written_as_a_name() -> None:
+    assert mask("Ruben was top, de jansen-achtige aanpak", "nl", ["Ruben Jansen"]).text == (
+        "[naam] was top, de jansen-achtige aanpak"
+    )

@@ -41,3 +41,10 @@ def test_the_organisation_s_own_scored_verbatims_teach_the_sentiment_its_words()
     assert after < before
     too_few = learn([lemmas("prima", "nl")] * 10, ["nl"] * 10, [9] * 5 + [3] * 5)
     assert too_few.learned == {}  # fewer than 50 scored verbatims: the lexicon alone
+
+
+def test_nothing_masked_reaches_the_lemmas() -> None:
+    (said,) = analyse_many(["Mevrouw Jansen mailde vanaf jansen@gmail.com"], ["nl"], names=["Piet Smit"])
+    assert "jansen" not in said.lemmas
+    assert not [word for word in said.lemmas if "gmail" in word]
+    assert said.masked == "Mevrouw [naam] mailde vanaf [e-mail]"

@@ -1,4 +1,4 @@
-"""Masking personal data in a customer's own words before anyone reads them (team boards, quotes, exports):
+"""Masking personal data in a customer's own words before the comment pages show them (quotes, search):
 e-mail addresses, phone numbers, IBANs (checked by their mod-97 check digits, so an order number is left
 alone), Dutch postcodes with a house number, and names where the text gives them away ("mijn naam is ...",
 "mevrouw ...", "Mr ...") or where the caller knows them (the respondent's own name, the organisation's
@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 PLACEHOLDERS = {
     "nl": {"email": "[e-mail]", "phone": "[telefoon]", "iban": "[IBAN]", "postcode": "[adres]",
-           "name": "[naam]"},
+           "name": "[naam]", "bsn": "[BSN]"},
     "en": {"email": "[e-mail]", "phone": "[phone]", "iban": "[IBAN]", "postcode": "[address]",
-           "name": "[name]"},
+           "name": "[name]", "bsn": "[BSN]"},
 }  # fmt: skip
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -27,16 +27,20 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3}
 # International (+31 6 1234 5678, +44 20 7946 0958, 0031...), Dutch mobile and landline (06-12345678,
 # 020 123 4567, 0201234567): nine or more digits with the usual separators.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\))?[ .-]?\d{1,4}|0\d{1,3})(?:[ .-]?\d{2,4}){2,4}(?![\w])"
+    r"(?<![\w+./:-])(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\))?[ .-]?\d{1,4}|\(?0\d{1,3}\)?)"
+    r"(?:\s?[.-]?\s?\d{2,4}){2,4}(?![\w])"
 )
+# A Dutch citizen service number (BSN): nine digits that pass the eleven-test.
+_NINE_DIGITS = re.compile(r"(?<![\d-])\d{9}(?![\d-])")
 # A Dutch postcode (four digits, not starting with 0, two letters) with what follows it as an address:
 # a house number (with "huisnummer"/"nr" before it, a letter or addition after it).
 _POSTCODE = re.compile(
     r"\b[1-9]\d{3}[ ]?(?!SA|SD|SS)[A-Z]{2}\b(?:,?[ ]?(?:huisnummer|huisnr\.?|nr\.?|number|no\.?)?[ ]?\d{1,5}"
     r"(?:[ -]?[A-Za-z]{1,2}\b|-\d{1,4})?)?"
 )
-_PARTICLES = r"(?:(?:van|de|der|den|het|ter|ten|te|op|in|'t|von|la|le|du|da|di|el|al|bin)\s+){0,3}"
-_NAME_WORD = r"[A-Z][a-zà-ÿ'’-]+"
+_PARTICLES = r"(?:(?i:van|de|der|den|het|ter|ten|te|op|in|'t|von|la|le|du|da|di|el|al|bin|mc|o')\s*){0,3}"
+# A capitalised word in any script ("Ayşe", "Özdemir", "Łukasz", "O'Brien").
+_NAME_WORD = r"(?:[^\W\d_a-zß-ÿ])[^\W\d_]*(?:['’-][^\W\d_]+)*"
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_PARTICLES}{_NAME_WORD}){{0,3}}"
 # A name announced by the text itself, or a courtesy title before a surname.
 # The words before a name are matched in any case, the name itself only capitalised ("ik ben erg boos"
@@ -46,6 +50,21 @@ _TITLED = re.compile(
     rf"\b(?i:mevrouw|mevr\.?|meneer|mnr\.?|dhr\.?|de heer|mw\.?|mr\.?|mrs\.?|ms\.?|miss|dr\.?)\s+"
     rf"({_PARTICLES}{_NAME_WORD}(?:\s+{_NAME_WORD})?)"
 )
+
+
+def _known(names: Iterable[str]) -> list[tuple[str, bool]]:
+    """Each known name whole (True), and its parts of three letters or more that are not particles
+    (False), longest first (so the whole name is masked before its parts)."""
+    found: dict[str, bool] = {}
+    particles = {"van", "de", "der", "den", "het", "ter", "ten", "von", "la", "le", "du", "da", "di", "el"}
+    for name in names:
+        name = (name or "").strip()
+        if len(name) > 1:
+            found[name] = True
+            for part in name.split():
+                if len(part) >= 3 and part.lower() not in particles:
+                    found.setdefault(part, False)
+    return sorted(found.items(), key=lambda item: -len(item[0]))
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,15 @@ def iban_valid(candidate: str) -> bool:
     rearranged = compact[4:] + compact[:4]
     digits = "".join(str(int(c, 36)) for c in rearranged)
     return int(digits) % 97 == 1
+
+
+def bsn_valid(candidate: str) -> bool:
+    """Whether nine digits pass the BSN eleven-test."""
+    digits = [int(c) for c in candidate]
+    return (
+        len(digits) == 9
+        and sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True)) % 11 == 0
+    )
 
 
 def mask(text: str, lang: str = "nl", names: Iterable[str] = ()) -> Masked:
@@ -86,6 +114,14 @@ def mask(text: str, lang: str = "nl", names: Iterable[str] = ()) -> Masked:
         return words["iban"]
 
     text = _IBAN.sub(iban, text)
+
+    def bsn(match: re.Match[str]) -> str:
+        if not bsn_valid(match.group(0)):
+            return match.group(0)
+        found["bsn"] += 1
+        return words["bsn"]
+
+    text = _NINE_DIGITS.sub(bsn, text)
     text = _POSTCODE.sub(replace("postcode"), text)
     text = _PHONE.sub(replace("phone"), text)
 
@@ -96,8 +132,10 @@ def mask(text: str, lang: str = "nl", names: Iterable[str] = ()) -> Masked:
 
     text = _INTRODUCED.sub(named, text)
     text = _TITLED.sub(named, text)
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) > 1}, key=len, reverse=True):
-        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    for name, whole in _known(names):
+        # The whole name in any case; a part of it (a first or last name) only capitalised, as a name.
+        flags = re.IGNORECASE if whole else 0
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", flags)
         text, count = pattern.subn(words["name"], text)
         found["name"] += count
     return Masked(text, found)

@@ -1,6 +1,6 @@
 """What the text pipeline stored about each verbatim (a text answer), and the model state it was analysed
 with per organisation. The verbatim itself stays in ``answers``; here are its language, lemmas (for
-search and counts), the masked text (what pages and exports show), sentiment, theme and the moments it
+search and counts), the masked text (what the comment pages show), sentiment, theme and the moments it
 talks about. A changed model version makes the job analyse the organisation's verbatims again."""
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Pure: the ``text`` modules only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class Models:
 
 
 NO_MODELS = Models({}, {})
+_PLACEHOLDER = re.compile(r"\[[^\]\s]{1,12}\]")  # what masking put in ("[naam]", "[phone]")
 
 
 def analyse_many(
@@ -50,7 +52,9 @@ def analyse_many(
     language each respondent answered the survey in; ``names``: names to mask wherever they occur."""
     known = tuple(names)
     langs = [language(text, hint) for text, hint in zip(texts, hints or [None] * len(texts), strict=True)]
-    words = [lemmas(text, lang) for text, lang in zip(texts, langs, strict=True)]
+    # Masked before anything is counted: no name or address reaches the lemmas, phrases or search.
+    masks = [mask(text, lang, known) for text, lang in zip(texts, langs, strict=True)]
+    words = [lemmas(_PLACEHOLDER.sub(" ", m.text), lang) for m, lang in zip(masks, langs, strict=True)]
     scores = [
         sentiment.lexicon_score(w, sentiment.lexicon(lang)) for w, lang in zip(words, langs, strict=True)
     ]
@@ -66,8 +70,8 @@ def analyse_many(
         for i, theme in zip(at, model.assign([content(words[i], lang) for i in at]), strict=True):
             themes[i] = theme
     found = []
-    for index, text in enumerate(texts):
-        masked = mask(text, langs[index], known)
+    for index in range(len(texts)):
+        masked = masks[index]
         found.append(
             Analysis(
                 langs[index],

@@ -86,9 +86,14 @@ def of_journey(session: Session, journey_id: int) -> list[Said]:
     return _rows(session, stmt, with_moments=True)
 
 
+def _customers(stmt: Select) -> Select:  # type: ignore[type-arg]
+    """Only customers' comments (an employee survey's are not a customer's story)."""
+    return stmt.join(Survey, Survey.id == Response.survey_id).where(Survey.audience == "customer")
+
+
 def of_moment(session: Session, moment_id: int) -> list[Said]:
     stmt = (
-        _base()
+        _customers(_base())
         .join(VerbatimMoment, VerbatimMoment.analysis_id == VerbatimAnalysis.id)
         .where(VerbatimMoment.moment_id == moment_id)
     )
@@ -96,7 +101,7 @@ def of_moment(session: Session, moment_id: int) -> list[Said]:
 
 
 def of_team(session: Session, team_id: int) -> list[Said]:
-    stmt = _base().join(Person, Person.id == Response.person_id).where(Person.team_id == team_id)
+    stmt = _customers(_base()).join(Person, Person.id == Response.person_id).where(Person.team_id == team_id)
     return _rows(session, stmt)
 
 

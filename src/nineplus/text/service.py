@@ -1,10 +1,11 @@
 """Analysing an organisation's verbatims and keeping the analyses current (the ``analyse_verbatims`` job).
 
 Every text answer of a submitted response is analysed once with the organisation's current model; when
-the model's version changes (the project's lexicon or themes changed, the organisation's moments or their
-keywords changed, or the verbatims it learns from grew by a fifth), every verbatim is analysed again. The
-learned parts come from the organisation's own verbatims with an NPS score in the same response, up to a
-response id that is stored, so that another process learns exactly the same model again.
+the model's version changes (the analysis itself, the project's lexicon or themes, the organisation's
+moments or their keywords, its staff's names, or the verbatims it learns from grew by a fifth), every
+verbatim is analysed again. The learned parts come from the organisation's own customer comments with an
+NPS score in the same response, up to a stored response id, so that another process learns the same model
+again (unless a response with a lower id was submitted or removed meanwhile).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from nineplus.text.tokens import content, lemmas
 
 log = logging.getLogger(__name__)
 RETRAIN_GROWTH = 1.2  # the verbatims learned from grew by a fifth: learn again
+# Raise when the analysis itself changes (masking, lemmas, linking): every comment is analysed again.
+PIPELINE_VERSION = "2"
 BATCH = 2_000
 
 
@@ -83,6 +86,7 @@ def verbatims(session: Session, organisation_id: int) -> list[Verbatim]:
             Question.type == "text",
             Answer.value_text.is_not(None),
             Response.submitted_at.is_not(None),
+            Survey.audience == "customer",  # employees' comments are not customers' stories
         )
         .order_by(Answer.response_id)
     )
@@ -112,9 +116,11 @@ def moment_words(session: Session, organisation_id: int) -> Words:
     ).all()
     for lang in ("nl", "en"):
         named: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        general = _general_words(lang)
         for moment in moments:
             for word in content(lemmas((moment.name or {}).get(lang, ""), lang), lang):
-                named[moment.journey_id][word].add(moment.id)
+                if len(word) >= NAME_WORD and word not in general:
+                    named[moment.journey_id][word].add(moment.id)
             for keyword in ((moment.keywords or {}).get(lang) or "").split(","):
                 words = frozenset(content(lemmas(keyword, lang), lang))
                 if words:
@@ -124,6 +130,20 @@ def moment_words(session: Session, organisation_id: int) -> Words:
                 if len(ids) <= 2:
                     found[journey_id][lang] += [(moment_id, frozenset([word])) for moment_id in ids]
     return found
+
+
+NAME_WORD = 5  # letters a word of a moment's name needs to link a comment on its own ("bank", "via" do not)
+
+
+@lru_cache(maxsize=2)
+def _general_words(lang: str) -> frozenset[str]:
+    """Words too general to link a comment to a moment by its name: fillers, negations and words that only
+    judge ("niet", "goed")."""
+    from nineplus.text.sentiment import lexicon
+    from nineplus.text.views import FILLER
+
+    modifiers = lexicon(lang)
+    return frozenset(FILLER[lang] | set(modifiers.scores) | modifiers.negators | modifiers.contrast)
 
 
 def linked_moments(words: Words, journey_id: int, lang: str, said: Sequence[str]) -> set[int]:
@@ -163,17 +183,14 @@ def analyse_organisation(session: Session, organisation_id: int) -> int:
     words = moment_words(session, organisation_id)
     meaning, model = embeddings.enabled()
     by_meaning = _moment_texts(session, organisation_id) if meaning else None
+    staff = _staff_names(session, organisation_id)
     digest = hashlib.sha256(
-        f"{_files_version()}:{state.trained_on}:{state.trained_until}:{_words_version(words)}:"
-        f"{model if meaning else ''}:{sorted((by_meaning or {}).items())}".encode()
+        f"{PIPELINE_VERSION}:{_files_version()}:{state.trained_on}:{state.trained_until}:"
+        f"{_words_version(words)}:{model if meaning else ''}:{sorted((by_meaning or {}).items())}:"
+        f"{sorted(staff)}".encode()
     ).hexdigest()[:16]
     state.version = digest
     session.add(state)
-    models = _MODELS.get((organisation_id, digest))
-    if models is None:
-        models = _learn([v for v in scored if v.response_id <= state.trained_until])
-        _MODELS.clear()  # one organisation's model at a time is kept
-        _MODELS[(organisation_id, digest)] = models
     key = (VerbatimAnalysis.response_id, VerbatimAnalysis.question_id, VerbatimAnalysis.moment_key)
     current = set(
         session.execute(
@@ -183,7 +200,14 @@ def analyse_organisation(session: Session, organisation_id: int) -> int:
         ).all()
     )
     todo = [v for v in found if (v.response_id, v.question_id, v.moment_key) not in current]
-    staff = _staff_names(session, organisation_id)
+    if not todo:
+        return 0
+    models = _MODELS.get((organisation_id, digest))
+    if models is None:  # learned once per organisation and version in this process
+        models = _learn([v for v in scored if v.response_id <= state.trained_until])
+        if len(_MODELS) >= 16:
+            _MODELS.clear()
+        _MODELS[(organisation_id, digest)] = models
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         close = _close_in_meaning(batch, by_meaning) if by_meaning else None
@@ -239,7 +263,9 @@ def _store(
     staff: list[str],
     close: list[set[int]] | None = None,
 ) -> None:
-    analyses = analyse_many([v.text for v in batch], [v.locale for v in batch], models=models, names=staff)
+    # The respondent's own name too, before anything is counted.
+    texts = [mask(v.text, v.locale or "nl", [v.person_name]).text if v.person_name else v.text for v in batch]
+    analyses = analyse_many(texts, [v.locale for v in batch], models=models, names=staff)
     now = utcnow()
     keys = [(v.response_id, v.question_id, v.moment_key) for v in batch]
     for chunk in range(0, len(keys), 500):
@@ -251,8 +277,7 @@ def _store(
     rows: list[dict[str, Any]] = []
     links: list[set[int]] = []
     for v, a in zip(batch, analyses, strict=True):
-        # The respondent's own name, where the text uses it.
-        masked = mask(a.masked, a.language, [v.person_name]).text if v.person_name else a.masked
+        masked = a.masked
         linked = linked_moments(words, v.journey_id, a.language, a.lemmas)
         if v.moment_id is not None:
             linked.add(v.moment_id)
