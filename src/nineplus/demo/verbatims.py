@@ -12,7 +12,7 @@ import random
 MOMENTS: dict[str, dict[str, dict[str, object]]] = {
     "info_call": {
         "nl": {
-            "keywords": "0800, informatienummer, eerste telefoontje",
+            "keywords": "0800-nummer, informatienummer, eerste telefoontje",
             "bad": [
                 "Het 0800-nummer gaf me vooral een bandje",
                 "Bij het informatienummer wist niemand het antwoord",

@@ -153,7 +153,7 @@ def _months(verbatims: Sequence[Said]) -> list[MonthSentiment]:
 
 @dataclass(frozen=True)
 class Candidate:
-    words: list[str]  # the subject's words, the most frequent first
+    words: list[str]  # the subject's words that set it apart most
     count: int  # verbatims that use one of them
     share: float
     negative: float  # share of them that read negative
@@ -194,10 +194,8 @@ def candidates(verbatims: Sequence[Said], mapped: set[str], minimum_share: float
         return []
     ours: Counter[str] = Counter({w: len(docs) for w, docs in common.items()})
     general: Counter[str] = sum(background().values(), Counter())
-    distinct = {
-        d.word for d in separating_words([list(ours.elements())], [list(general.elements())], minimum=least)
-        if d.z >= DISTINCT_Z
-    }  # fmt: skip
+    leaning = separating_words([list(ours.elements())], [list(general.elements())], minimum=least)
+    distinct = {d.word: d.z for d in leaning if d.z >= DISTINCT_Z}
     groups = _together(sorted(distinct, key=lambda w: (-len(common[w]), w)), common)
     found = []
     for group in groups:
@@ -206,7 +204,8 @@ def candidates(verbatims: Sequence[Said], mapped: set[str], minimum_share: float
             continue
         negative = sum(verbatims[i].polarity == "negative" for i in members) / len(members)
         quotes = _distinct([verbatims[i].masked for i in members])
-        found.append(Candidate(group[:5], len(members), len(members) / len(verbatims), negative, quotes))
+        named = sorted(group, key=lambda w: -distinct[w])[:3]  # the words that set it apart most
+        found.append(Candidate(named, len(members), len(members) / len(verbatims), negative, quotes))
     return sorted(found, key=lambda c: -c.count)
 
 
