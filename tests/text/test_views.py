@@ -65,4 +65,5 @@ def test_the_words_that_separate_detractors_from_promoters_come_with_their_quote
     assert {d.word.word for d in told.towards} >= {"adviseur", "sleutel"}
     assert all(d.quotes and all(d.word.word in lemmas(q, "nl") for q in d.quotes) for d in told.towards)
     assert told.scored == (100, 100)
+    assert "belde terug" in [p.text for p in told.phrases]  # as written ("bellen terug" as lemmas)
     assert [m.n for m in told.months] == [34, 34, 33, 33, 33, 33]

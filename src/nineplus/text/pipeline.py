@@ -38,7 +38,7 @@ class Models:
 
 
 NO_MODELS = Models({}, {})
-_PLACEHOLDER = re.compile(r"\[[^\]\s]{1,12}\]")  # what masking put in ("[naam]", "[phone]")
+PLACEHOLDER = re.compile(r"\[[^\]\s]{1,12}\]")  # what masking put in ("[naam]", "[phone]")
 
 
 def analyse_many(
@@ -54,7 +54,7 @@ def analyse_many(
     langs = [language(text, hint) for text, hint in zip(texts, hints or [None] * len(texts), strict=True)]
     # Masked before anything is counted: no name or address reaches the lemmas, phrases or search.
     masks = [mask(text, lang, known) for text, lang in zip(texts, langs, strict=True)]
-    words = [lemmas(_PLACEHOLDER.sub(" ", m.text), lang) for m, lang in zip(masks, langs, strict=True)]
+    words = [lemmas(PLACEHOLDER.sub(" ", m.text), lang) for m, lang in zip(masks, langs, strict=True)]
     scores = [
         sentiment.lexicon_score(w, sentiment.lexicon(lang)) for w, lang in zip(words, langs, strict=True)
     ]

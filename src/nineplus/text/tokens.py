@@ -55,12 +55,17 @@ _NOT = {"can't": "can", "cannot": "can", "won't": "will", "shan't": "shall"}
 def lemmas(text: str, lang: str) -> list[str]:
     """The lemmas of a text's words, in order. An English contraction with "not" keeps its negation as a
     word of its own ("didn't" -> "do", "not"), which the lemmatiser alone would drop."""
+    return [found for _word, found in worded(text, lang)]
+
+
+def worded(text: str, lang: str) -> list[tuple[str, str]]:
+    """Each word as written (lower case) with its lemma, in order (a contraction gives two)."""
     found = []
     for word in words(normalise(text).replace("’", "'")):
         if lang == "en" and (word in _NOT or word.endswith("n't")):
-            found += [lemma(_NOT.get(word, word[:-3]), lang), "not"]
+            found += [(word, lemma(_NOT.get(word, word[:-3]), lang)), (word, "not")]
         else:
-            found.append(lemma(word, lang))
+            found.append((word, lemma(word, lang)))
     return found
 
 

@@ -18,10 +18,11 @@ import numpy as np
 
 from nineplus.text.driver_words import DriverWord, leaning, separating_words
 from nineplus.text.phrases import Phrase, key_phrases
+from nineplus.text.pipeline import PLACEHOLDER
 from nineplus.text.repository import Said
 from nineplus.text.sentiment import lexicon
 from nineplus.text.themes import seeded
-from nineplus.text.tokens import STOPWORDS
+from nineplus.text.tokens import STOPWORDS, worded
 
 QUOTES = 2  # per driver word or candidate
 MIN_WORDS = 3  # a driver word said at least this often
@@ -110,7 +111,7 @@ def story(verbatims: Sequence[Said], top: int = 6) -> Story:
     against = [Driver(w, _quotes(detractors, w.word)) for w in leaning(found, "detractors", top)]
     towards = [Driver(w, _quotes(promoters, w.word)) for w in leaning(found, "promoters", top)]
     stop = STOPWORDS["nl"] | STOPWORDS["en"] | FILLER["nl"] | FILLER["en"]
-    phrases = key_phrases([s.lemmas for s in verbatims], stop, top=8)
+    phrases = _as_written(key_phrases([s.lemmas for s in verbatims], stop, top=8), verbatims)
     return Story(
         len(verbatims),
         lines,
@@ -120,6 +121,24 @@ def story(verbatims: Sequence[Said], top: int = 6) -> Story:
         (len(detractors), len(promoters)),
         phrases,
     )
+
+
+def _as_written(phrases: Sequence[Phrase], verbatims: Sequence[Said]) -> list[Phrase]:
+    """The phrases in the words customers wrote most often for them ("niets gehoord", not "niets horen")."""
+    wanted = {p.words: Counter[tuple[str, ...]]() for p in phrases}
+    sizes = {len(w) for w in wanted}
+    for said in verbatims[:5_000]:
+        pairs = worded(PLACEHOLDER.sub(" ", said.masked), said.language)
+        for size in sizes:
+            for start in range(len(pairs) - size + 1):
+                window = pairs[start : start + size]
+                key = tuple(found for _word, found in window)
+                if key in wanted:
+                    wanted[key][tuple(word for word, _found in window)] += 1
+    return [
+        Phrase(wanted[p.words].most_common(1)[0][0] if wanted[p.words] else p.words, p.count, p.score)
+        for p in phrases
+    ]
 
 
 def _quotes(verbatims: Sequence[Said], word: str) -> list[str]:
