@@ -103,3 +103,17 @@ def test_the_job_analyses_each_organisation_on_its_own(db: Session, bank_a: Worl
     analyse_verbatims(db, {})
     assert [a.masked for a in analyses(db, bank_a.org.id)] == ["De adviseur was vriendelijk"]
     assert [a.masked for a in analyses(db, bank_b.org.id)] == ["Niemand belde terug"]
+
+
+def test_the_job_commits_each_batch_and_keeps_its_claim(
+    db: Session, bank_a: World, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nineplus.text import service
+
+    claims = []
+    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(service, "extend_lock", lambda: claims.append(1))
+    for number in range(5):
+        say(db, target, f"Opmerking nummer {number}", 8)
+    assert analyse_organisation(db, bank_a.org.id, commit_batches=True) == 5
+    assert len(claims) == 3  # batches of two, two and one

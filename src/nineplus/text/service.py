@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from nineplus.core.models import utcnow
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
-from nineplus.jobs.runner import handler
+from nineplus.jobs.runner import extend_lock, handler
 from nineplus.journeys.models import Moment
 from nineplus.text import embeddings
 from nineplus.text.masking import mask
@@ -165,8 +165,10 @@ def _words_version(words: Words) -> str:
 _MODELS: dict[tuple[int, str], Models] = {}
 
 
-def analyse_organisation(session: Session, organisation_id: int) -> int:
-    """Bring the organisation's verbatim analyses up to date; how many verbatims were analysed now."""
+def analyse_organisation(session: Session, organisation_id: int, *, commit_batches: bool = False) -> int:
+    """Bring the organisation's verbatim analyses up to date; how many verbatims were analysed now.
+    ``commit_batches`` (the job): each batch is committed, so a long re-analysis keeps what it did if it
+    stops, and the job's claim is extended as it goes."""
     scope(session, organisation_id)
     found = verbatims(session, organisation_id)
     if not found:
@@ -212,6 +214,9 @@ def analyse_organisation(session: Session, organisation_id: int) -> int:
         batch = todo[start : start + BATCH]
         close = _close_in_meaning(batch, by_meaning) if by_meaning else None
         _store(session, organisation_id, batch, models, words, digest, staff, close)
+        if commit_batches:
+            session.commit()
+            extend_lock()
     return len(todo)
 
 
@@ -321,7 +326,7 @@ def analyse_verbatims(session: Session, payload: dict[str, Any]) -> None:
     system(session)
     ids = [org_id for (org_id,) in session.execute(select(Organisation.id).order_by(Organisation.id))]
     for organisation_id in ids:
-        analysed = analyse_organisation(session, organisation_id)
+        analysed = analyse_organisation(session, organisation_id, commit_batches=True)
         if analysed:
             log.info("verbatims: %s analysed for organisation %s", analysed, organisation_id)
         system(session)
