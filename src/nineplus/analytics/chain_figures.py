@@ -37,8 +37,6 @@ class ChainLink:
 class ChainFigures:
     cells: list[dict[str, Any]]  # per team and month: the four figures (None where too few answers)
     links: list[ChainLink]
-    teams: int
-    months: int
 
 
 def effect_chain(store: AnalyticStore, organisation_id: int, minimum: int) -> ChainFigures:
@@ -86,8 +84,7 @@ def _effect_chain(engine: Engine, organisation_id: int, minimum: int, teams: dic
             row[f"{name}_n"] = counts.get((name, team, period))
         cells.append(row)
     cells.sort(key=lambda r: (r["team"], r["month"]))
-    present = {team for values in figures.values() for team, _period in values}
-    return ChainFigures(cells, links, len(present), len(months))
+    return ChainFigures(cells, links)
 
 
 CELL_COLUMNS = ("team", "month", *(f"{n}{s}" for n in CHAIN for s in ("", "_n")))

@@ -145,21 +145,10 @@ def journey_dashboard(request: Request, db: Db, me: PagePrincipal, journey_id: i
     context["truths"] = found
     context["quadrant"] = None if found is None else web_charts.inline(found.charts.get("quadrant"))
     context["quadrants"] = truths.quadrant_names()
-    context["candidates"], context["story"] = _comments(db, me, journey_id)
+    from nineplus.text import service as comments
+
+    context["candidates"], context["story"] = comments.journey_comments(db, me.organisation_id, journey_id)
     return render(request, "analytics/journey.html", context)
-
-
-def _comments(db: Db, me: Principal, journey_id: int) -> tuple[list[Any], Any]:
-    """What the journey's customers say: the subjects they raise that no moment on the map covers, and the
-    story behind the score over the whole journey."""
-    from nineplus.text import repository as said
-    from nineplus.text import service as text_service
-    from nineplus.text import views as story
-
-    words = text_service.moment_words(db, me.organisation_id).get(journey_id, {})
-    mapped = {word for entries in words.values() for _moment, needed in entries for word in needed}
-    comments = said.of_journey(db, journey_id)
-    return story.candidates(comments, mapped), story.story(comments)
 
 
 @router.get("/dashboard/journeys/{journey_id}/map.{kind}")
@@ -196,21 +185,21 @@ def _moment(db: Db, me: Principal, moment_id: int) -> dict[str, Any]:
     figures = read_store(
         lambda store: views.moment(store, me.organisation_id, moment.id, minimum, _viewer_teams(me))
     )
-    from nineplus.text import repository as said
-    from nineplus.text import views as story
-
     return {
         "moment": moment,
         "journey": journeys.get_journey(db, moment.journey_id),
         "figures": figures,
         "minimum": minimum,
-        "story": story.story(said.of_moment(db, moment.id)),
     }
 
 
 @router.get("/dashboard/moments/{moment_id}", response_class=HTMLResponse)
 def moment_dashboard(request: Request, db: Db, me: PagePrincipal, moment_id: int) -> Response:
-    return _with_charts(request, "analytics/moment.html", _moment(db, me, moment_id))
+    from nineplus.text import service as comments
+
+    context = _moment(db, me, moment_id)
+    context["story"] = comments.moment_story(db, moment_id)
+    return _with_charts(request, "analytics/moment.html", context)
 
 
 @router.get("/dashboard/moments/{moment_id}/charts/{name}.{kind}")
@@ -229,21 +218,21 @@ def _team(db: Db, me: Principal, team_id: int) -> dict[str, Any]:
     team = accounts.get_team(db, me, team_id)  # another organisation's team, or one not visible: 404
     minimum = get_settings().minimum_n
     figures = read_store(lambda store: views.team(store, me.organisation_id, team.id, minimum))
-    from nineplus.text import repository as said
-    from nineplus.text import views as story
-
     return {
         "team": team,
         "figures": figures,
         "minimum": minimum,
         "owned": journeys_repo.moments_of_team(db, team.id),
-        "story": story.story(said.of_team(db, team.id)),
     }
 
 
 @router.get("/dashboard/teams/{team_id}", response_class=HTMLResponse)
 def team_dashboard(request: Request, db: Db, me: PagePrincipal, team_id: int) -> Response:
-    return _with_charts(request, "analytics/team.html", _team(db, me, team_id))
+    from nineplus.text import service as comments
+
+    context = _team(db, me, team_id)
+    context["story"] = comments.team_story(db, context["team"].id)
+    return _with_charts(request, "analytics/team.html", context)
 
 
 @router.get("/dashboard/teams/{team_id}/charts/{name}.{kind}")

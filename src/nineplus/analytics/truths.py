@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,8 +67,6 @@ class MomentsOfTruth:
     even: float  # the share each moment would have if all weighed the same
     feeling_split: float  # the quadrant's performance split: the mean of the moments' mean feelings
     charts: dict[str, charts.Chart]
-    # Moments customers raise in their own words that are not on the map: filled by the text analysis.
-    candidates: list[Any] = field(default_factory=list)
     bootstrap: int = BOOTSTRAP
 
     @property

@@ -35,10 +35,6 @@ class DriverWord:
     detractors: int  # times said by detractors
     promoters: int
 
-    @property
-    def side(self) -> str:
-        return "detractors" if self.z > 0 else "promoters"
-
 
 def separating_words(
     detractors: Iterable[Sequence[str]],

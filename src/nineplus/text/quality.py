@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 
 from nineplus.text import sentiment
 from nineplus.text.themes import ThemeModel, seeded
@@ -122,7 +121,3 @@ def _theme_recovery(train: Sequence[Verbatim], test: Sequence[Verbatim], lang: s
     model.fit([content(list(v.lemmas), lang) for v in train], [v.theme for v in train])
     found = model.assign([content(list(v.lemmas), lang) for v in test])
     return sum(theme == v.theme for theme, v in zip(found, test, strict=True)) / len(test)
-
-
-def report(qualities: Sequence[Quality]) -> list[dict[str, Any]]:
-    return [vars(q) for q in qualities]

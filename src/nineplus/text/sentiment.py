@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
-from typing import Any
+
+from nineplus.text.tokens import given
 
 NEGATION_WINDOW = 3  # words after a negator that it turns
 NEGATED = (
@@ -104,7 +105,7 @@ class LearnedSentiment:
         from sklearn.linear_model import LogisticRegression
 
         self.size = len(documents)
-        self.vectoriser = TfidfVectorizer(analyzer=_identity, min_df=2, sublinear_tf=True)  # (pairs added)
+        self.vectoriser = TfidfVectorizer(analyzer=given, min_df=2, sublinear_tf=True)  # (pairs added)
         features = self.vectoriser.fit_transform([_with_pairs(d) for d in documents])
         self.model = LogisticRegression(C=4.0, max_iter=1000, class_weight="balanced")
         self.model.fit(features, list(promoter))
@@ -112,10 +113,6 @@ class LearnedSentiment:
     def promoter_chance(self, documents: Sequence[Sequence[str]]) -> list[float]:
         features = self.vectoriser.transform([_with_pairs(d) for d in documents])
         return [float(p) for p in self.model.predict_proba(features)[:, 1]]
-
-
-def _identity(document: Any) -> Any:
-    return document
 
 
 def _with_pairs(lemmas: Sequence[str]) -> list[str]:

@@ -28,11 +28,12 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.jobs.runner import extend_lock, handler
 from nineplus.journeys.models import Moment
-from nineplus.text import embeddings
+from nineplus.text import embeddings, repository
 from nineplus.text.masking import mask
 from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
 from nineplus.text.pipeline import Models, analyse_many, learn
 from nineplus.text.tokens import content, lemmas
+from nineplus.text.views import FILLER, Candidate, Story, candidates, story
 
 log = logging.getLogger(__name__)
 RETRAIN_GROWTH = 1.2  # the verbatims learned from grew by a fifth: learn again
@@ -140,7 +141,6 @@ def _general_words(lang: str) -> frozenset[str]:
     """Words too general to link a comment to a moment by its name: fillers, negations and words that only
     judge ("niet", "goed")."""
     from nineplus.text.sentiment import lexicon
-    from nineplus.text.views import FILLER
 
     modifiers = lexicon(lang)
     return frozenset(FILLER[lang] | set(modifiers.scores) | modifiers.negators | modifiers.contrast)
@@ -316,6 +316,28 @@ def _store(
     if pairs:
         session.execute(insert(VerbatimMoment), pairs)
     session.flush()
+
+
+# What the pages show -----------------------------------------------------------------------------------
+
+
+def moment_story(session: Session, moment_id: int) -> Story:
+    return story(repository.of_moment(session, moment_id))
+
+
+def team_story(session: Session, team_id: int) -> Story:
+    return story(repository.of_team(session, team_id))
+
+
+def journey_comments(
+    session: Session, organisation_id: int, journey_id: int
+) -> tuple[list[Candidate], Story]:
+    """What the journey's customers say: the subjects they raise that no moment on the map covers (its
+    names' and keywords' words set aside), and the story behind the score over the whole journey."""
+    links = moment_words(session, organisation_id).get(journey_id, {})
+    mapped = {word for entries in links.values() for _moment, needed in entries for word in needed}
+    said = repository.of_journey(session, journey_id)
+    return candidates(said, mapped), story(said)
 
 
 @handler("analyse_verbatims", every=timedelta(minutes=2))

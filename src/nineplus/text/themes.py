@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from nineplus.text.tokens import lemma
+from nineplus.text.tokens import given, lemma
 
 PART = 4  # letters a seed word needs before it counts inside a longer word
 
@@ -54,10 +54,6 @@ def _forms(words: Sequence[str], lang: str) -> frozenset[str]:
         once = lemma(word.lower(), lang)
         found |= {word.lower(), once, lemma(once, lang)}
     return frozenset(found)
-
-
-def _analyse(document: Any) -> Any:
-    return document
 
 
 class ThemeModel:
@@ -119,7 +115,7 @@ class ThemeModel:
         chosen = [(d, label) for d, label in zip(documents, labels, strict=True) if label is not None]
         if len({label for _, label in chosen}) < 2:
             return self  # nothing to learn from: the seed words decide
-        self.vectoriser = TfidfVectorizer(analyzer=_analyse, sublinear_tf=True)
+        self.vectoriser = TfidfVectorizer(analyzer=given, sublinear_tf=True)
         self.vectoriser.fit([self.expand(d) for d, _ in chosen])
         self.model = ComplementNB(alpha=1.0)
         self.model.fit(self.features([d for d, _ in chosen]), [label for _, label in chosen])

@@ -215,11 +215,12 @@ def candidates(verbatims: Sequence[Said], mapped: set[str], minimum_share: float
     general: Counter[str] = sum(background().values(), Counter())
     leaning = separating_words([list(ours.elements())], [list(general.elements())], minimum=least)
     distinct = {d.word: d.z for d in leaning if d.z >= DISTINCT_Z}
+    overall = Counter(m for said in verbatims for m in said.moments)
     groups = _together(sorted(distinct, key=lambda w: (-len(common[w]), w)), common)
     found = []
     for group in groups:
         members = sorted(set().union(*(common[w] for w in group)))
-        if len(members) < least or not _untied(verbatims, set(members)):
+        if len(members) < least or not _untied(verbatims, set(members), overall):
             continue
         negative = sum(verbatims[i].polarity == "negative" for i in members) / len(members)
         quotes = _distinct([verbatims[i].masked for i in members])
@@ -248,10 +249,9 @@ def _together(words: Sequence[str], docs: dict[str, set[int]]) -> list[list[str]
     return list(groups.values())
 
 
-def _untied(verbatims: Sequence[Said], docs: set[int]) -> bool:
+def _untied(verbatims: Sequence[Said], docs: set[int], overall: Counter[int]) -> bool:
     """Whether no moment on the map links to these verbatims far more often (TIED times, and to most of
-    them) than to the verbatims as a whole."""
-    overall = Counter(m for said in verbatims for m in said.moments)
+    them) than to the verbatims as a whole (``overall``: how many verbatims each moment links to)."""
     counts = Counter(m for i in docs for m in verbatims[i].moments)
     return not any(
         n / len(docs) >= 0.5 and n / len(docs) >= TIED * overall[m] / len(verbatims)
