@@ -35,7 +35,10 @@ def test_the_labelled_sets_are_the_frozen_ones(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_themes_are_recovered_on_the_held_out_split(lang: str) -> None:
-    assert quality(lang).theme_recovery >= 0.7
+    q = quality(lang)
+    assert q.theme_recovery >= 0.7
+    # Comments the topics were not fitted on fare worse, and still far better than the seed words alone.
+    assert q.theme_recovery_new >= 0.6
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

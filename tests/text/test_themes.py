@@ -1,9 +1,10 @@
-"""Themes anchored by seed words: without labels a verbatim goes to the theme its words name, compounds
-count for their parts, and the model learns the words that go with a theme's seeds."""
+"""Themes as a topic model on TF-IDF started from seed words: with few verbatims the seed words decide and
+compounds count for their parts; fitted, a topic learns the words that go with its seeds, needs no labels,
+and is mapped to the label most of its labelled verbatims carry."""
 
 from __future__ import annotations
 
-from nineplus.text.themes import ThemeModel, seeded
+from nineplus.text.themes import MINIMUM, ThemeModel, seeded
 from nineplus.text.tokens import content, lemmas
 
 
@@ -11,27 +12,53 @@ def docs(texts: list[str], lang: str) -> list[list[str]]:
     return [content(lemmas(t, lang), lang) for t in texts]
 
 
-def test_without_labels_the_seed_words_decide_and_compounds_count_for_their_parts() -> None:
+def test_with_few_verbatims_the_seed_words_decide_and_compounds_count_for_their_parts() -> None:
     model = ThemeModel(seeded("nl")).fit(
-        docs(["Ik moest weken wachten", "De medewerker was vriendelijk", "De app crasht steeds"], "nl")
+        docs(["Ik moest weken wachten", "De medewerker was vriendelijk"], "nl")
     )
+    assert model.nmf is None
     found = model.assign(
-        docs(
-            ["Drie weken gewacht op antwoord", "Klantenservicemedewerker was top", "Vandaag gaat het goed"],
-            "nl",
-        )
+        docs(["Drie weken gewacht op antwoord", "Baliemedewerker was top", "Vandaag gaat het goed"], "nl")
     )
-    assert found[:2] == ["wait", "staff"]
+    assert found == ["wait", "staff", None]
 
 
-def test_the_model_learns_words_that_go_with_a_theme_s_seeds() -> None:
-    # "taxatierapport" is no seed; it comes with paperwork's seeds in the verbatims it learns from.
-    texts = ["formulier en taxatierapport kwijt", "het formulier invullen en het taxatierapport uploaden"] * 5
-    texts += ["weken wachten op de offerte", "de app loopt vast bij het inloggen"] * 5
-    model = ThemeModel(seeded("nl")).fit(docs(texts, "nl"))
-    assert model.assign(docs(["waar blijft mijn taxatierapport"], "nl")) == ["paperwork"]
+TEXTS = [
+    "formulier en taxatierapport opgestuurd",
+    "het formulier invullen en het taxatierapport uploaden",
+] * 5
+TEXTS += ["weken wachten op de offerte", "de app loopt vast bij het inloggen"] * 5
+ONE_EACH = [TEXTS[0], TEXTS[1], TEXTS[10], TEXTS[11]]
+
+
+def test_a_topic_learns_the_words_that_go_with_its_seeds() -> None:
+    # "taxatierapport" is no seed; it comes with paperwork's seeds in the verbatims the topics are fitted on.
+    assert len(TEXTS) >= MINIMUM
+    model = ThemeModel(seeded("nl")).fit(docs(TEXTS, "nl"))
+    assert model.nmf is not None
+    assert ThemeModel(seeded("nl")).assign(docs(["het taxatierapport"], "nl")) == [None]
+    assert model.assign(docs(["het taxatierapport"], "nl")) == ["paperwork"]
+    assert model.assign(docs(ONE_EACH, "nl")) == ["paperwork", "paperwork", "wait", "digital"]
+
+
+def test_labels_map_each_topic_to_the_theme_its_verbatims_carry() -> None:
+    # Labelled as "errors" here: the paperwork topic now stands for errors; the others keep their own.
+    labels = ["errors" if "formulier" in t else None for t in TEXTS]
+    model = ThemeModel(seeded("nl")).fit(docs(TEXTS, "nl"), labels)
+    assert model.assign(docs(ONE_EACH, "nl")) == ["errors", "errors", "wait", "digital"]
+
+
+def test_a_compound_counts_for_its_head_not_its_first_part_nor_a_head_that_ends_ordinary_words() -> None:
+    model = ThemeModel(seeded("nl"))
+    assert model.expand(["klantenservicemedewerker"]) == ["klantenservicemedewerker", "medewerker"]
+    assert model.expand(["doorlooptijd"]) == ["doorlooptijd", "tijd"]
+    assert model.expand(["wachtwoord"]) == ["wachtwoord"]  # no waiting
+    assert model.expand(["opsturen"]) == ["opsturen"]  # no hours
+    assert ThemeModel(seeded("en")).expand(["online"]) == ["online"]  # English writes compounds apart
 
 
 def test_a_verbatim_without_a_known_word_gets_no_theme() -> None:
-    model = ThemeModel(seeded("en")).fit(docs(["the app crashed", "waited three weeks"] * 3, "en"))
+    model = ThemeModel(seeded("en")).fit(docs(["the app crashed", "waited three weeks"] * 10, "en"))
+    assert model.nmf is not None
     assert model.assign(docs(["zebra giraffe"], "en")) == [None]
+    assert model.assign([]) == []

@@ -322,8 +322,8 @@ def bench_text(
     from nineplus.text import embeddings
 
     ready, why = embeddings.available()
-    if not ready:
-        console.print(f"  embedding path: not measured ({why})")
+    if not ready or embedding_sample <= 0:
+        console.print(f"  embedding path: not measured ({why if not ready else 'no sample asked for'})")
         return
     sample = texts[: min(len(texts), embedding_sample)]
     embeddings.encode(sample[:64])  # loads the model

@@ -90,8 +90,8 @@ def learn(
     texts: Sequence[Sequence[str]], langs: Sequence[str], scores: Sequence[int | None], minimum: int = 50
 ) -> Models:
     """What an organisation's own verbatims teach, per language: the learned sentiment from those with a
-    score of 0-6 or 9-10 (at least ``minimum`` of them, from both groups), and the themes, learned from
-    the verbatims the seed words assign. ``texts``: each verbatim's lemmas."""
+    score of 0-6 or 9-10 (at least ``minimum`` of them, from both groups), and the themes' topics, fitted
+    on every verbatim, scored or not. ``texts``: each verbatim's lemmas."""
     learned: dict[str, sentiment.LearnedSentiment] = {}
     themes: dict[str, ThemeModel] = {}
     for lang in set(langs):

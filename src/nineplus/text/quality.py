@@ -7,8 +7,10 @@ and nothing is tuned on it; the figures reported are the held-out ones.
   lexicon with the learned model, which learns from the training split's verbatims labelled by their
   score only (0-6 against 9-10), as it would from an organisation's own answers. The neutral band of each
   is chosen on the training split.
-- Themes: the theme model (``text.themes``: seed words and TF-IDF) learned from the training split's
-  labelled themes; on the held-out split, the share of verbatims given their labelled theme.
+- Themes: the topic model (``text.themes``: NMF on TF-IDF, started from the seed words) fitted on every
+  verbatim's text without labels, its topics mapped to themes by the training split's labels; on the
+  held-out split, the share of verbatims given their labelled theme. Also measured with the topics fitted
+  on the training split's texts alone: what comments that arrive after the model was learned get.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Quality:
     lexicon_f1: float
     combined_f1: float
     theme_recovery: float
+    theme_recovery_new: float  # held-out verbatims the topics were not fitted on (comments arriving later)
     neutral_lexicon: float  # the neutral band chosen on the training split
     neutral_combined: float
 
@@ -96,6 +99,7 @@ def measure(lang: str) -> Quality:
     band_combined = _band(combined_train, [v.polarity for v in train])
     combined_test = _combined(learned, test, lexical_test)
     themes = _theme_recovery(train, test, lang)
+    themes_new = _theme_recovery(train, test, lang, fitted_on_test=False)
     return Quality(
         lang,
         len(train),
@@ -104,6 +108,7 @@ def measure(lang: str) -> Quality:
         macro_f1(truth, [sentiment.polarity(s, band_lexicon) for s in lexical_test]),
         macro_f1(truth, [sentiment.polarity(s, band_combined) for s in combined_test]),
         themes,
+        themes_new,
         band_lexicon,
         band_combined,
     )
@@ -116,8 +121,16 @@ def _combined(
     return [sentiment.combined(score, p, learned.size) for score, p in zip(lexical, chances, strict=True)]
 
 
-def _theme_recovery(train: Sequence[Verbatim], test: Sequence[Verbatim], lang: str) -> float:
-    model = ThemeModel(seeded(lang))
-    model.fit([content(list(v.lemmas), lang) for v in train], [v.theme for v in train])
+def _theme_recovery(
+    train: Sequence[Verbatim], test: Sequence[Verbatim], lang: str, *, fitted_on_test: bool = True
+) -> float:
+    """The topics are fitted on every verbatim's text, as the product fits them on all of an
+    organisation's comments; only the training split's labels are used, to map topics to themes.
+    ``fitted_on_test`` False: fitted on the training split's texts alone, as for comments that arrive
+    after the model was learned."""
+    fitted = [*train, *test] if fitted_on_test else list(train)
+    documents = [content(list(v.lemmas), lang) for v in fitted]
+    labels = [v.theme for v in train] + [None] * (len(fitted) - len(train))
+    model = ThemeModel(seeded(lang)).fit(documents, labels)
     found = model.assign([content(list(v.lemmas), lang) for v in test])
     return sum(theme == v.theme for theme, v in zip(found, test, strict=True)) / len(test)

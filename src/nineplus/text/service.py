@@ -3,9 +3,11 @@
 Every text answer of a submitted response is analysed once with the organisation's current model; when
 the model's version changes (the analysis itself, the project's lexicon or themes, the organisation's
 moments or their keywords, its staff's names, or the verbatims it learns from grew by a fifth), every
-verbatim is analysed again. The learned parts come from the organisation's own customer comments with an
-NPS score in the same response, up to a stored response id, so that another process learns the same model
-again (unless a response with a lower id was submitted or removed meanwhile).
+verbatim is analysed again. The learned parts come from the organisation's own customer comments up to a
+stored response id (the sentiment from those with an NPS score in the same response, the themes' topics
+from all), so that another process learns the same model again (unless a response with a lower id was
+submitted or removed meanwhile). Comments that arrive after the model was learned are assigned by it
+until it is learned again.
 """
 
 from __future__ import annotations
@@ -206,7 +208,8 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
         return 0
     models = _MODELS.get((organisation_id, digest))
     if models is None:  # learned once per organisation and version in this process
-        models = _learn([v for v in scored if v.response_id <= state.trained_until])
+        # The sentiment learns from the scored comments, the topics from every comment up to that point.
+        models = _learn([v for v in found if v.response_id <= state.trained_until])
         if len(_MODELS) >= 16:
             _MODELS.clear()
         _MODELS[(organisation_id, digest)] = models
@@ -243,12 +246,12 @@ def _close_in_meaning(batch: Sequence[Verbatim], moments: dict[int, tuple[int, s
     return found
 
 
-def _learn(scored: Sequence[Verbatim]) -> Models:
+def _learn(found: Sequence[Verbatim]) -> Models:
     from nineplus.text.tokens import language
 
-    langs = [language(v.text, v.locale) for v in scored]
-    words = [lemmas(v.text, lang) for v, lang in zip(scored, langs, strict=True)]
-    return learn(words, langs, [v.score for v in scored])
+    langs = [language(v.text, v.locale) for v in found]
+    words = [lemmas(v.text, lang) for v, lang in zip(found, langs, strict=True)]
+    return learn(words, langs, [v.score for v in found])
 
 
 def _staff_names(session: Session, organisation_id: int) -> list[str]:
