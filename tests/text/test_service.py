@@ -41,14 +41,6 @@ def say(
     return response
 
 
-@pytest.fixture
-def target(db: Session, bank_a: World) -> Target:
-    found = build_target(db, bank_a)
-    found.moments[2].keywords = {"nl": "offerte, hypotheekofferte", "en": "offer"}
-    db.flush()
-    return found
-
-
 def analyses(db: Session, organisation_id: int) -> list[VerbatimAnalysis]:
     scope(db, organisation_id)
     return list(db.scalars(select(VerbatimAnalysis).order_by(VerbatimAnalysis.response_id)))

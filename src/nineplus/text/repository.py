@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
@@ -108,10 +108,6 @@ def of_team(session: Session, team_id: int) -> list[Said]:
 PREFIX = 5  # a searched word this long also finds the longer words it starts ("taxatie": "taxatierapport")
 
 
-def _pattern(form: str) -> str:
-    return f" {form}" if len(form) >= PREFIX else f" {form} "
-
-
 def search(
     session: Session,
     words: list[set[str]],
@@ -121,14 +117,45 @@ def search(
     limit: int = 200,
 ) -> list[Said]:
     """The newest verbatims that hold, for every searched word, one of its lemmas (the word read as Dutch
-    and as English; a long one also as the start of a compound), of one theme and polarity where given."""
+    and as English; a long one also as the start of a compound), of one theme and polarity where given.
+    The words are looked up in the full-text index over the lemmas (migration 0011)."""
     stmt = _base().limit(limit)
     if theme:
         stmt = stmt.where(VerbatimAnalysis.theme == theme)
     if polarity:
         stmt = stmt.where(VerbatimAnalysis.polarity == polarity)
-    for forms in words:
-        stmt = stmt.where(
-            or_(*(VerbatimAnalysis.lemmas.contains(_pattern(f), autoescape=True) for f in sorted(forms)))
-        )
+    wanted = [sorted(forms) for forms in words if forms]
+    if wanted:
+        stmt = stmt.where(_matching(session.get_bind().dialect.name, wanted))
     return _rows(session, stmt)
+
+
+def _matching(dialect: str, words: list[list[str]]) -> ColumnElement[bool]:
+    """Every word in one of its forms, as the database's full-text index asks it."""
+    if dialect == "postgresql":
+        # Each form a quoted lexeme ('' and \\ escaped), a long one also as a prefix; ANDed per word.
+        query = " & ".join(
+            "(" + " | ".join(_lexeme(form) + (":*" if len(form) >= PREFIX else "") for form in forms) + ")"
+            for forms in words
+        )
+        return func.to_tsvector(SIMPLE, VerbatimAnalysis.lemmas).op("@@")(func.to_tsquery(SIMPLE, query))
+    # SQLite's FTS5: each form a quoted string ("" escaped), a long one also as a prefix.
+    query = " AND ".join(
+        "(" + " OR ".join(_string(form) + ("*" if len(form) >= PREFIX else "") for form in forms) + ")"
+        for forms in words
+    )
+    found = text("SELECT rowid FROM verbatim_search WHERE verbatim_search MATCH :query").bindparams(
+        query=query
+    )
+    return VerbatimAnalysis.id.in_(found.columns(column("rowid", Integer)))
+
+
+SIMPLE = literal_column("'simple'::regconfig")  # as written in the index, so that the planner uses it
+
+
+def _lexeme(form: str) -> str:
+    return "'" + form.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _string(form: str) -> str:
+    return '"' + form.replace('"', '""') + '"'
