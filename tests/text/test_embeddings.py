@@ -49,3 +49,34 @@ def test_with_the_setting_on_a_comment_links_to_the_moment_it_means(
     linked = list(db.scalars(select(VerbatimMoment.moment_id)))
     assert linked == ([booking.id] if meaning else [])
     assert embeddings.enabled()[0] is meaning
+
+
+def test_on_the_embedding_path_english_themes_are_recovered_better_and_dutch_keeps_the_topics() -> None:
+    from nineplus.text.quality import measure, theme_recovery_by_meaning
+
+    by_meaning = theme_recovery_by_meaning("en")
+    assert by_meaning is not None
+    assert by_meaning >= 0.8
+    assert by_meaning > measure("en").theme_recovery
+    assert theme_recovery_by_meaning("nl") is None  # the packaged model reads English only
+
+
+def test_a_comment_takes_the_theme_whose_comments_it_is_closest_to_in_meaning() -> None:
+    from nineplus.text.pipeline import analyse_many, learn, with_meaning
+    from nineplus.text.tokens import lemmas
+
+    texts = ["We waited three weeks for the offer"] * 10 + ["The adviser was friendly and kind"] * 10
+    words = [lemmas(t, "en") for t in texts]
+    models = learn(words, ["en"] * len(texts), [None] * len(texts))
+    # Made-up embeddings: the waiting comments point one way, the adviser comments another.
+    vectors = np.array([[1.0, 0.0]] * 10 + [[0.0, 1.0]] * 10, dtype=np.float32)
+    models = with_meaning(models, words, ["en"] * len(texts), vectors, ["en"])
+    assert models.meaning["en"][0] == ("staff", "wait")
+    new = ["The adviser was friendly", "Something else entirely"]
+    plain = analyse_many(new, ["en", "en"], models=models)
+    assert [a.theme for a in plain] == ["staff", None]
+    close = np.array([[0.95, 0.31], [0.1, -0.99]], dtype=np.float32)  # near waiting; near nothing
+    assert [a.theme for a in analyse_many(new, ["en", "en"], models=models, vectors=close)] == ["wait", None]
+    # A language the model does not read keeps the topics.
+    dutch = with_meaning(models, words, ["en"] * len(texts), vectors, ["nl"])
+    assert dutch.meaning == {}

@@ -60,9 +60,16 @@ class Settings(BaseSettings):
     )
     text_embeddings: bool = Field(
         False,
-        description="Also link customers' comments to moments by meaning, with the sentence-transformers "
-        "model installed on this machine (the embeddings extra; NINEPLUS_EMBEDDING_MODEL names a local model "
-        "folder, else the packaged English all-MiniLM-L6-v2). Off: keywords and moment names only.",
+        description="Also link customers' comments to moments, and give them their theme, by meaning, with "
+        "the sentence-transformers model installed on this machine (the embeddings extra; "
+        "NINEPLUS_EMBEDDING_MODEL names a local model folder, else the packaged English all-MiniLM-L6-v2, "
+        "used for English comments only). Off: keywords, moment names and the topic model.",
+    )
+    embedding_languages: str = Field(
+        "nl,en",
+        description="The languages the model NINEPLUS_EMBEDDING_MODEL names was trained on "
+        "(comma-separated); comments in other languages keep the keyword path. The packaged model is "
+        "English only.",
     )
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."

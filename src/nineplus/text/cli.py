@@ -45,3 +45,14 @@ def quality() -> None:
         "texts alone (comments that arrive after the model was learned)."
     )
     console.print(table)
+    from nineplus.text import embeddings
+    from nineplus.text.quality import theme_recovery_by_meaning
+
+    ready, why = embeddings.available()
+    if not ready:
+        console.print(f"Themes on the embedding path: not measured ({why})")
+        return
+    for lang in ("nl", "en"):
+        recovered = theme_recovery_by_meaning(lang)
+        figure = "not used: the model does not read it" if recovered is None else f"{recovered:.3f}"
+        console.print(f"Themes on the embedding path ({lang}, {why}): {figure}")

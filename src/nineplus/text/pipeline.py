@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from nineplus.text import sentiment
 from nineplus.text.masking import mask
@@ -35,6 +36,8 @@ class Models:
 
     learned: Mapping[str, sentiment.LearnedSentiment]
     themes: Mapping[str, ThemeModel]
+    # The embedding path: per language, the themes and their centres in meaning (``text.embeddings``).
+    meaning: Mapping[str, tuple[tuple[str, ...], Any]] = field(default_factory=dict)
 
 
 NO_MODELS = Models({}, {})
@@ -47,9 +50,11 @@ def analyse_many(
     *,
     models: Models = NO_MODELS,
     names: Iterable[str] = (),
+    vectors: Any = None,
 ) -> list[Analysis]:
     """Analyse verbatims together (the models score them as one batch per language). ``hints``: the
-    language each respondent answered the survey in; ``names``: names to mask wherever they occur."""
+    language each respondent answered the survey in; ``names``: names to mask wherever they occur;
+    ``vectors``: the texts' embeddings, on the embedding path (each theme then the closest in meaning)."""
     known = tuple(names)
     langs = [language(text, hint) for text, hint in zip(texts, hints or [None] * len(texts), strict=True)]
     # Masked before anything is counted: no name or address reaches the lemmas, phrases or search.
@@ -69,6 +74,12 @@ def analyse_many(
         model = models.themes.get(lang) or ThemeModel(seeded(lang))
         for i, theme in zip(at, model.assign([content(words[i], lang) for i in at]), strict=True):
             themes[i] = theme
+        if vectors is not None and lang in models.meaning:
+            from nineplus.text.embeddings import nearest
+
+            keys, centres = models.meaning[lang]
+            for i, theme in zip(at, nearest(vectors[at], keys, centres), strict=True):
+                themes[i] = theme or themes[i]
     found = []
     for index in range(len(texts)):
         masked = masks[index]
@@ -103,3 +114,21 @@ def learn(
             learned[lang] = sentiment.LearnedSentiment([t for t, _ in labelled], [p for _, p in labelled])
         themes[lang] = ThemeModel(seeded(lang)).fit([content(list(texts[i]), lang) for i in at])
     return Models(learned, themes)
+
+
+def with_meaning(
+    models: Models, texts: Sequence[Sequence[str]], langs: Sequence[str], vectors: Any, read: Iterable[str]
+) -> Models:
+    """The embedding path's theme centres, per language, from the comments the models learned from
+    (``texts``: their lemmas; ``vectors``: their embeddings), each under the theme its topics give it;
+    ``read``: the languages the embedding model reads."""
+    from nineplus.text.embeddings import centres
+
+    meaning = {}
+    for lang, model in models.themes.items():
+        at = [i for i, found in enumerate(langs) if found == lang]
+        if lang not in set(read):
+            continue
+        if at:
+            meaning[lang] = centres(vectors[at], model.assign([content(list(texts[i]), lang) for i in at]))
+    return Models(models.learned, models.themes, meaning)

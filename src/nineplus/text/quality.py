@@ -134,3 +134,28 @@ def _theme_recovery(
     model = ThemeModel(seeded(lang)).fit(documents, labels)
     found = model.assign([content(list(v.lemmas), lang) for v in test])
     return sum(theme == v.theme for theme, v in zip(found, test, strict=True)) / len(test)
+
+
+def theme_recovery_by_meaning(lang: str) -> float | None:
+    """Theme recovery on the held-out split on the embedding path (``text.embeddings``): each verbatim's
+    theme the one whose centre in meaning it is closest to, the centres taken from the topic model's
+    themes over every verbatim. None where the embedding path cannot run here or its model does not read
+    ``lang``."""
+    from nineplus.text import embeddings
+    from nineplus.text.pipeline import Models, with_meaning
+
+    if not embeddings.available()[0] or lang not in embeddings.languages():
+        return None
+    train, test = split(labelled(lang))
+    everything = [*train, *test]
+    documents = [content(list(v.lemmas), lang) for v in everything]
+    model = ThemeModel(seeded(lang)).fit(documents, [v.theme for v in train] + [None] * len(test))
+    vectors = embeddings.encode([v.text for v in everything])
+    models = with_meaning(
+        Models({}, {lang: model}), [v.lemmas for v in everything], [lang] * len(everything), vectors, [lang]
+    )
+    keys, centres = models.meaning[lang]
+    topics = model.assign(documents[len(train) :])
+    near = embeddings.nearest(vectors[len(train) :], keys, centres)
+    found = [by_meaning or topic for by_meaning, topic in zip(near, topics, strict=True)]
+    return sum(theme == v.theme for theme, v in zip(found, test, strict=True)) / len(test)

@@ -33,7 +33,7 @@ from nineplus.journeys.models import Moment
 from nineplus.text import embeddings, repository
 from nineplus.text.masking import mask
 from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
-from nineplus.text.pipeline import Models, analyse_many, learn
+from nineplus.text.pipeline import Models, analyse_many, learn, with_meaning
 from nineplus.text.tokens import content, lemmas
 from nineplus.text.views import FILLER, Candidate, Story, candidates, story
 
@@ -188,9 +188,10 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
     meaning, model = embeddings.enabled()
     by_meaning = _moment_texts(session, organisation_id) if meaning else None
     staff = _staff_names(session, organisation_id)
+    reader = f"{model}:{sorted(embeddings.languages())}"  # the embedding model and the languages it reads
     digest = hashlib.sha256(
         f"{PIPELINE_VERSION}:{_files_version()}:{state.trained_on}:{state.trained_until}:"
-        f"{_words_version(words)}:{model if meaning else ''}:{sorted((by_meaning or {}).items())}:"
+        f"{_words_version(words)}:{reader if meaning else ''}:{sorted((by_meaning or {}).items())}:"
         f"{sorted(staff)}".encode()
     ).hexdigest()[:16]
     state.version = digest
@@ -209,14 +210,15 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
     models = _MODELS.get((organisation_id, digest))
     if models is None:  # learned once per organisation and version in this process
         # The sentiment learns from the scored comments, the topics from every comment up to that point.
-        models = _learn([v for v in found if v.response_id <= state.trained_until])
+        models = _learn([v for v in found if v.response_id <= state.trained_until], meaning=meaning)
         if len(_MODELS) >= 16:
             _MODELS.clear()
         _MODELS[(organisation_id, digest)] = models
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
-        close = _close_in_meaning(batch, by_meaning) if by_meaning else None
-        _store(session, organisation_id, batch, models, words, digest, staff, close)
+        vectors = embeddings.encode([v.text for v in batch]) if meaning else None
+        close = _close_in_meaning(batch, vectors, by_meaning) if by_meaning else None
+        _store(session, organisation_id, batch, models, words, digest, staff, close, vectors)
         if commit_batches:
             session.commit()
             extend_lock()
@@ -235,23 +237,29 @@ def _moment_texts(session: Session, organisation_id: int) -> dict[int, tuple[int
     return found
 
 
-def _close_in_meaning(batch: Sequence[Verbatim], moments: dict[int, tuple[int, str]]) -> list[set[int]]:
-    """Per comment, the moments of its journey it is close to in meaning (the embedding path)."""
+def _close_in_meaning(
+    batch: Sequence[Verbatim], comments: Any, moments: dict[int, tuple[int, str]]
+) -> list[set[int]]:
+    """Per comment (``comments``: their embeddings), the moments of its journey it is close to in meaning
+    (the embedding path)."""
     ids = list(moments)
     vectors = embeddings.encode([moments[i][1] for i in ids])
-    comments = embeddings.encode([v.text for v in batch])
     found = []
     for v, near in zip(batch, embeddings.linked(comments, vectors), strict=True):
         found.append({ids[i] for i in near if moments[ids[i]][0] == v.journey_id})
     return found
 
 
-def _learn(found: Sequence[Verbatim]) -> Models:
+def _learn(found: Sequence[Verbatim], *, meaning: bool = False) -> Models:
     from nineplus.text.tokens import language
 
     langs = [language(v.text, v.locale) for v in found]
     words = [lemmas(v.text, lang) for v, lang in zip(found, langs, strict=True)]
-    return learn(words, langs, [v.score for v in found])
+    models = learn(words, langs, [v.score for v in found])
+    if not meaning or not found:
+        return models
+    read = embeddings.languages()
+    return with_meaning(models, words, langs, embeddings.encode([v.text for v in found]), read)
 
 
 def _staff_names(session: Session, organisation_id: int) -> list[str]:
@@ -270,10 +278,12 @@ def _store(
     version: str,
     staff: list[str],
     close: list[set[int]] | None = None,
+    vectors: Any = None,
 ) -> None:
     # The respondent's own name too, before anything is counted.
     texts = [mask(v.text, v.locale or "nl", [v.person_name]).text if v.person_name else v.text for v in batch]
-    analyses = analyse_many(texts, [v.locale for v in batch], models=models, names=staff)
+    analyses = analyse_many(texts, [v.locale for v in batch], models=models, names=staff, vectors=vectors)
+    read = embeddings.languages() if close is not None else frozenset()
     now = utcnow()
     keys = [(v.response_id, v.question_id, v.moment_key) for v in batch]
     for chunk in range(0, len(keys), 500):
@@ -289,7 +299,7 @@ def _store(
         linked = linked_moments(words, v.journey_id, a.language, a.lemmas)
         if v.moment_id is not None:
             linked.add(v.moment_id)
-        if close is not None:
+        if close is not None and a.language in read:
             linked |= close[len(links)]
         links.append(linked)
         rows.append(
