@@ -6,21 +6,24 @@ were started but not yet submitted (``pending``: a respondent may finish the nex
 the submitted responses above the watermark and the pending ones that have been submitted since, in one
 DuckDB transaction, together with the new dimensions. When the row store holds fewer submitted responses
 than the store (a survey was deleted, a person erased) the ids that went are removed and the counts are
-rebuilt. A full refresh from SQLite lets DuckDB read the database file itself.
+rebuilt. A full refresh from SQLite lets DuckDB read the database file itself, in a child process
+(``sqlite_copy``).
 """
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, text
 
-from nineplus.analytics import rowstore, schema
+from nineplus.analytics import rowstore, schema, sqlite_copy
 from nineplus.core.models import utcnow
 
 COMPACT_GROWTH, COMPACT_SLACK = 1.25, 1000  # a counts table is compacted beyond GROWTH x its rows + SLACK
@@ -138,51 +141,44 @@ class Refresh:
         }
 
     def _copy_from_sqlite(self, top: int) -> tuple[int, pa.Table]:
-        """A full refresh from a SQLite row store: DuckDB reads the database file itself (its sqlite
-        extension, read-only), many times faster than rows handed through Python. Every response up to
-        ``top`` is read once, submitted or not, so each lands either in the store or in the pending list
-        however the row store changes meanwhile; the joins read the row store's own tables in the same
-        pass. Returns how many responses were copied and the pending ones."""
+        """A full refresh from a SQLite row store: DuckDB reads the database file itself, many times faster
+        than rows handed through Python, in a child process (``sqlite_copy``: never in this one, whose
+        SQLite locks it would drop). Every response up to ``top`` is read once, submitted or not, so each
+        lands either in the store or in the pending list however the row store changes meanwhile.
+        Returns how many responses were copied and the pending ones."""
         con = self.con
-        path = str(rowstore.sqlite_file(self.engine)).replace("'", "''")
-        types = ", ".join(f"'{t}'" for t in rowstore.SCORE_TYPES)
         cutoff = rowstore.as_datetime(utcnow() - timedelta(days=rowstore.PENDING_DAYS)).isoformat(sep=" ")
-        con.execute("DETACH DATABASE IF EXISTS rowstore")  # left by a refresh that failed
-        con.execute(f"ATTACH '{path}' AS rowstore (TYPE sqlite, READ_ONLY)")
-        con.execute(
-            f"""CREATE OR REPLACE TEMPORARY TABLE incoming AS
-            SELECT r.id, r.organisation_id::INTEGER AS organisation_id, r.survey_id::INTEGER AS survey_id,
-                   r.version_id::INTEGER AS version_id, r.person_id::INTEGER AS person_id,
-                   coalesce(p.team_id, 0)::INTEGER AS team_id, r.submitted_at, r.started_at, o.timezone
-            FROM rowstore.responses r
-            JOIN rowstore.organisations o ON o.id = r.organisation_id
-            LEFT JOIN rowstore.persons p ON p.id = r.person_id
-            WHERE r.id <= {top}"""
-        )
-        con.execute(
-            f"""INSERT INTO responses
-            SELECT id, organisation_id, survey_id, version_id, person_id, team_id, submitted_at,
-                   CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
-            FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
-        )
-        for table, where in schema.ANSWER_TABLES.items():  # two passes over the answers: one table each
+        database = rowstore.sqlite_file(self.engine)
+        if database is None:
+            raise RuntimeError("the row store is no SQLite file")
+        with tempfile.TemporaryDirectory(prefix="nineplus-refresh-") as folder:
+            sqlite_copy.read_apart(database, top, Path(folder))
+            incoming = sqlite_copy.quoted(Path(folder) / sqlite_copy.RESPONSES)
+            answers = sqlite_copy.quoted(Path(folder) / sqlite_copy.ANSWERS)
             con.execute(
-                f"""INSERT INTO {table}
-                SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id::INTEGER,
-                       q.type, a.moment_key::INTEGER AS moment_id, r.team_id, r.person_id, r.day,
-                       a.value_int::SMALLINT, {self.batch}
-                FROM rowstore.answers a
-                JOIN responses r ON r.response_id = a.response_id
-                JOIN rowstore.questions q ON q.id = a.question_id
-                WHERE a.value_int IS NOT NULL AND q.type IN ({types}) AND a.moment_key {where}"""
+                f"CREATE OR REPLACE TEMPORARY TABLE incoming AS SELECT * FROM read_parquet({incoming})"
             )
+            con.execute(
+                f"""INSERT INTO responses
+                SELECT id, organisation_id, survey_id, version_id, person_id, team_id, submitted_at,
+                       CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
+                FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
+            )
+            for table, where in schema.ANSWER_TABLES.items():  # two passes over the answers: one table each
+                con.execute(
+                    f"""INSERT INTO {table}
+                    SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id,
+                           a.type, a.moment_id, r.team_id, r.person_id, r.day, a.value_int, {self.batch}
+                    FROM read_parquet({answers}) a
+                    JOIN responses r ON r.response_id = a.response_id
+                    WHERE a.moment_id {where}"""
+                )
         added = con.execute("SELECT count(*) FROM responses").fetchone()[0]  # type: ignore[index]
         pending = con.execute(
             "SELECT id::BIGINT AS response_id, started_at FROM incoming "
             f"WHERE submitted_at IS NULL AND started_at >= TIMESTAMP '{cutoff}' ORDER BY id"
         ).fetch_arrow_table()
         con.execute("DROP TABLE IF EXISTS incoming")
-        con.execute("DETACH DATABASE IF EXISTS rowstore")
         return int(added), pending
 
     def _append_responses(self, rows: pa.Table) -> int:

@@ -261,3 +261,40 @@ def test_a_failed_first_fill_is_not_retried_by_every_page(tmp_path) -> None:  # 
     store.fill_once(empty)  # within a minute of the failure: not tried again
     assert "refreshed_at" not in store.state()
     store.close()
+
+
+def test_a_full_refresh_leaves_the_sqlite_locks_of_this_process_alone(feed: Feed) -> None:
+    """DuckDB reads a SQLite row store with its own copy of SQLite; done in this process, its closing the
+    file dropped this process's locks, and the next program to open and close the database removed the
+    write-ahead log under the web server's connections ("disk I/O error" on every page until a restart).
+    The full refresh reads the file in a child process: this process's DuckDB never loads the sqlite
+    extension, and another program's visit leaves the log in place."""
+    from pathlib import Path
+
+    from sqlalchemy import text
+
+    from nineplus.analytics.rowstore import sqlite_file
+    from nineplus.core.db import get_engine
+
+    engine = get_engine()
+    database = sqlite_file(engine)
+    if database is None:
+        pytest.skip("the row store is not a SQLite file")
+    feed.respond(9)
+    with engine.connect() as held:  # a connection this process keeps open, as the web server's pool does
+        held.execute(text("SELECT count(*) FROM responses")).one()
+        report = feed.refresh(full=True)
+        assert report.full
+        assert feed.rows("SELECT count(*) FROM responses") == [(1,)]
+        loaded = "SELECT count(*) FROM duckdb_extensions() WHERE extension_name LIKE 'sqlite%' AND loaded"
+        assert feed.rows(loaded) == [(0,)]
+        other = (
+            f"import sqlite3; c = sqlite3.connect({database!r}); c.execute('SELECT 1').fetchall(); c.close()"
+        )
+        subprocess.run([sys.executable, "-c", other], check=True)
+        assert Path(f"{database}-wal").exists()  # the other program saw it was not alone
+        assert Path(f"{database}-shm").exists()
+        held.execute(text("SELECT count(*) FROM responses")).one()
+    feed.respond(10)
+    feed.refresh()
+    assert feed.rows("SELECT count(*) FROM responses") == [(2,)]
