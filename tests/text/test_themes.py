@@ -57,6 +57,19 @@ def test_a_compound_counts_for_its_head_not_its_first_part_nor_a_head_that_ends_
     assert ThemeModel(seeded("en")).expand(["online"]) == ["online"]  # English writes compounds apart
 
 
+def test_a_topic_taken_over_by_another_subject_names_no_theme() -> None:
+    # Price's seed words occur once; many comments share another subject, which takes its topic over.
+    texts = ["het formulier invullen en uploaden"] * 10 + ["weken wachten op de offerte"] * 10
+    texts += ["de notaris en de sleutels, een feest"] * 12 + ["de prijs viel mee"]
+    model = ThemeModel(seeded("nl")).fit(docs(texts, "nl"))
+    assert model.labels[model.keys.index("price")] is None
+    assert model.labels[model.keys.index("wait")] == "wait"
+    found = model.assign(
+        docs(["de notaris en de sleutels, een feest", "de prijs viel mee", "formulier"], "nl")
+    )
+    assert found == [None, "price", "paperwork"]  # the seed words still name a theme
+
+
 def test_a_verbatim_without_a_known_word_gets_no_theme() -> None:
     model = ThemeModel(seeded("en")).fit(docs(["the app crashed", "waited three weeks"] * 10, "en"))
     assert model.nmf is not None

@@ -43,6 +43,7 @@ COMPOUNDING = frozenset({"nl"})  # languages that write compounds as one word
 # Seed words that end more ordinary words than compounds about the theme ("opsturen", "behoren", "verlaten").
 HEADS_NOT = frozenset({"uren", "duren", "horen", "laten", "weten", "lang", "lange", "duur", "waar", "voor"})
 TRANSFORM_STEPS = 10
+ANCHOR = 0.5  # share of a topic's strongest word its seed words' column keeps, or it drifted
 FLOOR = 1e-3  # NMF's multiplicative updates cannot move a value away from zero
 
 
@@ -82,7 +83,7 @@ class ThemeModel:
     def __init__(self, themes: Sequence[Theme]) -> None:
         self.themes = list(themes)
         self.keys = [t.key for t in self.themes]
-        self.labels: list[str] = list(self.keys)  # per topic, the theme it stands for
+        self.labels: list[str | None] = list(self.keys)  # per topic, the theme it stands for
         self.vectoriser: Any = None
         self.nmf: Any = None
         self._heads = frozenset(
@@ -168,7 +169,20 @@ class ThemeModel:
         weights = self.nmf.fit_transform(matrix, W=np.maximum(matrix @ start.T, FLOOR), H=start)
         if labels is not None:
             self._map(weights.argmax(axis=1), labels)
+        self._drop_drifted()
         return self
+
+    def _drop_drifted(self) -> None:
+        """A topic whose seed words hardly occur can be taken over by another subject that many comments
+        share (in the demo, "digital" by appointments and offers by post). A topic whose seed-count
+        column is no longer near the top of its words (below ANCHOR of its strongest) stands for no
+        theme: its comments get the theme their seed words name, if any, rather than one that would
+        misname them."""
+        topics = self.nmf.components_
+        seeds = topics[:, len(self.vectoriser.vocabulary_) :]
+        for topic in range(len(self.themes)):
+            if seeds[topic, topic] < ANCHOR * topics[topic].max():
+                self.labels[topic] = None
 
     def _start(self, matrix: Any) -> Any:
         """Each topic's starting words: its seed words and its seed-count column, a floor elsewhere. A
@@ -203,7 +217,8 @@ class ThemeModel:
         return self.keys[scores.index(best)] if best > 0 and scores.count(best) == 1 else None
 
     def assign(self, documents: Sequence[Sequence[str]]) -> list[str | None]:
-        """Each verbatim's theme; None for one without a word the model knows."""
+        """Each verbatim's theme; None for one without a word the model knows, or whose strongest topic
+        drifted and that names no theme by its seed words."""
         if self.nmf is None:
             return [self._by_seeds(d) for d in documents]
         if not documents:
@@ -214,7 +229,7 @@ class ThemeModel:
         if len(known):
             weights = self._weights(matrix[known])
             for index, topic in zip(known, weights.argmax(axis=1), strict=True):
-                found[index] = self.labels[topic]
+                found[index] = self.labels[topic] or self._by_seeds(documents[index])
         return found
 
     def _weights(self, matrix: Any) -> Any:
