@@ -86,6 +86,33 @@ def test_nothing_new_is_analysed_once_and_a_changed_moment_analyses_everything_a
     assert db.scalar(select(func.count()).select_from(VerbatimAnalysis)) == 2  # replaced, not added
 
 
+def test_once_settled_a_run_reads_no_text_until_an_answer_an_analysis_or_a_setting_changes(
+    db: Session, bank_a: World, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nineplus.text import service
+
+    reads: list[int] = []
+    real = service.verbatims
+    monkeypatch.setattr(service, "verbatims", lambda session, org: reads.append(org) or real(session, org))
+    say(db, target, "Afspraak maken ging vlot", 9)
+    say(db, target, "Lang gewacht op de offerte", 4)
+    assert analyse_organisation(db, bank_a.org.id) == 2
+    assert analyse_organisation(db, bank_a.org.id) == 0
+    assert len(reads) == 1  # the second run counted, and read nothing
+    say(db, target, "De adviseur was vriendelijk", 10)
+    assert analyse_organisation(db, bank_a.org.id) == 1
+    assert len(reads) == 2
+    first = analyses(db, bank_a.org.id)[0]
+    db.delete(first)  # an analysis gone (erased, or its transaction rolled back)
+    db.flush()
+    assert analyse_organisation(db, bank_a.org.id) == 1
+    target.moments[0].keywords = {"nl": "afspraak", "en": ""}  # a setting the analyses depend on
+    db.flush()
+    assert analyse_organisation(db, bank_a.org.id) == 3
+    assert analyse_organisation(db, bank_a.org.id) == 0
+    assert len(reads) == 4
+
+
 def test_the_job_analyses_each_organisation_on_its_own(db: Session, bank_a: World, bank_b: World) -> None:
     mine = build_target(db, bank_a)
     theirs = build_target(db, bank_b)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from nineplus.core.models import utcnow
@@ -40,7 +40,7 @@ from nineplus.text.views import FILLER, Candidate, Story, candidates, story
 log = logging.getLogger(__name__)
 RETRAIN_GROWTH = 1.2  # the verbatims learned from grew by a fifth: learn again
 # Raise when the analysis itself changes (masking, lemmas, linking): every comment is analysed again.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"  # 3: themes by the seeded topic model
 BATCH = 2_000
 
 
@@ -68,22 +68,28 @@ def verbatims(session: Session, organisation_id: int) -> list[Verbatim]:
         .limit(1)
         .scalar_subquery()
     )
-    rows = session.execute(
-        select(
-            Answer.response_id,
-            Answer.question_id,
-            Answer.moment_key,
-            Answer.moment_id,
-            Survey.journey_id,
-            Answer.value_text,
-            Response.locale,
-            score,
-            Person.name,
-        )
-        .join(Question, Question.id == Answer.question_id)
+    columns = select(
+        Answer.response_id,
+        Answer.question_id,
+        Answer.moment_key,
+        Answer.moment_id,
+        Survey.journey_id,
+        Answer.value_text,
+        Response.locale,
+        score,
+        Person.name,
+    ).select_from(Answer)
+    stmt = _text_answers(columns, organisation_id).outerjoin(Person, Person.id == Response.person_id)
+    rows = session.execute(stmt.order_by(Answer.response_id))
+    return [Verbatim(*row) for row in rows if row.value_text and row.value_text.strip()]
+
+
+def _text_answers(stmt: Select, organisation_id: int) -> Select:  # type: ignore[type-arg]
+    """``stmt`` over the organisation's customers' text answers of submitted responses."""
+    return (
+        stmt.join(Question, Question.id == Answer.question_id)
         .join(Response, Response.id == Answer.response_id)
         .join(Survey, Survey.id == Response.survey_id)
-        .outerjoin(Person, Person.id == Response.person_id)
         .where(
             Answer.organisation_id == organisation_id,
             Question.type == "text",
@@ -91,9 +97,29 @@ def verbatims(session: Session, organisation_id: int) -> list[Verbatim]:
             Response.submitted_at.is_not(None),
             Survey.audience == "customer",  # employees' comments are not customers' stories
         )
-        .order_by(Answer.response_id)
     )
-    return [Verbatim(*row) for row in rows if row.value_text and row.value_text.strip()]
+
+
+def _stored_state(session: Session, organisation_id: int) -> tuple[Any, ...]:
+    """What the analyses depend on in the database, read by counting, not by loading a text: the text
+    answers (their number and the sum and top of their response ids) and the analyses (their number and
+    newest id)."""
+    answers = session.execute(
+        _text_answers(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Answer.response_id), 0),
+                func.coalesce(func.max(Answer.response_id), 0),
+            ).select_from(Answer),
+            organisation_id,
+        )
+    ).one()
+    analyses = session.execute(
+        select(func.count(), func.coalesce(func.max(VerbatimAnalysis.id), 0)).where(
+            VerbatimAnalysis.organisation_id == organisation_id
+        )
+    ).one()
+    return (*answers, *analyses)
 
 
 @lru_cache(maxsize=1)
@@ -165,6 +191,9 @@ def _words_version(words: Words) -> str:
 
 
 _MODELS: dict[tuple[int, str], Models] = {}
+# Per organisation, what its analyses were settled against at this process's last complete run: the
+# job's runs every two minutes then read no text unless an answer, an analysis or a setting changed.
+_SETTLED: dict[int, tuple[str, tuple[Any, ...]]] = {}
 
 
 def analyse_organisation(session: Session, organisation_id: int, *, commit_batches: bool = False) -> int:
@@ -172,8 +201,20 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
     ``commit_batches`` (the job): each batch is committed, so a long re-analysis keeps what it did if it
     stops, and the job's claim is extended as it goes."""
     scope(session, organisation_id)
+    words = moment_words(session, organisation_id)
+    meaning, model = embeddings.enabled()
+    by_meaning = _moment_texts(session, organisation_id) if meaning else None
+    staff = _staff_names(session, organisation_id)
+    reader = f"{model}:{sorted(embeddings.languages())}"  # the embedding model and the languages it reads
+    settled = (
+        f"{PIPELINE_VERSION}:{_files_version()}:{_words_version(words)}:{reader if meaning else ''}:"
+        f"{sorted((by_meaning or {}).items())}:{sorted(staff)}"
+    )
+    if _SETTLED.get(organisation_id) == (settled, _stored_state(session, organisation_id)):
+        return 0  # nothing changed since this process's last complete run: no text is read
     found = verbatims(session, organisation_id)
     if not found:
+        _settle(session, organisation_id, settled)
         return 0
     state = session.scalar(select(TextModelState).where(TextModelState.organisation_id == organisation_id))
     scored = [v for v in found if v.score is not None]
@@ -184,16 +225,7 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
         state.trained_on = len(scored)
         state.trained_until = max((v.response_id for v in scored), default=0)
         state.trained_at = utcnow()
-    words = moment_words(session, organisation_id)
-    meaning, model = embeddings.enabled()
-    by_meaning = _moment_texts(session, organisation_id) if meaning else None
-    staff = _staff_names(session, organisation_id)
-    reader = f"{model}:{sorted(embeddings.languages())}"  # the embedding model and the languages it reads
-    digest = hashlib.sha256(
-        f"{PIPELINE_VERSION}:{_files_version()}:{state.trained_on}:{state.trained_until}:"
-        f"{_words_version(words)}:{reader if meaning else ''}:{sorted((by_meaning or {}).items())}:"
-        f"{sorted(staff)}".encode()
-    ).hexdigest()[:16]
+    digest = hashlib.sha256(f"{state.trained_on}:{state.trained_until}:{settled}".encode()).hexdigest()[:16]
     state.version = digest
     session.add(state)
     key = (VerbatimAnalysis.response_id, VerbatimAnalysis.question_id, VerbatimAnalysis.moment_key)
@@ -206,6 +238,7 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
     )
     todo = [v for v in found if (v.response_id, v.question_id, v.moment_key) not in current]
     if not todo:
+        _settle(session, organisation_id, settled)
         return 0
     models = _MODELS.get((organisation_id, digest))
     if models is None:  # learned once per organisation and version in this process
@@ -222,7 +255,15 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
         if commit_batches:
             session.commit()
             extend_lock()
+    _settle(session, organisation_id, settled)
     return len(todo)
+
+
+def _settle(session: Session, organisation_id: int, settled: str) -> None:
+    if len(_SETTLED) >= 1_000:
+        _SETTLED.clear()
+    session.flush()
+    _SETTLED[organisation_id] = (settled, _stored_state(session, organisation_id))
 
 
 def _moment_texts(session: Session, organisation_id: int) -> dict[int, tuple[int, str]]:
