@@ -77,6 +77,8 @@ def test_a_comment_takes_the_theme_whose_comments_it_is_closest_to_in_meaning() 
     assert [a.theme for a in plain] == ["staff", None]
     close = np.array([[0.95, 0.31], [0.1, -0.99]], dtype=np.float32)  # near waiting; near nothing
     assert [a.theme for a in analyse_many(new, ["en", "en"], models=models, vectors=close)] == ["wait", None]
+    # A comment without a content word means nothing, however close its vector: "-" gets no theme.
+    assert [a.theme for a in analyse_many(["-"], ["en"], models=models, vectors=close[:1])] == [None]
     # A language the model does not read keeps the topics.
     dutch = with_meaning(models, words, ["en"] * len(texts), vectors, ["nl"])
     assert dutch.meaning == {}

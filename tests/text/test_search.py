@@ -75,4 +75,6 @@ def test_no_searched_text_breaks_out_of_its_quoting(db: Session, target: Target,
     for form in hostile:  # taken as words: punctuation apart, nothing of them is an operator
         assert found(db, {form}) == []
     assert found(db, {"lang:*"}) == found(db, {"lang"}) == ["Het wachten duurde lang"]
+    # A word that is no word to the index (empty, punctuation only) finds nothing, on both databases alike.
+    assert found(db, {""}) == found(db, {"'"}) == found(db, {"lang"}, {"!!!", ""}) == []
     assert found(db, {"wacht", 'wacht"'}, {"lang", "lang'"}) == ["Het wachten duurde lang"]

@@ -135,4 +135,68 @@ def test_the_job_commits_each_batch_and_keeps_its_claim(
     for number in range(5):
         say(db, target, f"Opmerking nummer {number}", 8)
     assert analyse_organisation(db, bank_a.org.id, commit_batches=True) == 5
-    assert len(claims) == 3  # batches of two, two and one
+    assert len(claims) == 4  # after learning, then batches of two, two and one
+
+
+def test_comments_without_a_seed_word_or_a_score_are_analysed_and_one_failure_keeps_no_one_waiting(
+    db: Session, bank_a: World, bank_b: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nineplus.text import service
+
+    mine = build_target(db, bank_a)
+    theirs = build_target(db, bank_b)
+    for number in range(25):  # no seed word anywhere, and no score: nothing to start a topic from
+        say(db, mine, ["Prima", "Top", "Goed zo", "Niets", "Nee"][number % 5] + "!" * (number // 5))
+    say(db, theirs, "Niemand belde terug", 2)
+    system(db)
+    analyse_verbatims(db, {})
+    assert len(analyses(db, bank_a.org.id)) == 25
+    assert {a.theme for a in analyses(db, bank_a.org.id)} == {None}
+    assert len(analyses(db, bank_b.org.id)) == 1
+    # An organisation whose analysis fails is reported, after the others were done.
+    real = service.analyse_organisation
+
+    def failing(session: Session, organisation_id: int, **options: bool) -> int:
+        if organisation_id == bank_a.org.id:
+            raise ValueError("broken")
+        return real(session, organisation_id, **options)
+
+    monkeypatch.setattr(service, "analyse_organisation", failing)
+    say(db, theirs, "De adviseur was vriendelijk", 9)
+    db.commit()  # (the job rolls a failed organisation's work back)
+    system(db)
+    with pytest.raises(RuntimeError, match=f"organisation\\(s\\) \\[{bank_a.org.id}\\]"):
+        analyse_verbatims(db, {})
+    assert len(analyses(db, bank_b.org.id)) == 2
+
+
+def test_the_topics_are_fitted_on_comments_without_a_score(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    from nineplus.text import service
+
+    for number in range(30):
+        say(
+            db,
+            target,
+            ["Lang wachten op de offerte", "Het formulier was onduidelijk"][number % 2] + f" ({number})",
+        )
+    assert analyse_organisation(db, bank_a.org.id) == 30
+    state = db.scalar(select(TextModelState))
+    assert state is not None
+    assert state.trained_on == 30
+    assert service._MODELS[(bank_a.org.id, state.version)].themes["nl"].nmf is not None
+    assert {a.theme for a in analyses(db, bank_a.org.id)} == {"wait", "paperwork"}
+
+
+def test_analyses_redone_by_another_process_with_other_settings_are_noticed(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    from sqlalchemy import update
+
+    say(db, target, "Afspraak maken ging vlot", 9)
+    say(db, target, "Lang gewacht op de offerte", 4)
+    assert analyse_organisation(db, bank_a.org.id) == 2
+    # Same number, same ids, another version: as another process with other settings would leave them.
+    db.execute(update(VerbatimAnalysis).values(version="elsewhere"))
+    assert analyse_organisation(db, bank_a.org.id) == 2

@@ -75,3 +75,16 @@ def test_a_verbatim_without_a_known_word_gets_no_theme() -> None:
     assert model.nmf is not None
     assert model.assign(docs(["zebra giraffe"], "en")) == [None]
     assert model.assign([]) == []
+
+
+def test_a_verbatim_with_only_seed_words_absent_when_fitting_gets_their_theme() -> None:
+    model = ThemeModel(seeded("nl")).fit(docs(["de medewerker was aardig", "de prijs was hoog"] * 12, "nl"))
+    assert model.nmf is not None
+    # "bericht" (inform) and "correctie" (errors) were in none of the fitted verbatims: all weights zero.
+    assert model.assign([["bericht", "gemist"], ["correctie", "nodig"]]) == ["inform", "errors"]
+
+
+def test_without_a_seed_word_in_any_verbatim_no_topic_is_fitted() -> None:
+    model = ThemeModel(seeded("nl")).fit(docs(["Prima", "Top", "Goed zo", "Niets", "Nee"] * 5, "nl"))
+    assert model.nmf is None
+    assert model.assign(docs(["lang gewacht", "Prima"], "nl")) == ["wait", None]

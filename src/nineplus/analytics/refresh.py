@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, text
 
 from nineplus.analytics import rowstore, schema, sqlite_copy
 from nineplus.core.models import utcnow
+from nineplus.core.settings import get_settings
 
 COMPACT_GROWTH, COMPACT_SLACK = 1.25, 1000  # a counts table is compacted beyond GROWTH x its rows + SLACK
 
@@ -151,8 +152,11 @@ class Refresh:
         database = rowstore.sqlite_file(self.engine)
         if database is None:
             raise RuntimeError("the row store is no SQLite file")
-        with tempfile.TemporaryDirectory(prefix="nineplus-refresh-") as folder:
-            sqlite_copy.read_apart(database, top, Path(folder))
+        root = get_settings().data_dir / "tmp"  # beside the data, as the imports' staging: not /tmp
+        root.mkdir(parents=True, exist_ok=True)
+        memory = str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])  # type: ignore[index]
+        with tempfile.TemporaryDirectory(prefix="refresh-", dir=root) as folder:
+            sqlite_copy.read_apart(database, top, Path(folder), memory_limit=memory)
             incoming = sqlite_copy.quoted(Path(folder) / sqlite_copy.RESPONSES)
             answers = sqlite_copy.quoted(Path(folder) / sqlite_copy.ANSWERS)
             con.execute(

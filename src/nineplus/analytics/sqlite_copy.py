@@ -23,16 +23,19 @@ from nineplus.analytics.rowstore import SCORE_TYPES
 
 RESPONSES = "responses.parquet"
 ANSWERS = "answers.parquet"
+LIMIT_SECONDS = 4 * 3600  # a child still reading after this is taken for hung (10M responses: about 2 min)
 
 
-def read_apart(database: Path | str, top: int, folder: Path) -> None:
-    """Write the row store's responses and score answers up to ``top`` into ``folder`` (in a child)."""
-    done = subprocess.run(  # noqa: S603 (this interpreter, this module, paths and an integer)
-        [sys.executable, "-m", "nineplus.analytics.sqlite_copy", str(database), str(top), str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def read_apart(database: Path | str, top: int, folder: Path, *, memory_limit: str = "1GB") -> None:
+    """Write the row store's responses and score answers up to ``top`` into ``folder`` (in a child whose
+    DuckDB keeps to ``memory_limit`` and spills into ``folder``)."""
+    command = [sys.executable, "-m", "nineplus.analytics.sqlite_copy", str(database), str(top), str(folder)]
+    try:
+        done = subprocess.run(  # noqa: S603 (this interpreter, this module, paths, an integer, a size)
+            [*command, memory_limit], capture_output=True, text=True, check=False, timeout=LIMIT_SECONDS
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(f"reading the row store took over {LIMIT_SECONDS} s") from exc
     if done.returncode != 0:
         raise RuntimeError(f"reading the row store failed:\n{done.stderr[-3000:]}")
 
@@ -41,11 +44,11 @@ def quoted(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _read(database: Path, top: int, folder: Path) -> None:
+def _read(database: Path, top: int, folder: Path, memory_limit: str) -> None:
     from nineplus.core import duck
 
     types = ", ".join(f"'{t}'" for t in SCORE_TYPES)
-    con = duck.connect(temp_directory=folder / "spill")
+    con = duck.connect(memory_limit=memory_limit, temp_directory=folder / "spill")
     try:
         con.execute(f"ATTACH {quoted(database)} AS rowstore (TYPE sqlite, READ_ONLY)")
         con.execute(
@@ -74,4 +77,4 @@ def _read(database: Path, top: int, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    _read(Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]))
+    _read(Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])

@@ -44,12 +44,19 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     _migrate(connection)
 
 
-# Built by migrations alone, not described by the models (0011: the verbatims' full-text index).
-UNMODELLED = ("verbatim_search", "ix_verbatim_analyses_search")
+# Built by migrations alone, not described by the models (0011: the verbatims' full-text index, with the
+# tables SQLite's FTS5 keeps beside it).
+UNMODELLED = frozenset(
+    {
+        "verbatim_search",
+        *(f"verbatim_search_{part}" for part in ("data", "idx", "content", "docsize", "config")),
+        "ix_verbatim_analyses_search",
+    }
+)
 
 
 def _modelled(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    return not (reflected and name and name.startswith(UNMODELLED))
+    return not (reflected and name in UNMODELLED)
 
 
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]

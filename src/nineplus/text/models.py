@@ -53,6 +53,6 @@ class TextModelState(TenantMixin, Base):
 
     id: Mapped[intpk]
     version: Mapped[str] = mapped_column(String(16))
-    trained_on: Mapped[int]  # scored verbatims it learned from
+    trained_on: Mapped[int]  # verbatims it learned from (the sentiment from the scored ones among them)
     trained_until: Mapped[int]  # the newest response id among them (the same set can be learned again)
     trained_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))

@@ -72,13 +72,15 @@ def analyse_many(
             for i, chance in zip(at, chances, strict=True):
                 scores[i] = sentiment.combined(scores[i], chance, learned.size)
         model = models.themes.get(lang) or ThemeModel(seeded(lang))
-        for i, theme in zip(at, model.assign([content(words[i], lang) for i in at]), strict=True):
+        said = [content(words[i], lang) for i in at]
+        for i, theme in zip(at, model.assign(said), strict=True):
             themes[i] = theme
         if vectors is not None and lang in models.meaning:
             from nineplus.text.embeddings import nearest
 
             keys, centres = models.meaning[lang]
-            for i, theme in zip(at, nearest(vectors[at], keys, centres), strict=True):
+            meant = [i for i, words_of in zip(at, said, strict=True) if words_of]  # "-" or "n/a" mean nothing
+            for i, theme in zip(meant, nearest(vectors[meant], keys, centres), strict=True):
                 themes[i] = theme or themes[i]
     found = []
     for index in range(len(texts)):

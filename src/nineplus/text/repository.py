@@ -3,6 +3,7 @@ NPS score and month. Only the masked text leaves here."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -105,6 +106,7 @@ def of_team(session: Session, team_id: int) -> list[Said]:
     return _rows(session, stmt)
 
 
+WORDLIKE = re.compile(r"\w")
 PREFIX = 5  # a searched word this long also finds the longer words it starts ("taxatie": "taxatierapport")
 
 
@@ -124,7 +126,10 @@ def search(
         stmt = stmt.where(VerbatimAnalysis.theme == theme)
     if polarity:
         stmt = stmt.where(VerbatimAnalysis.polarity == polarity)
-    wanted = [sorted(forms) for forms in words if forms]
+    # A form without a letter or digit is no word to either index (and '' is no tsquery): left out.
+    wanted = [sorted(form for form in forms if WORDLIKE.search(form)) for forms in words]
+    if any(not forms for forms in wanted):
+        return []  # a searched word with no form that can be looked up is found nowhere
     if wanted:
         stmt = stmt.where(_matching(session.get_bind().dialect.name, wanted))
     return _rows(session, stmt)

@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
@@ -102,8 +103,9 @@ def _text_answers(stmt: Select, organisation_id: int) -> Select:  # type: ignore
 
 def _stored_state(session: Session, organisation_id: int) -> tuple[Any, ...]:
     """What the analyses depend on in the database, read by counting, not by loading a text: the text
-    answers (their number and the sum and top of their response ids) and the analyses (their number and
-    newest id)."""
+    answers (their number and the sum and top of their response ids), the analyses (their number and
+    newest id), and the model's version with the number of analyses made with it (another process may
+    have analysed them again otherwise). A text edited in place is not seen (answers are not edited)."""
     answers = session.execute(
         _text_answers(
             select(
@@ -119,7 +121,15 @@ def _stored_state(session: Session, organisation_id: int) -> tuple[Any, ...]:
             VerbatimAnalysis.organisation_id == organisation_id
         )
     ).one()
-    return (*answers, *analyses)
+    version = session.scalar(
+        select(TextModelState.version).where(TextModelState.organisation_id == organisation_id)
+    )
+    current = session.scalar(
+        select(func.count()).where(
+            VerbatimAnalysis.organisation_id == organisation_id, VerbatimAnalysis.version == version
+        )
+    )
+    return (*answers, *analyses, version, current)
 
 
 @lru_cache(maxsize=1)
@@ -217,13 +227,12 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
         _settle(session, organisation_id, settled)
         return 0
     state = session.scalar(select(TextModelState).where(TextModelState.organisation_id == organisation_id))
-    scored = [v for v in found if v.score is not None]
     if state is None or (
-        len(scored) >= RETRAIN_GROWTH * max(state.trained_on, 1) and len(scored) - state.trained_on >= 20
+        len(found) >= RETRAIN_GROWTH * max(state.trained_on, 1) and len(found) - state.trained_on >= 20
     ):
         state = state or TextModelState(organisation_id=organisation_id)
-        state.trained_on = len(scored)
-        state.trained_until = max((v.response_id for v in scored), default=0)
+        state.trained_on = len(found)
+        state.trained_until = max(v.response_id for v in found)
         state.trained_at = utcnow()
     digest = hashlib.sha256(f"{state.trained_on}:{state.trained_until}:{settled}".encode()).hexdigest()[:16]
     state.version = digest
@@ -238,6 +247,8 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
     )
     todo = [v for v in found if (v.response_id, v.question_id, v.moment_key) not in current]
     if not todo:
+        if commit_batches:
+            session.commit()
         _settle(session, organisation_id, settled)
         return 0
     models = _MODELS.get((organisation_id, digest))
@@ -297,10 +308,21 @@ def _learn(found: Sequence[Verbatim], *, meaning: bool = False) -> Models:
     langs = [language(v.text, v.locale) for v in found]
     words = [lemmas(v.text, lang) for v, lang in zip(found, langs, strict=True)]
     models = learn(words, langs, [v.score for v in found])
+    extend_lock()  # (fitting the topics on many comments takes a while)
     if not meaning or not found:
         return models
     read = embeddings.languages()
-    return with_meaning(models, words, langs, embeddings.encode([v.text for v in found]), read)
+    chosen = [i for i, lang in enumerate(langs) if lang in read]
+    vectors = np.zeros((len(found), 0), dtype=np.float32)
+    parts = []
+    for start in range(0, len(chosen), BATCH):  # about 150 comments a second: keep the job's claim
+        parts.append(embeddings.encode([found[i].text for i in chosen[start : start + BATCH]]))
+        extend_lock()
+    if parts:
+        encoded = np.concatenate(parts)
+        vectors = np.zeros((len(found), encoded.shape[1]), dtype=np.float32)
+        vectors[chosen] = encoded
+    return with_meaning(models, words, langs, vectors, read)
 
 
 def _staff_names(session: Session, organisation_id: int) -> list[str]:
@@ -401,8 +423,17 @@ def analyse_verbatims(session: Session, payload: dict[str, Any]) -> None:
 
     system(session)
     ids = [org_id for (org_id,) in session.execute(select(Organisation.id).order_by(Organisation.id))]
+    failed = []
     for organisation_id in ids:
-        analysed = analyse_organisation(session, organisation_id, commit_batches=True)
+        try:  # one organisation's failure must not keep the others' comments from being analysed
+            analysed = analyse_organisation(session, organisation_id, commit_batches=True)
+        except Exception:
+            session.rollback()
+            log.exception("verbatims: analysing organisation %s failed", organisation_id)
+            failed.append(organisation_id)
+            analysed = 0
         if analysed:
             log.info("verbatims: %s analysed for organisation %s", analysed, organisation_id)
         system(session)
+    if failed:  # the job shows as failed, with the organisations, once the others are done
+        raise RuntimeError(f"analysing the verbatims failed for organisation(s) {failed}")

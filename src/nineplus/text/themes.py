@@ -152,13 +152,18 @@ class ThemeModel:
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        if len(documents) < MINIMUM:
+        expanded = [self.expand(d) for d in documents]
+        if sum(1 for d in expanded if d) < MINIMUM:
             return self  # too few to learn from: the seed words decide
-        self.vectoriser = TfidfVectorizer(analyzer=given, sublinear_tf=True)
-        self.vectoriser.fit([self.expand(d) for d in documents])
+        vectoriser = TfidfVectorizer(analyzer=given, sublinear_tf=True)
+        vectoriser.fit(expanded)
+        self.vectoriser = vectoriser
         matrix = self.features(documents)
         start = self._start(matrix)
-        self.nmf = NMF(
+        if not start.any():  # no seed word in any of them: nothing to start a topic from
+            self.vectoriser = None
+            return self
+        nmf = NMF(
             len(self.themes),
             init="custom",
             beta_loss="kullback-leibler",
@@ -166,9 +171,11 @@ class ThemeModel:
             max_iter=500,
             random_state=0,
         )
-        weights = self.nmf.fit_transform(matrix, W=np.maximum(matrix @ start.T, FLOOR), H=start)
+        weights = nmf.fit_transform(matrix, W=np.maximum(matrix @ start.T, FLOOR), H=start)
+        self.nmf = nmf
         if labels is not None:
-            self._map(weights.argmax(axis=1), labels)
+            said = weights.max(axis=1) > 0  # a verbatim without a known word votes for no topic
+            self._map(np.where(said, weights.argmax(axis=1), -1), labels)
         self._drop_drifted()
         return self
 
@@ -228,8 +235,11 @@ class ThemeModel:
         found: list[str | None] = [None] * len(documents)
         if len(known):
             weights = self._weights(matrix[known])
-            for index, topic in zip(known, weights.argmax(axis=1), strict=True):
-                found[index] = self.labels[topic] or self._by_seeds(documents[index])
+            strongest = weights.argmax(axis=1)
+            for index, topic, weight in zip(known, strongest, weights.max(axis=1), strict=True):
+                # No weight on any topic (only seed words of a theme absent when fitting): the seeds decide.
+                chosen = self.labels[topic] if weight > 0 else None
+                found[index] = chosen or self._by_seeds(documents[index])
         return found
 
     def _weights(self, matrix: Any) -> Any:

@@ -9,6 +9,9 @@ the word's lemmas (``text.routes``), so neither database's own stemming is used 
 only). SQLite: an external-content FTS5 table kept in step with ``verbatim_analyses`` by triggers.
 PostgreSQL: a GIN index on the lemmas as a 'simple' text-search vector (no stemming, no stop words).
 Neither is in the models; ``migrations/env.py`` leaves them out of the comparison with the models.
+
+A later migration that rebuilds ``verbatim_analyses`` on SQLite (``batch_alter_table``) drops the three
+triggers with the old table: it must create them again (SQLITE_UP) and rebuild the index.
 """
 
 from collections.abc import Sequence
