@@ -62,6 +62,7 @@ class World:
     survey: Survey | None = None
     walk: WalkThrough | None = None
     data_import: DataImport | None = None
+    case_id: int = 0  # a case of this organisation, where a test made one
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

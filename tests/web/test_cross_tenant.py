@@ -37,6 +37,9 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "SurveyVersion": "always filtered by a survey of the caller's organisation",
     "WalkThroughEntry": "always filtered by a walk-through of the caller's organisation",
     "TextModelState": "read only by the analysis job, on a session scoped to its organisation",
+    "CaseNote": "always filtered by a case of the caller's organisation",
+    "CaseRule": "read only by the case job, on a session scoped to its organisation (no rules page yet)",
+    "CaseScan": "read only by the case job, on a session scoped to its organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
 }
@@ -65,6 +68,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "walk_id": world.walk.id,  # type: ignore[union-attr]
         "value_id": world.value.id,
         "channel_id": world.channel.id,
+        "case_id": world.case_id,
     }
 
 
@@ -102,10 +106,36 @@ def call(client: TestClient, route: RouteInfo, url: str, token: str):  # type: i
 
 
 def with_a_customer(db: Session, b: World) -> None:
-    """Bank B's customer list holds a person whose name says Bank B, for the list pages to leak."""
+    """Bank B's customer list holds a person whose name says Bank B, for the list pages to leak; the
+    customer answered, and the answer opened a case."""
+    from datetime import UTC, datetime
+
+    from nineplus.feedback import service as surveys
+    from nineplus.feedback.models import Response
+    from nineplus.improve.models import Case
+
     scope(db, b.org.id)
-    db.add(Person(external_id="b-sweep-1", name=f"Customer of {MARKER}"))
+    customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
+    db.add(customer)
+    db.flush()
+    assert b.survey is not None
+    version = surveys.current_version(db, b.survey.id)
+    now = datetime.now(UTC)
+    response = Response(
+        survey_id=b.survey.id,
+        version_id=version.id,
+        person_id=customer.id,
+        client_id="b-sweep",
+        submitted_at=now,
+    )
+    db.add(response)
+    db.flush()
+    case = Case(
+        response_id=response.id, team_id=b.teams["contact"].id, reasons=["nps:2"], opened_at=now, due_at=now
+    )
+    db.add(case)
     db.commit()
+    b.case_id = case.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

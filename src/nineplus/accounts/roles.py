@@ -26,6 +26,7 @@ class Permission(StrEnum):
     MANAGE_SURVEYS = "manage_surveys"
     VIEW_RESPONSES = "view_responses"
     SUBMIT_RESPONSES = "submit_responses"
+    WORK_CASES = "work_cases"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -41,6 +42,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.MANAGE_SURVEYS: N_("Design surveys, agree their protocol, field them and invite persons"),
     Permission.VIEW_RESPONSES: N_("Read and export survey responses"),
     Permission.SUBMIT_RESPONSES: N_("Store responses through the API (for example from a kiosk or a CRM)"),
+    Permission.WORK_CASES: N_("See and work the cases of unhappy customers of one's own teams"),
 }
 
 _P = Permission
@@ -58,10 +60,11 @@ MATRIX: dict[str, frozenset[Permission]] = {
             _P.MANAGE_SURVEYS,
             _P.VIEW_RESPONSES,
             _P.SUBMIT_RESPONSES,
+            _P.WORK_CASES,
         }
     ),
-    "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS}),
-    "team_member": frozenset({_P.VIEW_JOURNEYS}),
+    "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS, _P.WORK_CASES}),
+    "team_member": frozenset({_P.VIEW_JOURNEYS, _P.WORK_CASES}),
     "viewer": frozenset({_P.VIEW_JOURNEYS, _P.VIEW_ALL_TEAMS}),
 }
 

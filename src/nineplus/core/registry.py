@@ -8,6 +8,7 @@ def import_all_models() -> None:
     from nineplus.audit import models as _audit  # noqa: F401
     from nineplus.feedback import models as _feedback  # noqa: F401
     from nineplus.imports import models as _imports  # noqa: F401
+    from nineplus.improve import models as _improve  # noqa: F401
     from nineplus.jobs import models as _jobs  # noqa: F401
     from nineplus.journeys import models as _journeys  # noqa: F401
     from nineplus.outcomes import models as _outcomes  # noqa: F401
@@ -23,4 +24,5 @@ def import_all_handlers() -> None:
     from nineplus.core import mail as _mail  # noqa: F401
     from nineplus.feedback import fielding as _fielding  # noqa: F401
     from nineplus.imports import service as _imports_service  # noqa: F401
+    from nineplus.improve import service as _improve_service  # noqa: F401
     from nineplus.text import service as _text_service  # noqa: F401

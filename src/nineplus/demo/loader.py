@@ -134,4 +134,25 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
     from nineplus.text.service import analyse_organisation
 
     analyse_organisation(session, org.id)  # the job would within minutes; a first start shows them at once
+    _case_rules(session, org.id)
     return org, True
+
+
+def _case_rules(session: Session, organisation_id: int) -> None:
+    """The demo's rules for closing the loop (a detractor; a bad moment), applying to the last two weeks'
+    answers, and the cases they open."""
+    from datetime import timedelta
+
+    from nineplus.core.models import utcnow
+    from nineplus.improve.models import CaseRule
+    from nineplus.improve.service import open_cases
+
+    since = utcnow() - timedelta(days=14)
+    session.add_all(
+        [
+            CaseRule(kind="nps", threshold=6, service_hours=16, applies_from=since),
+            CaseRule(kind="emotion", threshold=-2, service_hours=8, applies_from=since),
+        ]
+    )
+    session.flush()
+    open_cases(session, organisation_id)

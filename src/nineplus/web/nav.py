@@ -12,6 +12,7 @@ from nineplus.core.i18n import gettext as _
 _ITEMS = [
     ("/", N_("Overview"), "home", None),
     ("/dashboard", N_("Dashboard"), "chart", Permission.VIEW_RESPONSES),
+    ("/cases", N_("Cases"), "audit", Permission.WORK_CASES),
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
     ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/persons", N_("Persons"), "user", Permission.MANAGE_SURVEYS),

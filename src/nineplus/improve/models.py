@@ -1,0 +1,80 @@
+"""Closing the loop: the rules that turn a response into a case, the cases and what was done on them.
+
+A case belongs to the team that owns the moment the customer was unhappy about (or, without one, to the
+respondent's team); its service level runs in working time (``worktime``). One case per response: a
+response that several rules catch opens one case that names every reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nineplus.core.models import Base, TenantMixin, UTCDateTime, created, intpk
+
+RULE_KINDS = ("nps", "emotion", "theme", "keyword")
+STATUSES = ("open", "in_progress", "closed")
+OUTCOMES = ("recovered", "not_recovered")
+
+
+class CaseRule(TenantMixin, Base):
+    """``nps``: an NPS answer of at most ``threshold``; ``emotion``: a feeling of at most ``threshold`` at
+    a moment; ``theme``: a comment on theme ``value``; ``keyword``: a comment holding a form of ``value``.
+    A rule applies to responses submitted after ``applies_from`` (a new rule does not open cases for
+    the whole history)."""
+
+    __tablename__ = "case_rules"
+
+    id: Mapped[intpk]
+    kind: Mapped[str] = mapped_column(String(12))
+    threshold: Mapped[int | None]
+    value: Mapped[str | None] = mapped_column(String(100))
+    service_hours: Mapped[int] = mapped_column(default=16)  # working hours to the first contact
+    active: Mapped[bool] = mapped_column(default=True)
+    applies_from: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    created_at: Mapped[created]
+
+
+class Case(TenantMixin, Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("response_id"),)
+
+    id: Mapped[intpk]
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("case_rules.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="SET NULL"))
+    reasons: Mapped[list[str]] = mapped_column(
+        JSON, default=list
+    )  # what caught it, in words of the rule ("nps:3", "emotion:-3:12", ...)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class CaseNote(TenantMixin, Base):
+    """Something done or said on a case: a note, a change of status, its outcome."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12), default="note")  # note, status, outcome
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created]
+
+
+class CaseScan(TenantMixin, Base):
+    """How far the case rules have looked: responses submitted up to this moment were checked."""
+
+    __tablename__ = "case_scans"
+    __table_args__ = (UniqueConstraint("organisation_id"),)
+
+    id: Mapped[intpk]
+    checked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))

@@ -1,0 +1,333 @@
+"""Opening cases from responses (the ``open_cases`` job) and working them.
+
+Every two minutes the job looks at the customers' responses submitted since it last looked (again over the
+last few minutes: a response commits with the moment it was submitted, a little before it is seen) and
+opens a case for each one a rule catches, unless it has one. A theme or keyword rule waits for the
+response's comments to be analysed (the verbatim job), for at most an hour.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.models import Organisation
+from nineplus.accounts.roles import Permission
+from nineplus.audit.service import record
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
+from nineplus.core.principal import Principal
+from nineplus.core.tenancy import scope, system
+from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.improve import rules as caserules
+from nineplus.improve.models import OUTCOMES, STATUSES, Case, CaseNote, CaseRule, CaseScan
+from nineplus.improve.worktime import Office, due
+from nineplus.jobs.runner import handler
+from nineplus.journeys.models import Moment
+from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
+
+log = logging.getLogger(__name__)
+LOOK_BACK = timedelta(minutes=5)  # responses submitted this long before the last look are looked at again
+WAIT_FOR_TEXT = timedelta(hours=1)  # how long a text rule waits for a response's comments to be analysed
+BATCH = 2_000
+TEXT_RULES = ("theme", "keyword")
+
+
+def office_of(session: Session, organisation_id: int) -> Office:
+    timezone = session.scalar(select(Organisation.timezone).where(Organisation.id == organisation_id))
+    return Office(timezone=timezone or "Europe/Amsterdam")
+
+
+def open_cases(session: Session, organisation_id: int, now: datetime | None = None) -> int:
+    """Open the cases the organisation's rules catch among its new responses; how many were opened."""
+    scope(session, organisation_id)
+    now = now or utcnow()
+    found = list(session.scalars(select(CaseRule).where(CaseRule.active.is_(True))))
+    if not found:
+        return 0
+    scan = session.scalar(select(CaseScan)) or CaseScan(organisation_id=organisation_id)
+    session.add(scan)
+    earliest = min(rule.applies_from for rule in found)
+    since = max(earliest, scan.checked_until - LOOK_BACK) if scan.checked_until else earliest
+    office = office_of(session, organisation_id)
+    moment_teams = dict(session.execute(select(Moment.id, Moment.team_id)).all())
+    opened = 0
+    after_id = 0  # keyset: (submitted_at, id) after (since, after_id)
+    while True:
+        batch = _submitted(session, since, after_id, now)
+        said, waiting = _said(session, [r[0] for r in batch], any(r.kind in TEXT_RULES for r in found))
+        held = None
+        for response_id, submitted_at, team_id in batch:
+            if response_id in waiting and now - submitted_at < WAIT_FOR_TEXT:
+                held = held or submitted_at  # its comments are not analysed yet: look again next time
+                continue
+            applying = [
+                caserules.Rule(r.id, r.kind, r.threshold, r.value)
+                for r in found
+                if r.applies_from <= submitted_at
+            ]
+            heard = said[response_id]
+            heard = caserules.Said(heard.nps, heard.feelings, heard.comments, team_id)
+            catches = caserules.caught(applying, heard)
+            if catches and _open(session, response_id, catches, heard, moment_teams, found, office):
+                opened += 1
+        if held is not None:
+            scan.checked_until = held
+            break
+        if len(batch) < BATCH:
+            scan.checked_until = now
+            break
+        since, after_id = batch[-1][1], batch[-1][0]
+    session.flush()
+    return opened
+
+
+def _submitted(
+    session: Session, since: datetime, after_id: int, now: datetime
+) -> list[tuple[int, datetime, int | None]]:
+    """The customers' responses submitted after ``since`` (or at it, with an id above ``after_id``) and up
+    to ``now``, oldest first."""
+    rows = session.execute(
+        select(Response.id, Response.submitted_at, Person.team_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .outerjoin(Person, Person.id == Response.person_id)
+        .where(
+            or_(
+                Response.submitted_at > since,
+                and_(Response.submitted_at == since, Response.id > after_id),
+            ),
+            Response.submitted_at <= now,
+            Survey.audience == "customer",
+        )
+        .order_by(Response.submitted_at, Response.id)
+        .limit(BATCH)
+    ).all()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def _said(
+    session: Session, ids: Sequence[int], with_text: bool
+) -> tuple[dict[int, caserules.Said], set[int]]:
+    """Per response, its NPS, its feelings per moment and its analysed comments; and the responses whose
+    comments are not all analysed yet (only looked for when a rule reads comments)."""
+    nps: dict[int, int] = {}
+    feelings: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = session.execute(
+        select(Answer.response_id, Answer.moment_id, Answer.value_int, Question.type)
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Answer.response_id.in_(ids),
+            Question.type.in_(("nps", "emotion")),
+            Answer.value_int.is_not(None),
+        )
+    )
+    for response_id, moment_id, value, kind in rows:
+        if kind == "nps" and moment_id is None:
+            nps[response_id] = value
+        elif kind == "emotion" and moment_id is not None:
+            feelings[response_id][moment_id] = value
+    comments: dict[int, list[caserules.Comment]] = defaultdict(list)
+    waiting: set[int] = set()
+    if with_text:
+        links: dict[int, list[int]] = defaultdict(list)
+        analysed = session.execute(
+            select(
+                VerbatimAnalysis.id,
+                VerbatimAnalysis.response_id,
+                VerbatimAnalysis.theme,
+                VerbatimAnalysis.lemmas,
+            ).where(VerbatimAnalysis.response_id.in_(ids))
+        ).all()
+        for analysis_id, moment_id in session.execute(
+            select(VerbatimMoment.analysis_id, VerbatimMoment.moment_id).where(
+                VerbatimMoment.analysis_id.in_([a[0] for a in analysed])
+            )
+        ):
+            links[analysis_id].append(moment_id)
+        count: dict[int, int] = defaultdict(int)
+        for analysis_id, response_id, theme, lemmas in analysed:
+            comments[response_id].append(
+                caserules.Comment(theme, frozenset(lemmas.split()), tuple(sorted(links[analysis_id])))
+            )
+            count[response_id] += 1
+        texts = session.execute(
+            select(Answer.response_id, func.count())
+            .join(Question, Question.id == Answer.question_id)
+            .where(Answer.response_id.in_(ids), Question.type == "text", Answer.value_text.is_not(None))
+            .where(func.length(func.trim(Answer.value_text)) > 0)
+            .group_by(Answer.response_id)
+        )
+        waiting = {response_id for response_id, n in texts if count[response_id] < n}
+    said = {
+        response_id: caserules.Said(
+            nps.get(response_id), feelings.get(response_id, {}), comments.get(response_id, ())
+        )
+        for response_id in ids
+    }
+    return said, waiting
+
+
+def _open(
+    session: Session,
+    response_id: int,
+    catches: Sequence[caserules.Catch],
+    said: caserules.Said,
+    moment_teams: dict[int, int | None],
+    found: Sequence[CaseRule],
+    office: Office,
+) -> bool:
+    if session.scalar(select(Case.id).where(Case.response_id == response_id)) is not None:
+        return False  # (looked at again: it has its case)
+    team_id, moment_id = caserules.route(catches, said, moment_teams)
+    by_id = {rule.id: rule for rule in found}
+    hours = min(by_id[c.rule_id].service_hours for c in catches)
+    opened_at = utcnow()
+    session.add(
+        Case(
+            response_id=response_id,
+            rule_id=catches[0].rule_id,
+            team_id=team_id,
+            moment_id=moment_id,
+            reasons=[c.reason for c in catches],
+            opened_at=opened_at,
+            due_at=due(opened_at, hours, office),
+        )
+    )
+    return True
+
+
+@handler("open_cases", every=timedelta(minutes=2))
+def open_cases_job(session: Session, payload: dict[str, object]) -> None:
+    """Open cases for every organisation's new responses."""
+    system(session)
+    ids = [org_id for (org_id,) in session.execute(select(Organisation.id).order_by(Organisation.id))]
+    for organisation_id in ids:
+        opened = open_cases(session, organisation_id)
+        if opened:
+            log.info("cases: %s opened for organisation %s", opened, organisation_id)
+        session.commit()
+        system(session)
+
+
+# --- Working the cases -------------------------------------------------------------------------------
+
+
+class CaseError(ValueError):
+    """A change to a case that cannot be made, in words for the user."""
+
+
+def _visible(me: Principal) -> Any:
+    """The cases ``me`` may see: every one with VIEW_ALL_TEAMS, else those of one's own teams."""
+    if me.can(Permission.VIEW_ALL_TEAMS):
+        return true()
+    return Case.team_id.in_(sorted(me.team_ids))
+
+
+def cases_for(
+    session: Session, me: Principal, *, team_id: int | None = None, status: str = "open", limit: int = 500
+) -> list[Case]:
+    """The cases ``me`` may see, soonest due first; ``status`` 'open' means not closed."""
+    scope(session, me.organisation_id)
+    stmt = select(Case).where(_visible(me)).order_by(Case.due_at, Case.id).limit(limit)
+    if team_id is not None:
+        stmt = stmt.where(Case.team_id == team_id)
+    if status == "open":
+        stmt = stmt.where(Case.status != "closed")
+    elif status in STATUSES:
+        stmt = stmt.where(Case.status == status)
+    return list(session.scalars(stmt))
+
+
+def case_for(session: Session, me: Principal, case_id: int) -> Case | None:
+    scope(session, me.organisation_id)
+    return session.scalar(select(Case).where(Case.id == case_id, _visible(me)))
+
+
+def add_note(session: Session, me: Principal, case: Case, text: str) -> CaseNote:
+    words = text.strip()
+    if not words:
+        raise CaseError(_("Write a note first."))
+    if len(words) > 4_000:
+        raise CaseError(_("A note holds at most 4,000 characters."))
+    note = CaseNote(case_id=case.id, author_id=me.user_id, kind="note", text=words)
+    session.add(note)
+    session.flush()
+    return note
+
+
+def set_status(session: Session, me: Principal, case: Case, status: str, outcome: str | None) -> None:
+    """Move a case on. Closing it needs its outcome (recovered or not); reopening clears it."""
+    if status not in STATUSES:
+        raise CaseError(_("Choose a status."))
+    if status == "closed" and outcome not in OUTCOMES:
+        raise CaseError(_("Say whether the customer was won back before closing the case."))
+    before = {"status": case.status, "outcome": case.outcome}
+    case.status = status
+    case.outcome = outcome if status == "closed" else None
+    case.closed_at = utcnow() if status == "closed" else None
+    session.add(CaseNote(case_id=case.id, author_id=me.user_id, kind="status", text=status))
+    if status == "closed":
+        session.add(CaseNote(case_id=case.id, author_id=me.user_id, kind="outcome", text=outcome or ""))
+    record(session, me, "case.status", case, before=before, after={"status": status, "outcome": case.outcome})
+    session.flush()
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case with what the page shows of it: the response's scores and masked comments, the notes."""
+
+    case: Case
+    team: str | None
+    moment: dict[str, str] | None
+    nps: int | None
+    feelings: list[tuple[dict[str, str], int]]  # moment name, feeling
+    comments: list[str]  # masked
+    notes: list[tuple[CaseNote, str]]  # note, author
+    submitted_at: datetime | None
+    overdue_hours: float  # working hours past its due moment (0 when not overdue or closed)
+    moment_names: dict[int, dict[str, str]]
+    now: datetime
+
+
+def view(session: Session, case: Case) -> CaseView:
+    from nineplus.accounts.models import Team, User
+
+    response = session.get(Response, case.response_id)
+    said, _waiting = _said(session, [case.response_id], with_text=False)
+    names = dict(session.execute(select(Moment.id, Moment.name)).all())
+    heard = said[case.response_id]
+    comments = list(
+        session.scalars(
+            select(VerbatimAnalysis.masked)
+            .where(VerbatimAnalysis.response_id == case.response_id)
+            .order_by(VerbatimAnalysis.id)
+        )
+    )
+    authors = dict(session.execute(select(User.id, User.name)).all())
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+    now = utcnow()
+    late = 0.0
+    if case.status != "closed" and now > case.due_at:
+        from nineplus.improve.worktime import working_hours_between
+
+        late = working_hours_between(case.due_at, now, office_of(session, case.organisation_id))
+    return CaseView(
+        case,
+        session.scalar(select(Team.name).where(Team.id == case.team_id)) if case.team_id else None,
+        names.get(case.moment_id) if case.moment_id else None,
+        heard.nps,
+        [(names.get(moment, {}), feeling) for moment, feeling in sorted(heard.feelings.items())],
+        comments,
+        [(note, authors.get(note.author_id or 0) or "") for note in notes],
+        response.submitted_at if response else None,
+        round(late, 1),
+        names,
+        now,
+    )

@@ -1,0 +1,171 @@
+"""Cases: the job opens one for a response a rule catches, on the right team, due in working time; the
+team works it in the browser; nobody sees another team's or organisation's cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nineplus.core.tenancy import scope, system
+from nineplus.feedback import service as surveys
+from nineplus.feedback.models import Answer, Person, Response
+from nineplus.improve.models import Case, CaseNote, CaseRule
+from nineplus.improve.service import open_cases
+from nineplus.text.service import analyse_organisation
+from tests.conftest import html
+from tests.factories import World, login
+from tests.imports.conftest import Target, build_target
+
+NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday
+
+
+def respond(
+    db: Session,
+    target: Target,
+    nps: int,
+    feelings: dict[int, int] | None = None,
+    text: str = "",
+    person: Person | None = None,
+    at: datetime = NOW - timedelta(minutes=10),
+) -> Response:
+    scope(db, target.survey.organisation_id)
+    version = surveys.current_version(db, target.survey.id)
+    response = Response(
+        survey_id=target.survey.id,
+        version_id=version.id,
+        client_id=f"c{nps}{text}{at}{feelings}",
+        submitted_at=at,
+        locale="nl",
+        person_id=person.id if person else None,
+    )
+    db.add(response)
+    db.flush()
+    db.add(Answer(response_id=response.id, question_id=target.questions["nps"].id, value_int=nps))
+    for index, feeling in (feelings or {}).items():
+        moment = target.moments[index]
+        db.add(
+            Answer(
+                response_id=response.id,
+                question_id=target.questions["emo"].id,
+                moment_key=moment.id,
+                moment_id=moment.id,
+                value_int=feeling,
+            )
+        )
+    if text:
+        db.add(Answer(response_id=response.id, question_id=target.questions["waarom"].id, value_text=text))
+    db.flush()
+    return response
+
+
+@pytest.fixture
+def target(db: Session, bank_a: World) -> Target:
+    found = build_target(db, bank_a)
+    found.moments[2].team_id = bank_a.teams["advice"].id  # the offer belongs to mortgage advice
+    rules = [
+        CaseRule(kind="nps", threshold=6, service_hours=8),
+        CaseRule(kind="emotion", threshold=-2, service_hours=4),
+        CaseRule(kind="keyword", value="taxateur", service_hours=16),
+    ]
+    for rule in rules:
+        rule.applies_from = NOW - timedelta(days=1)
+    db.add_all(rules)
+    db.flush()
+    return found
+
+
+def test_the_job_opens_one_case_per_caught_response_on_the_team_of_the_moment(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    customer = Person(email="klant@example.org", name="Klant", team_id=bank_a.teams["contact"].id)
+    db.add(customer)
+    db.flush()
+    happy = respond(db, target, 9, {0: 2})
+    low = respond(db, target, 4, person=customer)
+    bad_offer = respond(db, target, 8, {2: -3})
+    respond(db, target, 2, at=NOW - timedelta(days=2))  # before the rules applied
+    assert open_cases(db, bank_a.org.id, now=NOW) == 2
+    assert open_cases(db, bank_a.org.id, now=NOW) == 0  # looked at again: no second case
+    cases = {c.response_id: c for c in db.scalars(select(Case))}
+    assert set(cases) == {low.id, bad_offer.id}
+    assert happy.id not in cases
+    assert cases[low.id].team_id == bank_a.teams["contact"].id  # the respondent's team
+    assert cases[low.id].reasons == ["nps:4"]
+    assert cases[bad_offer.id].team_id == bank_a.teams["advice"].id  # the team that owns the moment
+    assert cases[bad_offer.id].moment_id == target.moments[2].id
+    # Due in working time: four working hours from when it was opened.
+    opened = cases[bad_offer.id].opened_at
+    from nineplus.improve.worktime import Office, working_hours_between
+
+    assert working_hours_between(opened, cases[bad_offer.id].due_at, Office()) == pytest.approx(4.0)
+
+
+def test_a_keyword_rule_waits_for_the_comment_to_be_analysed(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    response = respond(db, target, 8, text="De taxateur kwam pas na drie weken")
+    assert open_cases(db, bank_a.org.id, now=NOW) == 0  # not analysed yet: held
+    analyse_organisation(db, bank_a.org.id)
+    assert open_cases(db, bank_a.org.id, now=NOW) == 1
+    case = db.scalar(select(Case))
+    assert case is not None
+    assert (case.response_id, case.reasons) == (response.id, ["keyword:taxateur"])
+
+
+def test_the_team_works_a_case_in_the_browser_and_nobody_else_sees_it(
+    client: TestClient, db: Session, bank_a: World, bank_b: World, target: Target
+) -> None:
+    customer = Person(email="klant@example.org", name="Klant", team_id=bank_a.teams["contact"].id)
+    db.add(customer)
+    db.flush()
+    respond(db, target, 3, person=customer, text="Niemand belde terug")
+    respond(db, target, 8, {2: -3})  # mortgage advice's case
+    analyse_organisation(db, bank_a.org.id)
+    open_cases(db, bank_a.org.id, now=NOW)
+    db.commit()
+    mine = db.scalar(select(Case).where(Case.team_id == bank_a.teams["contact"].id))
+    theirs = db.scalar(select(Case).where(Case.team_id == bank_a.teams["advice"].id))
+    assert mine is not None
+    assert theirs is not None
+    mine_id = mine.id
+    login(client, db, bank_a.users["member"])  # a member of the contact centre
+    listed = html(client.get("/cases"))
+    assert [a["href"] for a in listed.select("#cases a")] == [f"/cases/{mine_id}"]
+    assert client.get(f"/cases/{theirs.id}").status_code == 404
+    page = html(client.get(f"/cases/{mine_id}"))
+    assert "Niemand belde terug" in page.select_one("#case-response").text
+    token = page.select_one("input[name=csrf_token]")["value"]
+    refused = client.post(
+        f"/cases/{mine_id}/status", data={"status": "closed", "outcome": "", "csrf_token": token}
+    )
+    assert refused.status_code == 422
+    assert "won back" in html(refused).select_one("#case-error").text
+    client.post(
+        f"/cases/{mine_id}/notes", data={"text": "Klant gebeld, excuses gemaakt", "csrf_token": token}
+    )
+    done = client.post(
+        f"/cases/{mine_id}/status", data={"status": "closed", "outcome": "recovered", "csrf_token": token}
+    )
+    assert done.status_code == 303
+    system(db)
+    db.expire_all()
+    scope(db, bank_a.org.id)
+    closed = db.get(Case, mine_id)
+    assert closed is not None
+    assert (closed.status, closed.outcome) == ("closed", "recovered")
+    assert closed.closed_at is not None
+    kinds = [
+        n.kind for n in db.scalars(select(CaseNote).where(CaseNote.case_id == mine_id).order_by(CaseNote.id))
+    ]
+    assert kinds == ["note", "status", "outcome"]
+    assert "Klant gebeld" in html(client.get(f"/cases/{mine_id}")).select_one("#case-notes").text
+    # Another organisation's user, and a role without cases, see nothing of it.
+    login(client, db, bank_b.users["admin"])
+    assert client.get(f"/cases/{mine_id}").status_code == 404
+    assert html(client.get("/cases")).select("#cases a") == []
+    login(client, db, bank_a.users["viewer"])
+    assert client.get("/cases").status_code == 403
