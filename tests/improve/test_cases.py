@@ -3,6 +3,7 @@ team works it in the browser; nobody sees another team's or organisation's cases
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -37,7 +38,7 @@ def respond(
     response = Response(
         survey_id=target.survey.id,
         version_id=version.id,
-        client_id=f"c{nps}{text}{at}{feelings}",
+        client_id=uuid.uuid4().hex,
         submitted_at=at,
         locale="nl",
         person_id=person.id if person else None,

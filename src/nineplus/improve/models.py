@@ -55,6 +55,7 @@ class Case(TenantMixin, Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))  # overdue, told
 
 
 class CaseNote(TenantMixin, Base):

@@ -26,6 +26,7 @@ from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.improve import notify
 from nineplus.improve import rules as caserules
 from nineplus.improve.models import OUTCOMES, STATUSES, Case, CaseNote, CaseRule, CaseScan
 from nineplus.improve.worktime import Office, due
@@ -189,17 +190,18 @@ def _open(
     by_id = {rule.id: rule for rule in found}
     hours = min(by_id[c.rule_id].service_hours for c in catches)
     opened_at = utcnow()
-    session.add(
-        Case(
-            response_id=response_id,
-            rule_id=catches[0].rule_id,
-            team_id=team_id,
-            moment_id=moment_id,
-            reasons=[c.reason for c in catches],
-            opened_at=opened_at,
-            due_at=due(opened_at, hours, office),
-        )
+    case = Case(
+        response_id=response_id,
+        rule_id=catches[0].rule_id,
+        team_id=team_id,
+        moment_id=moment_id,
+        reasons=[c.reason for c in catches],
+        opened_at=opened_at,
+        due_at=due(opened_at, hours, office),
     )
+    session.add(case)
+    session.flush()
+    notify.queue_opened(session, case)
     return True
 
 

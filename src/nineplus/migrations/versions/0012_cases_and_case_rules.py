@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("opened_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("due_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["users.id"], name=op.f("fk_cases_assignee_id_users"), ondelete="SET NULL"
