@@ -170,3 +170,41 @@ def test_the_team_works_a_case_in_the_browser_and_nobody_else_sees_it(
     assert html(client.get("/cases")).select("#cases a") == []
     login(client, db, bank_a.users["viewer"])
     assert client.get("/cases").status_code == 403
+
+
+def test_the_cx_lead_adds_and_switches_rules_and_bad_input_is_refused_in_words(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    login(client, db, bank_a.users["cx_lead"])
+    page = html(client.get("/cases/rules"))
+    assert page.select_one("#no-rules") is not None
+    token = page.select_one("input[name=csrf_token]")["value"]
+
+    def add(**fields: str):  # type: ignore[no-untyped-def]
+        return client.post("/cases/rules/new", data={"csrf_token": token, **fields})
+
+    refused = add(kind="nps", threshold="11", service_hours="16")
+    assert refused.status_code == 422
+    assert "0 to 10" in html(refused).select_one("#f-threshold-error").text
+    refused = add(kind="keyword", keyword="", service_hours="0")
+    assert refused.status_code == 422
+    errors = html(refused)
+    assert errors.select_one("#f-keyword-error") is not None
+    assert errors.select_one("#f-service_hours-error") is not None
+    assert add(kind="nps", threshold="6", service_hours="16").status_code == 303
+    assert add(kind="theme", theme="wait", service_hours="8").status_code == 303
+    system(db)
+    scope(db, bank_a.org.id)
+    found = {(r.kind, r.threshold, r.value, r.active) for r in db.scalars(select(CaseRule))}
+    assert found == {("nps", 6, None, True), ("theme", None, "wait", True)}
+    nps = db.scalar(select(CaseRule).where(CaseRule.kind == "nps"))
+    assert nps is not None
+    nps_id = nps.id
+    assert client.post(f"/cases/rules/{nps_id}/switch", data={"csrf_token": token}).status_code == 303
+    system(db)
+    db.expire_all()
+    scope(db, bank_a.org.id)
+    assert db.get_one(CaseRule, nps_id).active is False
+    assert "Waiting" in html(client.get("/cases/rules")).select_one("#rules").text
+    login(client, db, bank_a.users["team_lead"])
+    assert client.get("/cases/rules").status_code == 403

@@ -38,7 +38,6 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "WalkThroughEntry": "always filtered by a walk-through of the caller's organisation",
     "TextModelState": "read only by the analysis job, on a session scoped to its organisation",
     "CaseNote": "always filtered by a case of the caller's organisation",
-    "CaseRule": "read only by the case job, on a session scoped to its organisation (no rules page yet)",
     "CaseScan": "read only by the case job, on a session scoped to its organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
@@ -69,6 +68,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "value_id": world.value.id,
         "channel_id": world.channel.id,
         "case_id": world.case_id,
+        "rule_id": world.rule_id,
     }
 
 
@@ -112,7 +112,7 @@ def with_a_customer(db: Session, b: World) -> None:
 
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
-    from nineplus.improve.models import Case
+    from nineplus.improve.models import Case, CaseRule
 
     scope(db, b.org.id)
     customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
@@ -133,9 +133,10 @@ def with_a_customer(db: Session, b: World) -> None:
     case = Case(
         response_id=response.id, team_id=b.teams["contact"].id, reasons=["nps:2"], opened_at=now, due_at=now
     )
-    db.add(case)
+    rule = CaseRule(kind="nps", threshold=6, applies_from=now)
+    db.add_all([case, rule])
     db.commit()
-    b.case_id = case.id
+    b.case_id, b.rule_id = case.id, rule.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
-from nineplus.core.errors import NotFound
+from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
+from nineplus.core.models import localized
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.forms import read_form
 from nineplus.web.templating import redirect, render
@@ -35,6 +37,61 @@ def cases_page(
         request,
         "improve/cases.html",
         {"cases": found, "teams": teams, "team": team, "status": chosen, "now": service.utcnow()},
+    )
+
+
+def _rules_page(
+    request: Request,
+    db: Db,
+    me: PagePrincipal,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status_code: int = 200,
+) -> Response:  # type: ignore[type-arg]
+    from nineplus.improve import service
+    from nineplus.text.themes import seeded
+
+    return render(
+        request,
+        "improve/rules.html",
+        {
+            "rules": service.rules(db, me),
+            "themes": {t.key: t.name for t in seeded("nl")},
+            "theme_options": [(t.key, localized(t.name, get_locale())) for t in seeded("nl")],
+            "form": form or {"kind": "nps", "service_hours": "16"},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/cases/rules", response_class=HTMLResponse)
+def rules_page(request: Request, db: Db, me: PagePrincipal) -> Response:
+    require(me, Permission.EDIT_SETTINGS)
+    return _rules_page(request, db, me)
+
+
+@router.post("/cases/rules/new")
+async def add_rule(request: Request, db: Db, me: PagePrincipal) -> Response:
+    from nineplus.improve import service
+
+    require(me, Permission.EDIT_SETTINGS)
+    form = await read_form(request)
+    try:
+        service.add_rule(db, me, form)
+    except Invalid as exc:
+        return _rules_page(request, db, me, form, exc.errors, 422)
+    return redirect(request, "/cases/rules", flash=_("Rule added: it applies to answers from now on."))
+
+
+@router.post("/cases/rules/{rule_id}/switch")
+def switch_rule(request: Request, db: Db, me: PagePrincipal, rule_id: int) -> Response:
+    from nineplus.improve import service
+
+    require(me, Permission.EDIT_SETTINGS)
+    rule = service.switch_rule(db, me, rule_id)
+    return redirect(
+        request, "/cases/rules", flash=_("Rule switched on.") if rule.active else _("Rule switched off.")
     )
 
 

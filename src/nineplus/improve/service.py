@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from nineplus.accounts.models import Organisation
 from nineplus.accounts.roles import Permission
 from nineplus.audit.service import record
+from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
@@ -28,7 +29,7 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.improve import notify
 from nineplus.improve import rules as caserules
-from nineplus.improve.models import OUTCOMES, STATUSES, Case, CaseNote, CaseRule, CaseScan
+from nineplus.improve.models import OUTCOMES, RULE_KINDS, STATUSES, Case, CaseNote, CaseRule, CaseScan
 from nineplus.improve.worktime import Office, due
 from nineplus.jobs.runner import handler
 from nineplus.journeys.models import Moment
@@ -333,3 +334,71 @@ def view(session: Session, case: Case) -> CaseView:
         names,
         now,
     )
+
+
+# --- The rules -----------------------------------------------------------------------------------------
+
+LIMITS = {"nps": (0, 10), "emotion": (-3, 3)}
+
+
+def rules(session: Session, me: Principal) -> list[CaseRule]:
+    scope(session, me.organisation_id)
+    return list(session.scalars(select(CaseRule).order_by(CaseRule.active.desc(), CaseRule.id)))
+
+
+def add_rule(session: Session, me: Principal, form: dict[str, Any]) -> CaseRule:
+    """A new rule from the rules form; it applies to responses submitted from now on. Refused with the
+    reason per field (``Invalid``)."""
+    from nineplus.text.themes import seeded
+
+    errors: dict[str, str] = {}
+    kind = str(form.get("kind", ""))
+    threshold: int | None = None
+    value: str | None = None
+    if kind not in RULE_KINDS:
+        errors["kind"] = _("Choose what the rule looks at.")
+    elif kind in LIMITS:
+        low, high = LIMITS[kind]
+        try:
+            threshold = int(str(form.get("threshold", "")).strip())
+        except ValueError:
+            threshold = None
+        if threshold is None or not low <= threshold <= high:
+            errors["threshold"] = _("Give a whole number from %(low)s to %(high)s.", low=low, high=high)
+    elif kind == "theme":
+        value = str(form.get("theme", ""))
+        if value not in {t.key for t in seeded("nl")}:
+            errors["theme"] = _("Choose a theme.")
+    else:
+        value = str(form.get("keyword", "")).strip()
+        if not value or len(value) > 100 or " " in value:
+            errors["keyword"] = _("Give one word of at most 100 letters.")
+    try:
+        hours = int(str(form.get("service_hours", "")).strip())
+    except ValueError:
+        hours = 0
+    if not 1 <= hours <= 400:
+        errors["service_hours"] = _("Give the working hours to the first contact, from 1 to 400.")
+    if errors:
+        raise Invalid(errors)
+    rule = CaseRule(kind=kind, threshold=threshold, value=value, service_hours=hours, applies_from=utcnow())
+    session.add(rule)
+    session.flush()
+    record(
+        session, me, "case_rule.create", rule, after={"kind": kind, "threshold": threshold, "value": value}
+    )
+    return rule
+
+
+def switch_rule(session: Session, me: Principal, rule_id: int) -> CaseRule:
+    """Switch a rule off, or on again (from now: the responses in between are not looked at)."""
+    scope(session, me.organisation_id)
+    rule = session.scalar(select(CaseRule).where(CaseRule.id == rule_id))
+    if rule is None:
+        raise NotFound("case_rules")
+    rule.active = not rule.active
+    if rule.active:
+        rule.applies_from = utcnow()
+    record(session, me, "case_rule.switch", rule, after={"active": rule.active})
+    session.flush()
+    return rule
