@@ -39,6 +39,7 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "TextModelState": "read only by the analysis job, on a session scoped to its organisation",
     "CaseNote": "always filtered by a case of the caller's organisation",
     "CaseScan": "read only by the case job, on a session scoped to its organisation",
+    "ActionCase": "always read through an improvement action of the caller's organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
 }
@@ -69,6 +70,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "channel_id": world.channel.id,
         "case_id": world.case_id,
         "rule_id": world.rule_id,
+        "action_id": world.action_id,
     }
 
 
@@ -112,7 +114,7 @@ def with_a_customer(db: Session, b: World) -> None:
 
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
-    from nineplus.improve.models import Case, CaseRule
+    from nineplus.improve.models import ActionCase, Case, CaseRule, ImprovementAction
 
     scope(db, b.org.id)
     customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
@@ -134,9 +136,12 @@ def with_a_customer(db: Session, b: World) -> None:
         response_id=response.id, team_id=b.teams["contact"].id, reasons=["nps:2"], opened_at=now, due_at=now
     )
     rule = CaseRule(kind="nps", threshold=6, applies_from=now)
-    db.add_all([case, rule])
+    action = ImprovementAction(title=f"Action of {MARKER}", moment_id=b.moments[0].id, starts_on=now.date())
+    db.add_all([case, rule, action])
+    db.flush()
+    db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
-    b.case_id, b.rule_id = case.id, rule.id
+    b.case_id, b.rule_id, b.action_id = case.id, rule.id, action.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

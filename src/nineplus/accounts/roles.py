@@ -27,6 +27,7 @@ class Permission(StrEnum):
     VIEW_RESPONSES = "view_responses"
     SUBMIT_RESPONSES = "submit_responses"
     WORK_CASES = "work_cases"
+    MANAGE_ACTIONS = "manage_actions"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -43,6 +44,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.VIEW_RESPONSES: N_("Read and export survey responses"),
     Permission.SUBMIT_RESPONSES: N_("Store responses through the API (for example from a kiosk or a CRM)"),
     Permission.WORK_CASES: N_("See and work the cases of unhappy customers of one's own teams"),
+    Permission.MANAGE_ACTIONS: N_("Plan and update improvement actions (for one's own teams)"),
 }
 
 _P = Permission
@@ -61,9 +63,10 @@ MATRIX: dict[str, frozenset[Permission]] = {
             _P.VIEW_RESPONSES,
             _P.SUBMIT_RESPONSES,
             _P.WORK_CASES,
+            _P.MANAGE_ACTIONS,
         }
     ),
-    "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS, _P.WORK_CASES}),
+    "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS, _P.WORK_CASES, _P.MANAGE_ACTIONS}),
     "team_member": frozenset({_P.VIEW_JOURNEYS, _P.WORK_CASES}),
     "viewer": frozenset({_P.VIEW_JOURNEYS, _P.VIEW_ALL_TEAMS}),
 }

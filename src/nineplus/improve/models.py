@@ -1,4 +1,5 @@
-"""Closing the loop: the rules that turn a response into a case, the cases and what was done on them.
+"""Closing the loop: the rules that turn a response into a case, the cases and what was done on them;
+and the improvement actions at interaction moments.
 
 A case belongs to the team that owns the moment the customer was unhappy about (or, without one, to the
 respondent's team); its service level runs in working time (``worktime``). One case per response: a
@@ -7,9 +8,9 @@ response that several rules catch opens one case that names every reason.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nineplus.core.models import Base, TenantMixin, UTCDateTime, created, intpk
@@ -79,3 +80,43 @@ class CaseScan(TenantMixin, Base):
 
     id: Mapped[intpk]
     checked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+ACTION_STATUSES = ("plan", "do", "check", "act")
+
+
+class ImprovementAction(TenantMixin, Base):
+    """An improvement at an interaction moment: what is done (the action) and why (the goal), who does it
+    and who answers for it, the team, when, where it stands in plan-do-check-act, and what motivated it
+    (cases, themes). ``min_effect_*``: the smallest change in the moment's score worth detecting, which
+    the effect measurement uses (default 5 NPS points, 0.3 on the feeling scale)."""
+
+    __tablename__ = "improvement_actions"
+
+    id: Mapped[intpk]
+    moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200), default="")  # who carries it out
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(8), default="plan")
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_effect_nps: Mapped[float] = mapped_column(Float, default=5.0)
+    min_effect_emotion: Mapped[float] = mapped_column(Float, default=0.3)
+    created_at: Mapped[created]
+
+
+class ActionCase(TenantMixin, Base):
+    """A case that motivated an action."""
+
+    __tablename__ = "action_cases"
+
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("improvement_actions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False, index=True
+    )

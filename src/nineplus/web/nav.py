@@ -13,6 +13,7 @@ _ITEMS = [
     ("/", N_("Overview"), "home", None),
     ("/dashboard", N_("Dashboard"), "chart", Permission.VIEW_RESPONSES),
     ("/cases", N_("Cases"), "audit", Permission.WORK_CASES),
+    ("/actions", N_("Improvement actions"), "workshop", Permission.VIEW_JOURNEYS),
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
     ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/persons", N_("Persons"), "user", Permission.MANAGE_SURVEYS),
