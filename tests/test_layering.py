@@ -55,7 +55,7 @@ def test_services_and_repositories_never_import_the_web_layer() -> None:
 def test_only_repositories_and_services_build_queries_on_models() -> None:
     # Routes stay thin (STYLE.md): they parse, call a service and render. A route module that imports
     # sqlalchemy's select() is building a query where it should not.
-    for path in SRC.glob("*/routes.py"):
+    for path in SRC.glob("*/*routes.py"):  # routes.py and the capabilities' other route modules
         assert "select" not in {
             a
             for n in ast.walk(ast.parse(path.read_text()))

@@ -90,3 +90,52 @@ def test_a_team_lead_plans_an_action_links_its_cases_and_moves_it_on(
         403,
         404,
     )
+
+
+def test_an_action_s_effect_is_measured_against_the_teams_without_it(db: Session, bank_a: World) -> None:
+    import random
+    from datetime import UTC, date, datetime
+
+    from nineplus.feedback.models import Person
+    from nineplus.improve.actions import measure
+
+    target = build_target(db, bank_a)
+    offer = target.moments[2]
+    rng = random.Random(7)
+    people = {
+        team: [Person(email=f"{team}{i}@example.org", team_id=bank_a.teams[team].id) for i in range(120)]
+        for team in ("contact", "advice")
+    }
+    db.add_all([p for group in people.values() for p in group])
+    db.flush()
+    start = date(2026, 9, 7)
+    for week in range(-12, 12):
+        for team, group in people.items():
+            for i in range(5):
+                lift = 1.5 if team == "contact" and week >= 0 else 0.0  # planted: the feeling, not the NPS
+                feeling = max(-3, min(3, round(rng.gauss(-1.0 + lift, 1.0))))
+                at = datetime(2026, 9, 8, 10, tzinfo=UTC) + timedelta(weeks=week, days=i % 4)
+                respond(
+                    db,
+                    target,
+                    rng.choice([3, 6, 7, 8, 9, 10]),
+                    {2: feeling},
+                    at=at,
+                    person=group[(week * 5 + i) % 120],
+                )
+    action = ImprovementAction(
+        title="Offerte sneller", moment_id=offer.id, team_id=bank_a.teams["contact"].id, starts_on=start
+    )
+    db.add(action)
+    db.flush()
+    measured = measure(db, action, today=date(2026, 11, 30))
+    assert measured.weeks_after == 12
+    assert measured.feeling is not None
+    assert measured.feeling.verdict == "improved"
+    assert measured.feeling.difference is not None
+    assert measured.feeling.difference.low < 1.5 < measured.feeling.difference.high
+    assert measured.feeling.controls == (bank_a.teams["advice"].id,)
+    assert measured.nps is not None
+    assert measured.nps.verdict == "too_little_data"  # 60 respondents a cell cannot settle 5 NPS points
+    not_yet = measure(db, action, today=date(2026, 9, 1))
+    assert not_yet.why_not is not None

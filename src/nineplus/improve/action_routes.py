@@ -7,14 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
-from nineplus.core.models import localized
 from nineplus.improve import actions as service
 from nineplus.improve.models import ACTION_STATUSES, ImprovementAction
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
@@ -25,33 +23,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 
 
 def _choices(db: Db) -> dict[str, Any]:
-    """What the form offers: the active moments per journey, the teams, the staff, the themes."""
-    from nineplus.accounts.models import Team, User
-    from nineplus.journeys.models import Journey, Moment
-    from nineplus.text.themes import seeded
-
-    locale = get_locale()
-    journeys = dict(db.execute(select(Journey.id, Journey.name)).all())
-    moments = db.execute(
-        select(Moment.id, Moment.name, Moment.journey_id)
-        .where(Moment.archived_at.is_(None))
-        .order_by(Moment.journey_id, Moment.position)
-    ).all()
-    teams = db.execute(select(Team.id, Team.name).order_by(Team.name)).all()
-    owners = db.execute(select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)).all()
-    moment_options = [
-        (m.id, f"{localized(journeys.get(m.journey_id), locale)} · {localized(m.name, locale)}")
-        for m in moments
-    ]
-    return {
-        "moment_options": moment_options,
-        "team_options": [("", _("no team")), *teams],
-        "owner_options": [("", _("nobody yet")), *owners],
-        "theme_options": [(t.key, localized(t.name, locale)) for t in seeded("nl")],
-        "moment_names": dict(moment_options),
-        "team_names": dict(teams),
-        "statuses": {"plan": _("plan"), "do": _("do"), "check": _("check"), "act": _("act")},
-    }
+    return service.choices(db, get_locale())
 
 
 @router.get("/actions", response_class=HTMLResponse)
@@ -112,6 +84,7 @@ def _page(request: Request, db: Db, me: PagePrincipal, action: ImprovementAction
         "editable": editable,
         "linked": linked,
         "candidates": candidates[:50],
+        "measured": service.measure(db, action),
         **_choices(db),
     }
     return render(request, "improve/action_form.html", context, status_code=extra.pop("status_code", 200))

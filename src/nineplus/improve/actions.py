@@ -4,10 +4,11 @@ for any team, a team lead for the own teams."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.roles import Permission
@@ -15,8 +16,10 @@ from nineplus.accounts.service import require
 from nineplus.audit.service import record
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
+from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
+from nineplus.improve import effect
 from nineplus.improve.models import ACTION_STATUSES, ActionCase, Case, ImprovementAction
 from nineplus.journeys.models import Moment
 
@@ -32,6 +35,37 @@ FIELDS = (
     "status",
     "themes",
 )
+
+
+def choices(session: Session, locale: str) -> dict[str, Any]:
+    """What the form offers: the active moments per journey, the teams, the staff, the themes."""
+    from nineplus.accounts.models import Team, User
+    from nineplus.journeys.models import Journey, Moment
+    from nineplus.text.themes import seeded
+
+    journeys = dict(session.execute(select(Journey.id, Journey.name)).all())
+    moments = session.execute(
+        select(Moment.id, Moment.name, Moment.journey_id)
+        .where(Moment.archived_at.is_(None))
+        .order_by(Moment.journey_id, Moment.position)
+    ).all()
+    teams = session.execute(select(Team.id, Team.name).order_by(Team.name)).all()
+    owners = session.execute(
+        select(User.id, User.name).where(User.is_active.is_(True)).order_by(User.name)
+    ).all()
+    moment_options = [
+        (m.id, f"{localized(journeys.get(m.journey_id), locale)} · {localized(m.name, locale)}")
+        for m in moments
+    ]
+    return {
+        "moment_options": moment_options,
+        "team_options": [("", _("no team")), *teams],
+        "owner_options": [("", _("nobody yet")), *owners],
+        "theme_options": [(t.key, localized(t.name, locale)) for t in seeded("nl")],
+        "moment_names": dict(moment_options),
+        "team_names": dict(teams),
+        "statuses": {"plan": _("plan"), "do": _("do"), "check": _("check"), "act": _("act")},
+    }
 
 
 def actions(
@@ -174,3 +208,91 @@ def linked_cases(session: Session, action: ImprovementAction) -> list[Case]:
             .where(ActionCase.action_id == action.id)
         )
     )
+
+
+WINDOW_WEEKS = 12  # weeks compared on each side of an action's start, at most
+
+
+@dataclass(frozen=True)
+class Measured:
+    """An action's effect so far on the moment's feeling and on the overall NPS."""
+
+    feeling: effect.Effect | None
+    nps: effect.Effect | None
+    weeks_before: int
+    weeks_after: int
+    why_not: str | None  # in words, when nothing can be measured yet
+
+
+def measure(session: Session, action: ImprovementAction, today: date | None = None) -> Measured:
+    """Read the respondents' feelings at the action's moment and their NPS, per team and week (in the
+    organisation's time zone), and estimate the effect for the action's team."""
+    from zoneinfo import ZoneInfo
+
+    from nineplus.accounts.models import Organisation
+    from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+
+    today = today or date.today()
+    if action.team_id is None or action.moment_id is None:
+        return Measured(None, None, 0, 0, _("An action without a team or a moment cannot be compared."))
+    start = _week(action.starts_on)
+    after = min(WINDOW_WEEKS, _week(today) - start + 1)  # its effect may outlast its end date
+    if after < 1:
+        return Measured(None, None, WINDOW_WEEKS, 0, _("The action has not started yet."))
+    zone = ZoneInfo(
+        session.scalar(select(Organisation.timezone).where(Organisation.id == action.organisation_id))
+        or "UTC"
+    )
+    first = action.starts_on - timedelta(weeks=WINDOW_WEEKS)
+    rows = session.execute(
+        select(Person.team_id, Response.submitted_at, Question.type, Answer.moment_id, Answer.value_int)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Survey, Survey.id == Response.survey_id)
+        .join(Person, Person.id == Response.person_id)
+        .where(
+            Survey.audience == "customer",
+            Response.submitted_at >= datetime.combine(first, time(0), zone),
+            Person.team_id.is_not(None),
+            Answer.value_int.is_not(None),
+            or_(
+                and_(Question.type == "emotion", Answer.moment_id == action.moment_id),
+                and_(Question.type == "nps", Answer.moment_key == 0),
+            ),
+        )
+    ).all()
+    feelings, scores = [], []
+    for team_id, submitted_at, kind, _moment, value in rows:
+        week = _week(submitted_at.astimezone(zone).date())
+        if kind == "emotion":
+            feelings.append((team_id, week, float(value)))
+        else:
+            scores.append((team_id, week, effect.nps_points(value)))
+    starts = _other_starts(session, action)
+    common = {"before": WINDOW_WEEKS, "after": after, "starts": starts}
+    return Measured(
+        effect.estimate(feelings, action.team_id, start, minimum_effect=action.min_effect_emotion, **common),
+        effect.estimate(scores, action.team_id, start, minimum_effect=action.min_effect_nps, **common),
+        WINDOW_WEEKS,
+        after,
+        None,
+    )
+
+
+def _week(day: date) -> int:
+    """Weeks since Monday 1 January 2001: a week index that runs on across years."""
+    return (day - date(2001, 1, 1)).days // 7
+
+
+def _other_starts(session: Session, action: ImprovementAction) -> dict[int, int]:
+    """Per other team, the week its own earliest action at the same moment started."""
+    found: dict[int, int] = {}
+    for team_id, starts_on in session.execute(
+        select(ImprovementAction.team_id, ImprovementAction.starts_on).where(
+            ImprovementAction.moment_id == action.moment_id,
+            ImprovementAction.id != action.id,
+            ImprovementAction.team_id.is_not(None),
+        )
+    ):
+        found[team_id] = min(found.get(team_id, 10**9), _week(starts_on))
+    return found

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
@@ -23,16 +22,13 @@ router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False
 def cases_page(
     request: Request, db: Db, me: PagePrincipal, team: int | None = None, status: str = "open"
 ) -> Response:
-    from nineplus.accounts.models import Team
     from nineplus.improve import service
     from nineplus.improve.models import STATUSES
 
     require(me, Permission.WORK_CASES)
     chosen = status if status in (*STATUSES, "open", "all") else "open"
     found = service.cases_for(db, me, team_id=team, status=chosen)
-    teams = dict(db.execute(select(Team.id, Team.name).order_by(Team.name)).all())
-    if not me.can(Permission.VIEW_ALL_TEAMS):
-        teams = {i: n for i, n in teams.items() if i in me.team_ids}
+    teams = service.team_names(db, me)
     return render(
         request,
         "improve/cases.html",

@@ -233,6 +233,17 @@ def _visible(me: Principal) -> Any:
     return Case.team_id.in_(sorted(me.team_ids))
 
 
+def team_names(session: Session, me: Principal) -> dict[int, str]:
+    """The teams whose cases ``me`` may see, by name."""
+    from nineplus.accounts.models import Team
+
+    scope(session, me.organisation_id)
+    teams = dict(session.execute(select(Team.id, Team.name).order_by(Team.name)).all())
+    return (
+        teams if me.can(Permission.VIEW_ALL_TEAMS) else {i: n for i, n in teams.items() if i in me.team_ids}
+    )
+
+
 def cases_for(
     session: Session, me: Principal, *, team_id: int | None = None, status: str = "open", limit: int = 500
 ) -> list[Case]:

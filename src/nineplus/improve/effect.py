@@ -1,0 +1,150 @@
+"""The effect of an improvement action on a score (METHODS.md, "Effect of an improvement action"). Pure:
+numpy and SciPy.
+
+The estimate compares the action's team before and after the action started with teams that had no such
+action in that time (never treated, or not yet: a team whose own action at the same moment started within
+the window is no control), the comparison Callaway and Sant'Anna (2021) make for one cohort. Unlike a
+two-way fixed-effects regression over all teams, it never uses an already-treated team as a control, the
+source of the bias Goodman-Bacon (2021) shows for actions that start at different times.
+
+    effect = (treated after - treated before) - (controls after - controls before)
+
+over respondent scores (NPS coded -100 / 0 / +100 per respondent, so the effect is in NPS points; or a
+feeling from -3 to +3). The interval is from the four cells' sampling variances (respondents independent
+within a cell); with only a handful of teams, team-level shocks cannot be told from the effect, which the
+verdict's wording does not hide. The pre-trend check repeats the comparison inside the before window (its
+first half against its second): an "effect" there means the teams were not moving in parallel.
+
+The verdict follows the 95% interval: improved (above 0), worse (below 0), no detectable effect (covers 0
+and its half-width is at most the minimum effect worth detecting), too little data yet (covers 0 and is
+wider, or a cell has fewer than MINIMUM respondents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MINIMUM = 20  # respondents a cell (treated or controls, before or after) needs
+Z = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+@dataclass(frozen=True)
+class Effect:
+    verdict: str  # improved, worse, no_effect, too_little_data
+    difference: Estimate | None  # the difference-in-differences
+    before_after: Estimate | None  # the treated team after minus before, without controls
+    pre_trend: Estimate | None  # the same comparison inside the before window
+    parallel: bool | None  # whether the pre-trend interval covers 0 (None: not enough data)
+    cells: Mapping[str, tuple[int, float]]  # cell -> (respondents, mean)
+    controls: tuple[int, ...]  # the control teams
+    minimum_effect: float
+
+
+def nps_points(score: int) -> float:
+    """An NPS answer as its respondent's contribution in NPS points."""
+    return 100.0 if score >= 9 else (-100.0 if score <= 6 else 0.0)
+
+
+def estimate(
+    rows: Sequence[tuple[int, int, float]],
+    team: int,
+    start: int,
+    *,
+    before: int,
+    after: int,
+    starts: Mapping[int, int],
+    minimum_effect: float,
+) -> Effect:
+    """``rows``: (team, period, score) per respondent; ``start``: the action's first period; ``before``
+    and ``after``: the window's periods on each side; ``starts``: other teams' first period of an action
+    at the same moment (a team treated within the window is no control)."""
+    first, last = start - before, start + after - 1
+    controls = tuple(sorted({t for t, _, _ in rows if t != team and not (t in starts and starts[t] <= last)}))
+    cells: dict[str, list[float]] = {
+        "treated_before": [],
+        "treated_after": [],
+        "control_before": [],
+        "control_after": [],
+    }
+    for row_team, period, score in rows:
+        if not first <= period <= last:
+            continue
+        side = "after" if period >= start else "before"
+        if row_team == team:
+            cells[f"treated_{side}"].append(score)
+        elif row_team in controls:
+            cells[f"control_{side}"].append(score)
+    arrays = {key: np.asarray(values, dtype=float) for key, values in cells.items()}
+    summary = {key: (len(a), float(a.mean()) if len(a) else float("nan")) for key, a in arrays.items()}
+    enough = all(len(a) >= MINIMUM for a in arrays.values())
+    treated_enough = len(arrays["treated_before"]) >= MINIMUM and len(arrays["treated_after"]) >= MINIMUM
+    before_after = (
+        _difference([arrays["treated_after"]], [arrays["treated_before"]]) if treated_enough else None
+    )
+    if not enough:
+        return Effect("too_little_data", None, before_after, None, None, summary, controls, minimum_effect)
+    difference = _difference(
+        [arrays["treated_after"], arrays["control_before"]],
+        [arrays["treated_before"], arrays["control_after"]],
+    )
+    pre = _pre_trend(rows, team, controls, first, start)
+    parallel = None if pre is None else pre.low <= 0 <= pre.high
+    return Effect(
+        _verdict(difference, minimum_effect),
+        difference,
+        before_after,
+        pre,
+        parallel,
+        summary,
+        controls,
+        minimum_effect,
+    )
+
+
+def _difference(plus: Sequence[np.ndarray], minus: Sequence[np.ndarray]) -> Estimate:
+    """Sum of the means in ``plus`` minus those in ``minus``, with the 95% interval from their variances."""
+    value = sum(float(a.mean()) for a in plus) - sum(float(a.mean()) for a in minus)
+    variance = sum(float(a.var(ddof=1)) / len(a) for a in [*plus, *minus])
+    half = Z * variance**0.5
+    return Estimate(value, value - half, value + half, sum(len(a) for a in [*plus, *minus]))
+
+
+def _pre_trend(
+    rows: Sequence[tuple[int, int, float]], team: int, controls: Sequence[int], first: int, start: int
+) -> Estimate | None:
+    """The same comparison inside the before window: its first half against its second."""
+    middle = first + (start - first) // 2
+    cells: dict[tuple[bool, bool], list[float]] = {(a, b): [] for a in (True, False) for b in (True, False)}
+    chosen = set(controls)
+    for row_team, period, score in rows:
+        if first <= period < start and (row_team == team or row_team in chosen):
+            cells[(row_team == team, period >= middle)].append(score)
+    arrays = {key: np.asarray(values, dtype=float) for key, values in cells.items()}
+    if any(len(a) < MINIMUM for a in arrays.values()):
+        return None
+    return _difference(
+        [arrays[(True, True)], arrays[(False, False)]], [arrays[(True, False)], arrays[(False, True)]]
+    )
+
+
+def _verdict(effect: Estimate, minimum_effect: float) -> str:
+    if effect.low > 0:
+        return "improved"
+    if effect.high < 0:
+        return "worse"
+    return "no_effect" if effect.half_width <= minimum_effect else "too_little_data"

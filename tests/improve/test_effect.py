@@ -1,0 +1,87 @@
+"""The effect of an improvement action on planted data: a planted improvement is found and its interval
+holds the truth; no planted effect with enough respondents reads "no detectable effect"; an already
+treated team is never a control; teams that were drifting apart before the action are flagged; too few
+respondents read "too little data yet"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nineplus.improve.effect import estimate
+
+TEAMS = (1, 2, 3, 4)  # team 1 takes the action at period 10
+
+
+def feelings(
+    seed: int, effect: float, *, per_cell: int = 40, trend: float = 0.0, drift: float = 0.0
+) -> list[tuple[int, int, float]]:
+    """Per team and period (0-19), respondents' feelings: a team level, a common time trend, the planted
+    effect for team 1 from period 10, and (``drift``) a slope of team 1's own before it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for team in TEAMS:
+        level = rng.normal(0, 0.3)
+        for period in range(20):
+            mean = level + trend * period
+            if team == 1:
+                mean += effect * (period >= 10) + drift * min(period, 10)
+            for value in rng.normal(mean, 1.2, per_cell):
+                rows.append((team, period, float(value)))
+    return rows
+
+
+def test_a_planted_improvement_is_found_and_its_interval_holds_the_truth() -> None:
+    covered = found = 0
+    for seed in range(100):
+        effect = estimate(
+            feelings(seed, 0.5, trend=0.05), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3
+        )
+        assert effect.difference is not None
+        found += effect.verdict == "improved"
+        covered += effect.difference.low <= 0.5 <= effect.difference.high
+    assert found >= 95
+    assert covered >= 90
+
+
+def test_no_planted_effect_with_enough_respondents_reads_no_detectable_effect() -> None:
+    verdicts = [
+        estimate(
+            feelings(seed, 0.0, trend=0.05), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3
+        ).verdict
+        for seed in range(100)
+    ]
+    assert verdicts.count("no_effect") >= 90
+    assert verdicts.count("improved") + verdicts.count("worse") <= 10  # about 5 in 100 by chance
+
+
+def test_a_team_treated_within_the_window_is_no_control() -> None:
+    rows = feelings(1, 0.5)
+    effect = estimate(rows, 1, 10, before=10, after=10, starts={3: 14, 4: 25}, minimum_effect=0.3)
+    assert effect.controls == (2, 4)  # team 3's own action started at 14; team 4's after the window
+
+
+def test_teams_drifting_apart_before_the_action_are_flagged() -> None:
+    flagged = sum(
+        estimate(
+            feelings(seed, 0.0, drift=0.08), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3
+        ).parallel
+        is False
+        for seed in range(20)
+    )
+    assert flagged >= 16
+    steady = sum(
+        estimate(feelings(seed, 0.0), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3).parallel
+        is False
+        for seed in range(20)
+    )
+    assert steady <= 3
+
+
+def test_too_few_respondents_read_too_little_data_yet() -> None:
+    effect = estimate(feelings(3, 0.5, per_cell=1), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3)
+    assert effect.verdict == "too_little_data"
+    assert effect.difference is None
+    wide = estimate(feelings(3, 0.0, per_cell=3), 1, 10, before=10, after=10, starts={}, minimum_effect=0.3)
+    assert wide.verdict in ("too_little_data", "improved", "worse")
+    assert wide.difference is not None
+    assert wide.verdict != "too_little_data" or wide.difference.half_width > 0.3
