@@ -208,3 +208,36 @@ def test_the_cx_lead_adds_and_switches_rules_and_bad_input_is_refused_in_words(
     assert "Waiting" in html(client.get("/cases/rules")).select_one("#rules").text
     login(client, db, bank_a.users["team_lead"])
     assert client.get("/cases/rules").status_code == 403
+
+
+def test_a_case_on_a_moment_archived_since_and_an_action_of_a_team_without_data_read_clearly(
+    client: TestClient, db: Session, bank_a: World, target: Target
+) -> None:
+    from nineplus.improve.actions import measure
+    from nineplus.improve.models import ImprovementAction
+    from nineplus.journeys.service import set_moment_archived
+
+    respond(db, target, 8, {2: -3})
+    open_cases(db, bank_a.org.id, now=NOW)
+    set_moment_archived(db, bank_a.principal(db, "cx_lead"), target.moments[2].id, archived=True)
+    db.commit()
+    case = db.scalar(select(Case))
+    assert case is not None
+    case_id = case.id
+    login(client, db, bank_a.users["admin"])
+    page = html(client.get(f"/cases/{case_id}"))
+    assert "Offerte ontvangen" in page.select_one("#case-summary").text  # the archived moment, by name
+    system(db)
+    scope(db, bank_a.org.id)
+    action = ImprovementAction(
+        title="Sneller",
+        moment_id=target.moments[0].id,
+        team_id=bank_a.teams["advice"].id,
+        starts_on=NOW.date(),
+    )
+    db.add(action)
+    db.flush()
+    measured = measure(db, action, today=NOW.date() + timedelta(weeks=2))
+    assert measured.feeling is not None
+    assert measured.feeling.verdict == "too_little_data"  # a team with no respondents at all
+    assert measured.feeling.cells["treated_before"][0] == 0
