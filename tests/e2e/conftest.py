@@ -36,16 +36,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_env(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a live server on a fresh, migrated database, with the job runner off."""
     url, engine = databases.migrated()
     engine.dispose()
-    env = {
+    return {
         **os.environ,
         "NINEPLUS_DATABASE_URL": url,
         "NINEPLUS_RUN_JOBS": "false",
         "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("live")),
     }
+
+
+def open_page(browser, base: str, email: str, password: str, path: str):  # type: ignore[no-untyped-def]
+    """A logged-in page on ``path`` and the console errors it collects. bypass_csp only lets the tests
+    inject axe-core; the product's own pages carry no inline script."""
+    page = browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="en-GB", bypass_csp=True
+    ).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}{path}")
+    assert "/login" in page.url
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"{base}{path}")
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def live_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = live_env(databases, tmp_path_factory)
     subprocess.run(
         [
             BIN / "nineplus",

@@ -3,7 +3,6 @@ as won back) in Chromium, and the page says so; the pages pass axe-core."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 
@@ -11,21 +10,14 @@ import pytest
 
 from tests.conftest import Databases
 from tests.e2e.axe import violations
-from tests.e2e.conftest import BIN, free_port, serve
+from tests.e2e.conftest import BIN, free_port, live_env, open_page, serve
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def demo_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, engine = databases.migrated()
-    engine.dispose()
-    env = {
-        **os.environ,
-        "NINEPLUS_DATABASE_URL": url,
-        "NINEPLUS_RUN_JOBS": "false",
-        "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("demo")),
-    }
+    env = live_env(databases, tmp_path_factory)
     subprocess.run(
         [BIN / "nineplus", "demo", "load", "--lang", "en"], env=env, check=True, capture_output=True
     )
@@ -33,16 +25,7 @@ def demo_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_a_case_is_worked_and_closed_in_the_browser(demo_server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_context(
-        viewport={"width": 1300, "height": 900}, locale="en-GB", bypass_csp=True
-    ).new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{demo_server}/login")
-    page.fill("#f-email", "admin@polderbank.example")
-    page.fill("#f-password", "demo-nineplus-2026")
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_load_state()
+    page, errors = open_page(browser, demo_server, "admin@polderbank.example", "demo-nineplus-2026", "/cases")
     page.click("button[name=locale][value=en]")  # the demo admin reads Dutch; this test reads English
     page.wait_for_load_state()
     page.goto(f"{demo_server}/cases")

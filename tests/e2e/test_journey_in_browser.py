@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.axe import violations
+from tests.e2e.conftest import open_page
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,19 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def test_a_cx_lead_maps_a_journey_and_its_expected_curve(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    # bypass_csp only lets the test inject axe-core; the product's own pages carry no inline script
-    page = browser.new_context(
-        viewport={"width": 1400, "height": 900}, locale="en-GB", bypass_csp=True
-    ).new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-    page.goto(f"{live_server}/journeys")
-    assert "/login" in page.url
-    page.fill("#f-email", "lead@e2e.example")
-    page.fill("#f-password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{live_server}/journeys")
+    page, errors = open_page(browser, live_server, "lead@e2e.example", PASSWORD, "/journeys")
 
     page.goto(f"{live_server}/journeys/new")
     page.fill("[name='name.en']", "Open a savings account")
