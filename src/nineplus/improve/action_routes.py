@@ -66,16 +66,9 @@ async def create_action(request: Request, db: Db, me: PagePrincipal) -> Response
 
 
 def _page(request: Request, db: Db, me: PagePrincipal, action: ImprovementAction, **extra: Any) -> Response:
-    from nineplus.improve.service import cases_for
-
     editable = service.may_edit(me, action)
     linked = service.linked_cases(db, action)
-    candidates = []
-    if editable and me.can(Permission.WORK_CASES):
-        have = {c.id for c in linked}
-        candidates = [
-            c for c in cases_for(db, me, status="all") if c.moment_id == action.moment_id and c.id not in have
-        ]
+    candidates = service.candidate_cases(db, me, action, linked) if editable else []
     form = extra.pop("form", None) or {key: getattr(action, key) for key in service.FIELDS}
     context = {
         "action": action,
@@ -83,7 +76,7 @@ def _page(request: Request, db: Db, me: PagePrincipal, action: ImprovementAction
         "errors": extra.pop("errors", {}),
         "editable": editable,
         "linked": linked,
-        "candidates": candidates[:50],
+        "candidates": candidates,
         "measured": service.measure(db, action),
         **_choices(db),
     }

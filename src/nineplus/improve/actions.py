@@ -200,6 +200,21 @@ def link_cases(session: Session, me: Principal, action: ImprovementAction, case_
     return added
 
 
+def candidate_cases(
+    session: Session, me: Principal, action: ImprovementAction, linked: list[Case], limit: int = 50
+) -> list[Case]:
+    """The cases at the action's moment that ``me`` may link and that are not linked yet."""
+    from nineplus.improve.service import cases_for
+
+    if not me.can(Permission.WORK_CASES):
+        return []
+    if action.moment_id is None:
+        return []
+    have = {c.id for c in linked}
+    found = cases_for(session, me, moment_id=action.moment_id, status="all")
+    return [c for c in found if c.id not in have][:limit]
+
+
 def linked_cases(session: Session, action: ImprovementAction) -> list[Case]:
     return list(
         session.scalars(

@@ -83,9 +83,10 @@ def escalate_cases(session: Session, payload: dict[str, Any]) -> None:
         late = session.scalars(
             select(Case).where(Case.status != "closed", Case.due_at < now, Case.escalated_at.is_(None))
         ).all()
+        above = overseers(session) if late else []
         for case in late:
             case.escalated_at = now
-            for user_id in sorted({*overseers(session), *team_leads(session, case.team_id)}):
+            for user_id in sorted({*above, *team_leads(session, case.team_id)}):
                 queue_composed(
                     session, "case_overdue", {"case_id": case.id, "user_id": user_id}, organisation_id
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from nineplus.text.tokens import lemma
+from nineplus.text.tokens import forms as word_forms
 
 PREFIX = 5  # a keyword this long also finds the compounds it starts ("hypotheek": "hypotheekofferte")
 
@@ -48,12 +48,6 @@ class Catch:
     moment_id: int | None = None
 
 
-def keyword_forms(value: str) -> frozenset[str]:
-    """A keyword as written and as lemmatised in Dutch and in English."""
-    word = value.strip().lower()
-    return frozenset({word, lemma(word, "nl"), lemma(word, "en")} - {""})
-
-
 def caught(rules: Iterable[Rule], said: Said) -> list[Catch]:
     found: list[Catch] = []
     for rule in rules:
@@ -71,7 +65,7 @@ def caught(rules: Iterable[Rule], said: Said) -> list[Catch]:
                     found.append(Catch(rule.id, f"theme:{rule.value}", _first(comment.moments)))
                     break
         elif rule.kind == "keyword" and rule.value:
-            forms = keyword_forms(rule.value)
+            forms = word_forms(rule.value)
             for comment in said.comments:
                 if _holds(comment.lemmas, forms):
                     found.append(Catch(rule.id, f"keyword:{rule.value}", _first(comment.moments)))

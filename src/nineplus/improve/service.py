@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,15 +22,16 @@ from nineplus.accounts.models import Organisation
 from nineplus.accounts.roles import Permission
 from nineplus.audit.service import record
 from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
-from nineplus.core.models import utcnow
+from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.improve import notify
 from nineplus.improve import rules as caserules
 from nineplus.improve.models import OUTCOMES, RULE_KINDS, STATUSES, Case, CaseNote, CaseRule, CaseScan
-from nineplus.improve.worktime import Office, due
+from nineplus.improve.worktime import Office, due, working_hours_between
 from nineplus.jobs.runner import handler
 from nineplus.journeys.models import Moment
 from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
@@ -64,9 +65,15 @@ def open_cases(session: Session, organisation_id: int, now: datetime | None = No
     after_id = 0  # keyset: (submitted_at, id) after (since, after_id)
     while True:
         batch = _submitted(session, since, after_id, now)
-        said, waiting = _said(session, [r[0] for r in batch], any(r.kind in TEXT_RULES for r in found))
+        ids = [r[0] for r in batch]
+        said, waiting = _said(session, ids, any(r.kind in TEXT_RULES for r in found))
+        have = (
+            set(session.scalars(select(Case.response_id).where(Case.response_id.in_(ids)))) if ids else set()
+        )
         held = None
         for response_id, submitted_at, team_id in batch:
+            if response_id in have:
+                continue  # (looked at again: it has its case)
             if response_id in waiting and now - submitted_at < WAIT_FOR_TEXT:
                 held = held or submitted_at  # its comments are not analysed yet: look again next time
                 continue
@@ -75,10 +82,10 @@ def open_cases(session: Session, organisation_id: int, now: datetime | None = No
                 for r in found
                 if r.applies_from <= submitted_at
             ]
-            heard = said[response_id]
-            heard = caserules.Said(heard.nps, heard.feelings, heard.comments, team_id)
+            heard = replace(said[response_id], team_id=team_id)
             catches = caserules.caught(applying, heard)
-            if catches and _open(session, response_id, catches, heard, moment_teams, found, office):
+            if catches:
+                _open(session, response_id, catches, heard, moment_teams, found, office)
                 opened += 1
         if held is not None:
             scan.checked_until = held
@@ -184,9 +191,7 @@ def _open(
     moment_teams: dict[int, int | None],
     found: Sequence[CaseRule],
     office: Office,
-) -> bool:
-    if session.scalar(select(Case.id).where(Case.response_id == response_id)) is not None:
-        return False  # (looked at again: it has its case)
+) -> None:
     team_id, moment_id = caserules.route(catches, said, moment_teams)
     by_id = {rule.id: rule for rule in found}
     hours = min(by_id[c.rule_id].service_hours for c in catches)
@@ -203,7 +208,6 @@ def _open(
     session.add(case)
     session.flush()
     notify.queue_opened(session, case)
-    return True
 
 
 @handler("open_cases", every=timedelta(minutes=2))
@@ -245,13 +249,21 @@ def team_names(session: Session, me: Principal) -> dict[int, str]:
 
 
 def cases_for(
-    session: Session, me: Principal, *, team_id: int | None = None, status: str = "open", limit: int = 500
+    session: Session,
+    me: Principal,
+    *,
+    team_id: int | None = None,
+    moment_id: int | None = None,
+    status: str = "open",
+    limit: int = 500,
 ) -> list[Case]:
     """The cases ``me`` may see, soonest due first; ``status`` 'open' means not closed."""
     scope(session, me.organisation_id)
     stmt = select(Case).where(_visible(me)).order_by(Case.due_at, Case.id).limit(limit)
     if team_id is not None:
         stmt = stmt.where(Case.team_id == team_id)
+    if moment_id is not None:
+        stmt = stmt.where(Case.moment_id == moment_id)
     if status == "open":
         stmt = stmt.where(Case.status != "closed")
     elif status in STATUSES:
@@ -304,16 +316,34 @@ class CaseView:
     feelings: list[tuple[dict[str, str], int]]  # moment name, feeling
     comments: list[str]  # masked
     notes: list[tuple[CaseNote, str]]  # note, author
-    submitted_at: datetime | None
     overdue_hours: float  # working hours past its due moment (0 when not overdue or closed)
-    moment_names: dict[int, dict[str, str]]
+    reasons: list[str]  # what caught it, in words
     now: datetime
+
+
+def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:
+    """A case's reason code ("nps:3", "emotion:-3:12", "theme:wait", "keyword:taxateur") in words."""
+    from nineplus.text.themes import seeded
+
+    kind, _colon, rest = code.partition(":")
+    locale = get_locale()
+    if kind == "nps":
+        return _("NPS %(score)s", score=rest)
+    if kind == "emotion":
+        feeling, _colon, moment = rest.partition(":")
+        name = localized(moments.get(int(moment)) if moment.isdigit() else None, locale)
+        return _("feeling %(feeling)s at %(moment)s", feeling=feeling, moment=name)
+    if kind == "theme":
+        names = {t.key: t.name for t in seeded("nl")}
+        return _("a comment on %(theme)s", theme=localized(names.get(rest), locale) or rest)
+    if kind == "keyword":
+        return _("a comment mentioning “%(word)s”", word=rest)
+    return code
 
 
 def view(session: Session, case: Case) -> CaseView:
     from nineplus.accounts.models import Team, User
 
-    response = session.get(Response, case.response_id)
     said, _waiting = _said(session, [case.response_id], with_text=False)
     names = dict(session.execute(select(Moment.id, Moment.name)).all())
     heard = said[case.response_id]
@@ -329,8 +359,6 @@ def view(session: Session, case: Case) -> CaseView:
     now = utcnow()
     late = 0.0
     if case.status != "closed" and now > case.due_at:
-        from nineplus.improve.worktime import working_hours_between
-
         late = working_hours_between(case.due_at, now, office_of(session, case.organisation_id))
     return CaseView(
         case,
@@ -340,9 +368,8 @@ def view(session: Session, case: Case) -> CaseView:
         [(names.get(moment, {}), feeling) for moment, feeling in sorted(heard.feelings.items())],
         comments,
         [(note, authors.get(note.author_id or 0) or "") for note in notes],
-        response.submitted_at if response else None,
         round(late, 1),
-        names,
+        [reason_words(code, names) for code in case.reasons],
         now,
     )
 

@@ -28,22 +28,15 @@ def verbatims_page(
     from nineplus.text import repository
     from nineplus.text.sentiment import POLARITIES
     from nineplus.text.themes import seeded
-    from nineplus.text.tokens import lemma, normalise, words
+    from nineplus.text.tokens import forms as word_forms
+    from nineplus.text.tokens import normalise, words
 
     require(me, Permission.VIEW_RESPONSES)
     themes = {t.key: t.name for t in seeded("nl")}
     chosen_theme = theme if theme in themes else None
     chosen_polarity = polarity if polarity in POLARITIES else None
     searched = words(normalise(q[:200]))[:MAX_WORDS]
-    # Each word as written and as lemmatised in either language, once and twice (the lemmatiser does not
-    # always give a lemma back for a lemma: "gewacht" -> "wachten" -> "wacht").
-    forms = [
-        {
-            word,
-            *(form for lang in ("nl", "en") for form in (lemma(word, lang), lemma(lemma(word, lang), lang))),
-        }
-        for word in searched
-    ]
+    forms = [set(word_forms(word)) for word in searched]  # as written and lemmatised, Dutch and English
     found = repository.search(db, forms, theme=chosen_theme, polarity=chosen_polarity)
     from nineplus.text import embeddings
 

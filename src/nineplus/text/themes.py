@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from nineplus.text.tokens import given, lemma
+from nineplus.text.tokens import forms, given
 
 PART = 4  # letters a seed word needs before it counts as a compound's head
 SEED_WEIGHT = 0.5  # a seed word's count beside TF-IDF (chosen by cross-validation on the training split)
@@ -67,13 +67,8 @@ def seeded(lang: str) -> tuple[Theme, ...]:
 
 
 def _forms(words: Sequence[str], lang: str) -> frozenset[str]:
-    """Each seed word as written and as lemmatised once and twice: the lemmatiser does not always give a
-    lemma back for a lemma ("wachten" -> "wacht", "gewacht" -> "wachten")."""
-    found = set()
-    for word in words:
-        once = lemma(word.lower(), lang)
-        found |= {word.lower(), once, lemma(once, lang)}
-    return frozenset(found)
+    """Each seed word in the forms its lemmas take (``tokens.forms``)."""
+    return frozenset(form for word in words for form in forms(word, (lang,)))
 
 
 class ThemeModel:

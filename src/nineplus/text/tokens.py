@@ -50,6 +50,18 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
 
 
+def forms(word: str, langs: tuple[str, ...] = ("nl", "en")) -> frozenset[str]:
+    """A word as written and as lemmatised in each of ``langs``, once and twice: the lemmatiser does not
+    always give a lemma back for a lemma ("gewacht" -> "wachten" -> "wacht"). What a search, a keyword
+    rule or a theme's seed word matches among stored lemmas."""
+    written = word.strip().lower()
+    found = {written}
+    for lang in langs:
+        once = lemma(written, lang)
+        found |= {once, lemma(once, lang)}
+    return frozenset(found - {""})
+
+
 _NOT = {"can't": "can", "cannot": "can", "won't": "will", "shan't": "shall"}
 
 
