@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
 from nineplus.feedback import service
-from nineplus.feedback.models import Question, Survey
+from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.feedback.schemas import OptionIn, QuestionIn, SurveyIn
 from nineplus.journeys import service as journeys
 from nineplus.journeys.models import Moment
@@ -56,6 +58,47 @@ def build_target(db: Session, world: World) -> Target:
     service.start_fielding(db, actor, survey.id)
     db.flush()
     return Target(survey, questions, moments, actor)
+
+
+def respond(
+    db: Session,
+    target: Target,
+    nps: int | None,
+    feelings: dict[int, int] | None = None,
+    text: str = "",
+    person: Person | None = None,
+    at: datetime = datetime(2026, 5, 4, 10, tzinfo=UTC),
+) -> Response:
+    """A submitted response to the target's survey: its NPS, feelings per moment index and comment."""
+    scope(db, target.survey.organisation_id)
+    version = service.current_version(db, target.survey.id)
+    response = Response(
+        survey_id=target.survey.id,
+        version_id=version.id,
+        client_id=uuid.uuid4().hex,
+        submitted_at=at,
+        locale="nl",
+        person_id=person.id if person else None,
+    )
+    db.add(response)
+    db.flush()
+    if nps is not None:
+        db.add(Answer(response_id=response.id, question_id=target.questions["nps"].id, value_int=nps))
+    for index, feeling in (feelings or {}).items():
+        moment = target.moments[index]
+        db.add(
+            Answer(
+                response_id=response.id,
+                question_id=target.questions["emo"].id,
+                moment_key=moment.id,
+                moment_id=moment.id,
+                value_int=feeling,
+            )
+        )
+    if text:
+        db.add(Answer(response_id=response.id, question_id=target.questions["waarom"].id, value_text=text))
+    db.flush()
+    return response
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ team works it in the browser; nobody sees another team's or organisation's cases
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,55 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.core.tenancy import scope, system
-from nineplus.feedback import service as surveys
-from nineplus.feedback.models import Answer, Person, Response
+from nineplus.feedback.models import Person, Response
 from nineplus.improve.models import Case, CaseNote, CaseRule
 from nineplus.improve.service import open_cases
 from nineplus.text.service import analyse_organisation
 from tests.conftest import html
 from tests.factories import World, login
 from tests.imports.conftest import Target, build_target
+from tests.imports.conftest import respond as answered
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday
 
 
 def respond(
-    db: Session,
-    target: Target,
-    nps: int,
-    feelings: dict[int, int] | None = None,
-    text: str = "",
-    person: Person | None = None,
-    at: datetime = NOW - timedelta(minutes=10),
+    db: Session, target: Target, nps: int, *args: Any, at: datetime = NOW - timedelta(minutes=10), **kw: Any
 ) -> Response:
-    scope(db, target.survey.organisation_id)
-    version = surveys.current_version(db, target.survey.id)
-    response = Response(
-        survey_id=target.survey.id,
-        version_id=version.id,
-        client_id=uuid.uuid4().hex,
-        submitted_at=at,
-        locale="nl",
-        person_id=person.id if person else None,
-    )
-    db.add(response)
-    db.flush()
-    db.add(Answer(response_id=response.id, question_id=target.questions["nps"].id, value_int=nps))
-    for index, feeling in (feelings or {}).items():
-        moment = target.moments[index]
-        db.add(
-            Answer(
-                response_id=response.id,
-                question_id=target.questions["emo"].id,
-                moment_key=moment.id,
-                moment_id=moment.id,
-                value_int=feeling,
-            )
-        )
-    if text:
-        db.add(Answer(response_id=response.id, question_id=target.questions["waarom"].id, value_text=text))
-    db.flush()
-    return response
+    """A response submitted ten minutes before NOW unless told otherwise."""
+    return answered(db, target, nps, *args, at=at, **kw)
 
 
 @pytest.fixture

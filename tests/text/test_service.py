@@ -4,41 +4,22 @@ never enter another's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from nineplus.core.tenancy import scope, system
-from nineplus.feedback import service as surveys
-from nineplus.feedback.models import Answer, Person, Response
+from nineplus.feedback.models import Person, Response
 from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
 from nineplus.text.service import analyse_organisation, analyse_verbatims
 from tests.factories import World
-from tests.imports.conftest import Target, build_target
+from tests.imports.conftest import Target, build_target, respond
 
 
 def say(
     db: Session, target: Target, text: str, nps: int | None = None, person: Person | None = None
 ) -> Response:
-    scope(db, target.survey.organisation_id)
-    version = surveys.current_version(db, target.survey.id)
-    response = Response(
-        survey_id=target.survey.id,
-        version_id=version.id,
-        person_id=None if person is None else person.id,
-        client_id=f"c-{text[:20]}-{nps}-{datetime.now(UTC).timestamp()}",
-        submitted_at=datetime(2026, 5, 4, 10, tzinfo=UTC),
-        locale="nl",
-    )
-    db.add(response)
-    db.flush()
-    if nps is not None:
-        db.add(Answer(response_id=response.id, question_id=target.questions["nps"].id, value_int=nps))
-    db.add(Answer(response_id=response.id, question_id=target.questions["waarom"].id, value_text=text))
-    db.flush()
-    return response
+    return respond(db, target, nps, text=text, person=person)
 
 
 def analyses(db: Session, organisation_id: int) -> list[VerbatimAnalysis]:
