@@ -155,4 +155,4 @@ def _case_rules(session: Session, organisation_id: int) -> None:
         ]
     )
     session.flush()
-    open_cases(session, organisation_id)
+    open_cases(session, organisation_id, notify_teams=False)  # no e-mail for cases already there

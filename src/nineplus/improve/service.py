@@ -48,8 +48,11 @@ def office_of(session: Session, organisation_id: int) -> Office:
     return Office(timezone=timezone or "Europe/Amsterdam")
 
 
-def open_cases(session: Session, organisation_id: int, now: datetime | None = None) -> int:
-    """Open the cases the organisation's rules catch among its new responses; how many were opened."""
+def open_cases(
+    session: Session, organisation_id: int, now: datetime | None = None, *, notify_teams: bool = True
+) -> int:
+    """Open the cases the organisation's rules catch among its new responses; how many were opened.
+    ``notify_teams`` False: no e-mail (the demo's cases, there before anyone arrives)."""
     scope(session, organisation_id)
     now = now or utcnow()
     found = list(session.scalars(select(CaseRule).where(CaseRule.active.is_(True))))
@@ -85,7 +88,9 @@ def open_cases(session: Session, organisation_id: int, now: datetime | None = No
             heard = replace(said[response_id], team_id=team_id)
             catches = caserules.caught(applying, heard)
             if catches:
-                _open(session, response_id, catches, heard, moment_teams, found, office)
+                case = _open(session, response_id, catches, heard, moment_teams, found, office)
+                if notify_teams:
+                    notify.queue_opened(session, case)
                 opened += 1
         if held is not None:
             scan.checked_until = held
@@ -191,7 +196,7 @@ def _open(
     moment_teams: dict[int, int | None],
     found: Sequence[CaseRule],
     office: Office,
-) -> None:
+) -> Case:
     team_id, moment_id = caserules.route(catches, said, moment_teams)
     by_id = {rule.id: rule for rule in found}
     hours = min(by_id[c.rule_id].service_hours for c in catches)
@@ -207,7 +212,7 @@ def _open(
     )
     session.add(case)
     session.flush()
-    notify.queue_opened(session, case)
+    return case
 
 
 @handler("open_cases", every=timedelta(minutes=2))
