@@ -65,6 +65,7 @@ class World:
     case_id: int = 0  # a case of this organisation, where a test made one
     rule_id: int = 0  # a case rule of this organisation, likewise
     action_id: int = 0  # an improvement action of this organisation, likewise
+    target_id: int = 0  # a growth target of this organisation, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

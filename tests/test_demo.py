@@ -125,3 +125,31 @@ def test_the_demo_has_a_monthly_employee_pulse_and_every_customer_s_outcomes(db:
     assert customers == followed == 3000
     left = db.scalar(select(func.count()).where(CustomerOutcome.active.is_(False)))
     assert 0 < left < customers  # some leave, most stay
+
+
+def test_the_demo_s_action_with_a_planted_effect_improved_and_the_other_had_none(db: Session) -> None:
+    """The feeling at an action's moment carries only the planted lift (no team climate), so the verdicts
+    on it are the planted truth; the overall score also moves with each team's monthly climate, so its
+    verdict is shown but not what the demo promises."""
+    from nineplus.core.tenancy import scope
+    from nineplus.demo import effects
+    from nineplus.improve.actions import measure
+    from nineplus.improve.models import ActionCase, ImprovementAction
+
+    org, _ = load_demo(db)
+    scope(db, org.id)
+    found = {a.title: measure(db, a) for a in db.scalars(select(ImprovementAction))}
+    assert len(found) == len(effects.ACTIONS) == 2
+    by_lift = {
+        lift: next(m for title, m in found.items() if title.startswith(text))
+        for text, lift in (("Wekelijks een statusbericht", 1), ("Vooraf een lijstje", 0))
+    }
+    improved, nothing = by_lift[1].feeling, by_lift[0].feeling
+    assert improved is not None
+    assert nothing is not None
+    assert (improved.verdict, nothing.verdict) == ("improved", "no_effect")
+    assert improved.difference is not None
+    assert improved.difference.low < 1 < improved.difference.high
+    assert nothing.difference is not None
+    assert nothing.difference.low < 0 < nothing.difference.high
+    assert db.scalar(select(ActionCase.case_id).limit(1)) is not None  # cases motivated them

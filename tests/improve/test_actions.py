@@ -71,14 +71,29 @@ def test_a_team_lead_plans_an_action_links_its_cases_and_moves_it_on(
         ).status_code
         == 303
     )
-    moved = client.post(f"/actions/{action_id}", data={**fields, "ends_on": "2027-01-31", "status": "do"})
+    odd = client.post(
+        f"/actions/{action_id}", data={**fields, "min_effect_nps": "0", "min_effect_emotion": "x"}
+    )
+    assert odd.status_code == 422  # a smallest effect of nothing, or no number, is refused per field
+    assert html(odd).select_one("#f-min_effect_nps-error") is not None
+    assert html(odd).select_one("#f-min_effect_emotion-error") is not None
+    moved = client.post(
+        f"/actions/{action_id}",
+        data={
+            **fields,
+            "ends_on": "2027-01-31",
+            "status": "do",
+            "min_effect_nps": "8",
+            "min_effect_emotion": "0,4",
+        },
+    )
     assert moved.status_code == 303
     system(db)
     db.expire_all()
     scope(db, bank_a.org.id)
     action = db.get_one(ImprovementAction, action_id)
     assert (action.status, action.themes, action.moment_id) == ("do", ["inform", "wait"], offer_id)
-    assert (action.min_effect_nps, action.min_effect_emotion) == (5.0, 0.3)
+    assert (action.min_effect_nps, action.min_effect_emotion) == (8.0, 0.4)  # a Dutch decimal comma too
     assert list(db.scalars(select(ActionCase.case_id))) == [case_id]
     assert "Offerte binnen vijf werkdagen" in html(client.get("/actions")).select_one("#actions").text
     # A member sees it but has no form; the advice team's lead could not change it either.
@@ -139,3 +154,18 @@ def test_an_action_s_effect_is_measured_against_the_teams_without_it(db: Session
     assert measured.nps.verdict == "too_little_data"  # 60 respondents a cell cannot settle 5 NPS points
     not_yet = measure(db, action, today=date(2026, 9, 1))
     assert not_yet.why_not is not None
+    assert measured.overlapping == ()
+    # A second action of the same team at the same moment within the window: the page says their effects
+    # cannot be told apart, and the measurement goes on.
+    second = ImprovementAction(
+        title="Bellen bij vertraging",
+        moment_id=offer.id,
+        team_id=bank_a.teams["contact"].id,
+        starts_on=start + timedelta(weeks=4),
+    )
+    db.add(second)
+    db.flush()
+    assert [a.id for a in measure(db, action, today=date(2026, 11, 30)).overlapping] == [second.id]
+    assert [a.id for a in measure(db, second, today=date(2026, 11, 30)).overlapping] == [action.id]
+    later = measure(db, action, today=date(2026, 9, 14))  # one week in: the second has not started yet
+    assert later.overlapping == ()

@@ -71,6 +71,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "case_id": world.case_id,
         "rule_id": world.rule_id,
         "action_id": world.action_id,
+        "target_id": world.target_id,
     }
 
 
@@ -110,11 +111,11 @@ def call(client: TestClient, route: RouteInfo, url: str, token: str):  # type: i
 def with_a_customer(db: Session, b: World) -> None:
     """Bank B's customer list holds a person whose name says Bank B, for the list pages to leak; the
     customer answered, and the answer opened a case."""
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
-    from nineplus.improve.models import ActionCase, Case, CaseRule, ImprovementAction
+    from nineplus.improve.models import ActionCase, Case, CaseRule, GrowthTarget, ImprovementAction
 
     scope(db, b.org.id)
     customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
@@ -137,11 +138,17 @@ def with_a_customer(db: Session, b: World) -> None:
     )
     rule = CaseRule(kind="nps", threshold=6, applies_from=now)
     action = ImprovementAction(title=f"Action of {MARKER}", moment_id=b.moments[0].id, starts_on=now.date())
-    db.add_all([case, rule, action])
+    goal = GrowthTarget(
+        team_id=b.teams["contact"].id,
+        starts_on=now.date(),
+        ends_on=now.date() + timedelta(days=90),
+        target=9.0,
+    )
+    db.add_all([case, rule, action, goal])
     db.flush()
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
-    b.case_id, b.rule_id, b.action_id = case.id, rule.id, action.id
+    b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

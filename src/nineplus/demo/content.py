@@ -1181,3 +1181,39 @@ CAR_CLAIM_JOURNEY = {
 }
 
 JOURNEYS = [MORTGAGE_JOURNEY, CAR_CLAIM_JOURNEY]
+
+
+# ---------------------------------------------------------------------------------------------
+# Improvement actions (their planted effects: demo.effects.ACTIONS)
+# ---------------------------------------------------------------------------------------------
+
+IMPROVEMENT_ACTIONS = {
+    "waiting_status_text": {
+        "title": _t(
+            "Wekelijks een statusbericht zolang de offerte op zich laat wachten",
+            "A weekly status message while the offer is on its way",
+        ),
+        "goal": _t(
+            "Het wachten op de offerte voelt minder onzeker als de klant elke week hoort hoe het ervoor staat.",
+            "Waiting for the offer feels less uncertain when the customer hears every week where it stands.",
+        ),
+        "actor": _t("Hypotheekadviseurs", "Mortgage advisers"),
+        "owner": "ayse.demir@polderbank.example",
+        "status": "check",
+        "themes": ["wait", "inform"],
+    },
+    "signing_checklist": {
+        "title": _t(
+            "Vooraf een lijstje van wat je meeneemt naar het slotgesprek",
+            "A list, sent ahead, of what to bring to the signing meeting",
+        ),
+        "goal": _t(
+            "Niemand hoeft voor een tweede afspraak terug te komen omdat er een stuk ontbreekt.",
+            "Nobody has to come back for a second appointment because a paper is missing.",
+        ),
+        "actor": _t("Adviseurs op de kantoren", "Advisers at the branches"),
+        "owner": "ayse.demir@polderbank.example",
+        "status": "check",
+        "themes": ["paperwork", "inform"],
+    },
+}

@@ -5,6 +5,10 @@ plateau and an effect chain on first start (and the tests can check that the pag
   (the customer's side of the map), about twice as much as on any other moment;
 - each team has a working climate per month (a lasting level and a monthly change): its employees' own
   score follows it, and so do its customers' scores in the same month (the employee-customer link);
+- two improvement actions: the advice team's weekly status message while waiting for the offer (from its
+  start, its customers feel a point better while waiting, and so score higher) and the branches' list of
+  what to bring to the signing meeting (no effect at all), so the action pages show one "improved" and one
+  "no detectable effect";
 - a customer's chance to leave in a month falls as the score rises up to 8 and not beyond (the plateau),
   and revenue stops with the customer (the link from retention to revenue).
 
@@ -14,7 +18,7 @@ Pure: a seeded random generator in, numbers out.
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 DRIVER = "waiting_offer"  # the planted moment of truth (not a touchpoint)
 # Points of the overall score per point of feeling at a moment (the others share a small weight).
@@ -34,6 +38,12 @@ PLATEAU = 8  # the score from which a higher score no longer keeps customers
 LEAVE = {
     0: 0.5, 1: 0.5, 2: 0.5, 3: 0.469, 4: 0.370, 5: 0.276, 6: 0.191, 7: 0.121, 8: 0.064, 9: 0.064, 10: 0.064
 }  # fmt: skip
+# The demo's improvement actions: key -> (team, moment, weeks before the demo was loaded that it started,
+# points of feeling its team's customers gain at the moment from then on).
+ACTIONS = {
+    "waiting_status_text": ("mortgage_advice", "waiting_offer", 10, 1),
+    "signing_checklist": ("branches", "signing_visit", 9, 0),
+}
 REVENUE, REVENUE_SPREAD = 180.0, 25.0  # a customer's monthly revenue (euros); none in the month of leaving
 
 
@@ -49,6 +59,20 @@ def climate(rng: random.Random, teams: list[str], months: list[date]) -> dict[tu
         for month in months:
             found[(team, month)] = level + rng.gauss(0, CLIMATE_CHANGE)
     return found
+
+
+def action_start(today: date, weeks_ago: int) -> date:
+    """The Monday ``weeks_ago`` weeks before ``today``'s week: when a demo action started."""
+    return today - timedelta(days=today.weekday(), weeks=weeks_ago)
+
+
+def lift(team: str, moment: str, day: date, today: date) -> float:
+    """The points of feeling at ``moment`` the demo's actions add for a customer of ``team`` on ``day``."""
+    return sum(
+        points
+        for action_team, action_moment, weeks_ago, points in ACTIONS.values()
+        if (action_team, action_moment) == (team, moment) and day >= action_start(today, weeks_ago)
+    )
 
 
 def customer_score(feelings: dict[str, int], delayed: bool, climate_now: float, rng: random.Random) -> int:

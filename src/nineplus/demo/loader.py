@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -10,7 +10,7 @@ from nineplus.accounts import repository as accounts_repo
 from nineplus.accounts import service as accounts
 from nineplus.accounts.models import Organisation
 from nineplus.accounts.schemas import TeamIn, UserCreateIn
-from nineplus.core.principal import system_principal
+from nineplus.core.principal import Principal, system_principal
 from nineplus.core.tenancy import scope, system
 from nineplus.demo import content
 from nineplus.demo import verbatims as demo_verbatims
@@ -135,6 +135,8 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
 
     analyse_organisation(session, org.id)  # the job would within minutes; a first start shows them at once
     _case_rules(session, org.id)
+    _improvement_actions(session, lang, {key: team.id for key, team in teams.items()}, mortgage[1])
+    _growth_targets(session, actor, [teams[key].id for key in CUSTOMERS])
     return org, True
 
 
@@ -156,3 +158,57 @@ def _case_rules(session: Session, organisation_id: int) -> None:
     )
     session.flush()
     open_cases(session, organisation_id, notify_teams=False)  # no e-mail for cases already there
+
+
+def _improvement_actions(
+    session: Session, lang: str, team_ids: dict[str, int], moment_ids: dict[str, int]
+) -> None:
+    """The advice team's two actions, started weeks ago, with the effects ``demo.effects`` planted: one
+    that helped and one that did not; the cases at their moments motivated them."""
+    from sqlalchemy import select
+
+    from nineplus.accounts.models import User
+    from nineplus.core.models import utcnow
+    from nineplus.demo import effects
+    from nineplus.improve.models import ActionCase, Case, ImprovementAction
+
+    owners = dict(session.execute(select(User.email, User.id)).all())
+    today = utcnow().date()
+    for key, (team, moment, weeks_ago, _lift) in effects.ACTIONS.items():
+        spec = content.IMPROVEMENT_ACTIONS[key]
+        action = ImprovementAction(
+            title=spec["title"][lang],
+            goal=spec["goal"][lang],
+            actor=spec["actor"][lang],
+            owner_id=owners[spec["owner"]],
+            team_id=team_ids[team],
+            moment_id=moment_ids[moment],
+            starts_on=effects.action_start(today, weeks_ago),
+            status=spec["status"],
+            themes=spec["themes"],
+        )
+        session.add(action)
+        session.flush()
+        cases = session.scalars(
+            select(Case.id).where(Case.moment_id == moment_ids[moment]).order_by(Case.id).limit(3)
+        )
+        session.add_all([ActionCase(action_id=action.id, case_id=case_id) for case_id in cases])
+    session.flush()
+
+
+def _growth_targets(session: Session, actor: Principal, team_ids: list[int]) -> None:
+    """A half-year growth target for each team in the mortgage chain, started three months ago, each
+    from its own baseline: the teams below the basic level get the steeper target."""
+    from nineplus.core.models import utcnow
+    from nineplus.improve import targets
+
+    today = utcnow().date()
+    month = today.month - 3
+    start = date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    end = date(start.year + (start.month + 5) // 12, (start.month + 5) % 12 + 1, 1) - timedelta(days=1)
+    for team_id in team_ids:
+        before = targets.baseline(session, actor.organisation_id, team_id, start)
+        hint = targets.suggest(before.score, targets.BASIC_LEVEL)
+        form = {"team_id": team_id, "starts_on": start.isoformat(), "ends_on": end.isoformat()}
+        form |= {"basic_level": targets.BASIC_LEVEL, "target": hint.target if hint else 0.0}
+        targets.create(session, actor, form)

@@ -161,6 +161,11 @@ def load_survey(
             feelings[key] = max(-3, min(3, feel))
             answers[(questions["emotion"].id, moment_ids[key])] = {"value_int": feelings[key]}
         when = now - timedelta(days=DAYS * (1 - n / len(respondents)), minutes=rng.randint(0, 600))
+        for key in went:  # after the draws, so the actions' lift changes no other answer
+            lifted = feelings[key] + round(effects.lift(team, key, when.date(), now.date()))
+            if lifted != feelings[key]:
+                feelings[key] = max(-3, min(3, lifted))
+                answers[(questions["emotion"].id, moment_ids[key])] = {"value_int": feelings[key]}
         month = when.date().replace(day=1)
         nps = effects.customer_score(feelings, "delay_notice" in went, climate[(team, month)], rng)
         answered[person.id] = (month, nps)

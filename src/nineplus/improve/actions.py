@@ -19,7 +19,7 @@ from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
-from nineplus.improve import effect
+from nineplus.improve import effect, fields
 from nineplus.improve.models import ACTION_STATUSES, ActionCase, Case, ImprovementAction
 from nineplus.journeys.models import Moment
 
@@ -34,7 +34,11 @@ FIELDS = (
     "ends_on",
     "status",
     "themes",
+    "min_effect_nps",
+    "min_effect_emotion",
 )
+# The smallest effect worth detecting: its default and what is sensible.
+MINIMUM_EFFECT = {"min_effect_nps": (5.0, 0.5, 100.0), "min_effect_emotion": (0.3, 0.05, 6.0)}
 
 
 def choices(session: Session, locale: str) -> dict[str, Any]:
@@ -110,21 +114,21 @@ def _parsed(session: Session, me: Principal, form: dict[str, Any]) -> dict[str, 
     found["title"] = title
     found["goal"] = str(form.get("goal", "")).strip()[:4000]
     found["actor"] = str(form.get("actor", "")).strip()[:200]
-    found["moment_id"] = _id(form.get("moment_id"))
+    found["moment_id"] = fields.whole(form.get("moment_id"))
     if found["moment_id"] is None or not _exists(session, Moment, found["moment_id"]):
         errors["moment_id"] = _("Choose the interaction moment the action improves.")
-    found["team_id"] = _id(form.get("team_id"))
+    found["team_id"] = fields.whole(form.get("team_id"))
     if found["team_id"] is not None and not _exists(session, Team, found["team_id"]):
         errors["team_id"] = _("Choose a team.")
     elif not me.can(Permission.VIEW_ALL_TEAMS) and found["team_id"] not in me.team_ids:
         errors["team_id"] = _("Choose one of your own teams.")
-    found["owner_id"] = _id(form.get("owner_id"))
+    found["owner_id"] = fields.whole(form.get("owner_id"))
     if found["owner_id"] is not None and not _exists(session, User, found["owner_id"]):
         errors["owner_id"] = _("Choose who answers for the action.")
-    found["starts_on"] = _day(form.get("starts_on"))
+    found["starts_on"] = fields.day(form.get("starts_on"))
     if found["starts_on"] is None:
         errors["starts_on"] = _("Give the start date.")
-    found["ends_on"] = _day(form.get("ends_on"))
+    found["ends_on"] = fields.day(form.get("ends_on"))
     if form.get("ends_on") and found["ends_on"] is None:
         errors["ends_on"] = _("Give the end date as a date, or leave it empty.")
     elif found["ends_on"] and found["starts_on"] and found["ends_on"] < found["starts_on"]:
@@ -132,6 +136,10 @@ def _parsed(session: Session, me: Principal, form: dict[str, Any]) -> dict[str, 
     found["status"] = str(form.get("status") or "plan")
     if found["status"] not in ACTION_STATUSES:
         errors["status"] = _("Choose plan, do, check or act.")
+    for key, (default, low, high) in MINIMUM_EFFECT.items():
+        found[key] = fields.number(form.get(key)) if form.get(key) not in (None, "") else default
+        if found[key] is None or not low <= found[key] <= high:
+            errors[key] = _("Give a number from %(low)s to %(high)s.", low=low, high=high)
     keys = {t.key for t in seeded("nl")}
     chosen = form.get("themes") or []
     found["themes"] = sorted({str(t) for t in (chosen if isinstance(chosen, list) else [chosen])} & keys)
@@ -144,20 +152,6 @@ def _exists(session: Session, model: Any, object_id: int) -> bool:
     """Whether the organisation has it (a scoped query: ``session.get`` could answer from another
     organisation's objects in the identity map)."""
     return session.scalar(select(model.id).where(model.id == object_id)) is not None
-
-
-def _id(value: object) -> int | None:
-    try:
-        return int(str(value)) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _day(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def create(session: Session, me: Principal, form: dict[str, Any]) -> ImprovementAction:
@@ -237,6 +231,7 @@ class Measured:
     weeks_before: int
     weeks_after: int
     why_not: str | None  # in words, when nothing can be measured yet
+    overlapping: tuple[ImprovementAction, ...] = ()  # the team's other actions at the moment in the window
 
 
 def measure(session: Session, action: ImprovementAction, today: date | None = None) -> Measured:
@@ -285,12 +280,24 @@ def measure(session: Session, action: ImprovementAction, today: date | None = No
             scores.append((team_id, week, effect.nps_points(value)))
     starts = _other_starts(session, action)
     common = {"before": WINDOW_WEEKS, "after": after, "starts": starts}
+    overlapping = session.scalars(
+        select(ImprovementAction)
+        .where(
+            ImprovementAction.id != action.id,
+            ImprovementAction.team_id == action.team_id,
+            ImprovementAction.moment_id == action.moment_id,
+            ImprovementAction.starts_on >= first,
+            ImprovementAction.starts_on < action.starts_on + timedelta(weeks=after),
+        )
+        .order_by(ImprovementAction.starts_on)
+    )
     return Measured(
         effect.estimate(feelings, action.team_id, start, minimum_effect=action.min_effect_emotion, **common),
         effect.estimate(scores, action.team_id, start, minimum_effect=action.min_effect_nps, **common),
         WINDOW_WEEKS,
         after,
         None,
+        tuple(overlapping),
     )
 
 

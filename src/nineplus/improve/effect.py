@@ -10,14 +10,25 @@ source of the bias Goodman-Bacon (2021) shows for actions that start at differen
     effect = (treated after - treated before) - (controls after - controls before)
 
 over respondent scores (NPS coded -100 / 0 / +100 per respondent, so the effect is in NPS points; or a
-feeling from -3 to +3). The interval is from the four cells' sampling variances (respondents independent
-within a cell); with only a handful of teams, team-level shocks cannot be told from the effect, which the
-verdict's wording does not hide. The pre-trend check repeats the comparison inside the before window (its
-first half against its second): an "effect" there means the teams were not moving in parallel.
+feeling from -3 to +3). The interval has two parts. The four cells' sampling variances (respondents
+independent within a cell), and the variance of shocks that hit a team's whole score for a while (a
+month of sick leave, a campaign): respondents of one team in one month share them, so they do not average
+out over respondents (Bertrand, Duflo and Mullainathan 2004). With a handful of teams no cluster-robust
+error works, so the shocks' variance is estimated from the data the way Donald and Lang (2007) aggregate:
+the window is cut into blocks of BLOCK periods, and the control teams' block means stray from a two-way
+layout (team level plus block level) more than sampling alone explains by exactly the shocks' variance
+(method of moments; the action's team is left out, so its effect or its drift cannot pass for shocks).
+The shocks only count when that spread is more than sampling explains (a chi-squared test at SHOCK_TEST):
+where teams move in step, the estimate's own noise would only widen the interval.
+
+The pre-trend check repeats the comparison inside the before window (its first half against its second):
+an "effect" there means the teams were not moving in parallel, and the verdict then claims nothing
+(METHODS.md: check the pre-trends before trusting the estimate).
 
 The verdict follows the 95% interval: improved (above 0), worse (below 0), no detectable effect (covers 0
 and its half-width is at most the minimum effect worth detecting), too little data yet (covers 0 and is
-wider, or a cell has fewer than MINIMUM respondents).
+wider, or a cell has fewer than MINIMUM respondents), not parallel (the pre-trend check failed, so the
+difference cannot be read as the action's effect).
 """
 
 from __future__ import annotations
@@ -26,8 +37,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import chi2
 
 MINIMUM = 20  # respondents a cell (treated or controls, before or after) needs
+BLOCK = 4  # periods (weeks) per block for the variance of team shocks: about a month
+SHOCK_TEST = 0.05  # the shocks count when the controls' spread is this unlikely from sampling alone
 Z = 1.959963984540054
 
 
@@ -45,7 +59,7 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Effect:
-    verdict: str  # improved, worse, no_effect, too_little_data
+    verdict: str  # improved, worse, no_effect, too_little_data, not_parallel
     difference: Estimate | None  # the difference-in-differences
     before_after: Estimate | None  # the treated team after minus before, without controls
     pre_trend: Estimate | None  # the same comparison inside the before window
@@ -53,6 +67,7 @@ class Effect:
     cells: Mapping[str, tuple[int, float]]  # cell -> (respondents, mean)
     controls: tuple[int, ...]  # the control teams
     minimum_effect: float
+    shock_sd: float = 0.0  # the shocks' standard deviation in the treated-minus-controls gap per block
 
 
 def nps_points(score: int) -> float:
@@ -98,14 +113,18 @@ def estimate(
     )
     if not enough:
         return Effect("too_little_data", None, before_after, None, None, summary, controls, minimum_effect)
+    # The team's and its controls' shocks, averaged over the blocks on each side of the start.
+    shocks = _shock_variance(rows, controls, first, last, start) * (1 + 1 / max(1, len(controls)))
     difference = _difference(
         [arrays["treated_after"], arrays["control_before"]],
         [arrays["treated_before"], arrays["control_after"]],
+        extra=shocks * (BLOCK / (start - first) + BLOCK / (last - start + 1)),
     )
-    pre = _pre_trend(rows, team, controls, first, start)
+    pre = _pre_trend(rows, team, controls, first, start, shocks)
     parallel = None if pre is None else pre.low <= 0 <= pre.high
+    verdict = "not_parallel" if parallel is False else _verdict(difference, minimum_effect)
     return Effect(
-        _verdict(difference, minimum_effect),
+        verdict,
         difference,
         before_after,
         pre,
@@ -113,19 +132,55 @@ def estimate(
         summary,
         controls,
         minimum_effect,
+        shocks**0.5,
     )
 
 
-def _difference(plus: Sequence[np.ndarray], minus: Sequence[np.ndarray]) -> Estimate:
-    """Sum of the means in ``plus`` minus those in ``minus``, with the 95% interval from their variances."""
+def _shock_variance(
+    rows: Sequence[tuple[int, int, float]], controls: Sequence[int], first: int, last: int, start: int
+) -> float:
+    """The variance of one team's shocks per block, from the control teams: how far a control's block
+    mean strays from its own level and the block's common level (a two-way layout of controls by
+    blocks), beyond what sampling explains. The action's team is left out, so its effect or its own
+    drift cannot pass for shocks. Fewer than two controls tell nothing: 0."""
+    chosen = set(controls)
+    cells: dict[tuple[int, int], list[float]] = {}
+    for row_team, period, score in rows:
+        if first <= period <= last and row_team in chosen:
+            cells.setdefault((row_team, (period - start) // BLOCK), []).append(score)
+    teams = sorted({t for t, _ in cells})
+    blocks = sorted({b for _, b in cells})
+    full = [b for b in blocks if all(len(cells.get((t, b), [])) >= 2 for t in teams)]
+    if len(teams) < 2 or len(full) < 2:
+        return 0.0
+    means = np.array([[float(np.mean(cells[(t, b)])) for b in full] for t in teams])
+    sampling = np.array(
+        [[float(np.var(cells[(t, b)], ddof=1)) / len(cells[(t, b)]) for b in full] for t in teams]
+    )
+    residuals = means - means.mean(axis=1, keepdims=True) - means.mean(axis=0, keepdims=True) + means.mean()
+    freedom = (len(teams) - 1) * (len(full) - 1)
+    spread, noise = float((residuals**2).sum()) / freedom, float(sampling.mean())
+    if chi2.sf(freedom * spread / noise, freedom) >= SHOCK_TEST:
+        return 0.0  # no more spread than sampling explains: its noise would only widen the interval
+    return max(0.0, spread - noise)
+
+
+def _difference(plus: Sequence[np.ndarray], minus: Sequence[np.ndarray], extra: float = 0.0) -> Estimate:
+    """Sum of the means in ``plus`` minus those in ``minus``, with the 95% interval from their variances
+    (and ``extra``: the team shocks' share)."""
     value = sum(float(a.mean()) for a in plus) - sum(float(a.mean()) for a in minus)
-    variance = sum(float(a.var(ddof=1)) / len(a) for a in [*plus, *minus])
+    variance = extra + sum(float(a.var(ddof=1)) / len(a) for a in [*plus, *minus])
     half = Z * variance**0.5
     return Estimate(value, value - half, value + half, sum(len(a) for a in [*plus, *minus]))
 
 
 def _pre_trend(
-    rows: Sequence[tuple[int, int, float]], team: int, controls: Sequence[int], first: int, start: int
+    rows: Sequence[tuple[int, int, float]],
+    team: int,
+    controls: Sequence[int],
+    first: int,
+    start: int,
+    shocks: float,
 ) -> Estimate | None:
     """The same comparison inside the before window: its first half against its second."""
     middle = first + (start - first) // 2
@@ -138,7 +193,9 @@ def _pre_trend(
     if any(len(a) < MINIMUM for a in arrays.values()):
         return None
     return _difference(
-        [arrays[(True, True)], arrays[(False, False)]], [arrays[(True, False)], arrays[(False, True)]]
+        [arrays[(True, True)], arrays[(False, False)]],
+        [arrays[(True, False)], arrays[(False, True)]],
+        extra=shocks * (BLOCK / (middle - first) + BLOCK / (start - middle)),
     )
 
 

@@ -120,3 +120,25 @@ class ActionCase(TenantMixin, Base):
     case_id: Mapped[int] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True, autoincrement=False, index=True
     )
+
+
+class GrowthTarget(TenantMixin, Base):
+    """A team's growth target for a period: its own baseline (the NPS of its customers in the months
+    before the period, with how many answered), the basic level below which a team first needs its basics
+    (and gets a steeper target), and the NPS it aims for by the period's end. Never one absolute score for
+    all teams."""
+
+    __tablename__ = "growth_targets"
+    __table_args__ = (UniqueConstraint("team_id", "starts_on"),)
+
+    id: Mapped[intpk]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    baseline: Mapped[float | None] = mapped_column(Float)  # NPS points; None: no answers before the period
+    baseline_n: Mapped[int] = mapped_column(default=0)
+    basic_level: Mapped[float] = mapped_column(Float, default=0.0)
+    target: Mapped[float] = mapped_column(Float)
+    steeper: Mapped[bool] = mapped_column(default=False)  # the baseline was below the basic level
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[created]

@@ -14,6 +14,7 @@ _ITEMS = [
     ("/dashboard", N_("Dashboard"), "chart", Permission.VIEW_RESPONSES),
     ("/cases", N_("Cases"), "audit", Permission.WORK_CASES),
     ("/actions", N_("Improvement actions"), "workshop", Permission.VIEW_JOURNEYS),
+    ("/targets", N_("Growth targets"), "chart", Permission.VIEW_JOURNEYS),
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
     ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/persons", N_("Persons"), "user", Permission.MANAGE_SURVEYS),
