@@ -171,3 +171,28 @@ def test_the_topics_are_fitted_on_comments_without_a_score(
     assert state.trained_on == 30
     assert service._MODELS[(bank_a.org.id, state.version)].themes["nl"].nmf is not None
     assert {a.theme for a in analyses(db, bank_a.org.id)} == {"wait", "paperwork"}
+
+
+def test_the_job_learns_through_the_runner_without_locking_itself_out(committed_session: Session) -> None:
+    """Run by the job runner, learning extends the job's claim from another connection; on SQLite the
+    job's own write transaction held open meanwhile made that connection wait 30 seconds and fail
+    ("database is locked"), so new comments were never analysed after a model had to be learned."""
+    from nineplus.jobs import runner
+    from nineplus.jobs.models import Job
+    from tests import factories
+
+    db = committed_session
+    world = factories.bank(db, "Text Job Bank", prefix="tj")
+    target = build_target(db, world)
+    for i in range(30):
+        say(db, target, ["Weken wachten op de offerte", "Fijn gesprek met de adviseur"][i % 2], [3, 9][i % 2])
+    db.commit()
+    system(db)
+    runner.enqueue(db, "analyse_verbatims")
+    db.commit()
+    runner.run_pending()
+    system(db)
+    job = db.scalar(select(Job).where(Job.kind == "analyse_verbatims").order_by(Job.id.desc()))
+    assert job is not None
+    assert (job.state, job.last_error) == ("done", "")
+    assert len(analyses(db, world.org.id)) == 30

@@ -40,6 +40,7 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "CaseNote": "always filtered by a case of the caller's organisation",
     "CaseScan": "read only by the case job, on a session scoped to its organisation",
     "ActionCase": "always read through an improvement action of the caller's organisation",
+    "BoardDigest": "read only by the digest job, on a session scoped to its organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
 }
@@ -72,6 +73,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "rule_id": world.rule_id,
         "action_id": world.action_id,
         "target_id": world.target_id,
+        "link_id": world.link_id,
     }
 
 
@@ -115,7 +117,7 @@ def with_a_customer(db: Session, b: World) -> None:
 
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
-    from nineplus.improve.models import ActionCase, Case, CaseRule, GrowthTarget, ImprovementAction
+    from nineplus.improve.models import ActionCase, BoardLink, Case, CaseRule, GrowthTarget, ImprovementAction
 
     scope(db, b.org.id)
     customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
@@ -144,11 +146,13 @@ def with_a_customer(db: Session, b: World) -> None:
         ends_on=now.date() + timedelta(days=90),
         target=9.0,
     )
-    db.add_all([case, rule, action, goal])
+    screen = BoardLink(team_id=b.teams["contact"].id, token_hash="b" * 64, label=f"Screen of {MARKER}")
+    db.add_all([case, rule, action, goal, screen])
     db.flush()
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id
+    b.link_id = screen.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

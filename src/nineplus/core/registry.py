@@ -24,6 +24,7 @@ def import_all_handlers() -> None:
     from nineplus.core import mail as _mail  # noqa: F401
     from nineplus.feedback import fielding as _fielding  # noqa: F401
     from nineplus.imports import service as _imports_service  # noqa: F401
+    from nineplus.improve import digest as _improve_digest  # noqa: F401
     from nineplus.improve import notify as _improve_notify  # noqa: F401
     from nineplus.improve import service as _improve_service  # noqa: F401
     from nineplus.text import service as _text_service  # noqa: F401

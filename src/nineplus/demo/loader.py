@@ -137,6 +137,9 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
     _case_rules(session, org.id)
     _improvement_actions(session, lang, {key: team.id for key, team in teams.items()}, mortgage[1])
     _growth_targets(session, actor, [teams[key].id for key in CUSTOMERS])
+    from nineplus.improve.digest import mark_sent
+
+    mark_sent(session, org.id)  # the first start sends no digest of a board nobody has seen
     return org, True
 
 

@@ -142,3 +142,31 @@ class GrowthTarget(TenantMixin, Base):
     steeper: Mapped[bool] = mapped_column(default=False)  # the baseline was below the basic level
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[created]
+
+
+class BoardLink(TenantMixin, Base):
+    """A link that opens one team's board on a screen without logging in (the TV in the team's room):
+    only its hash is kept; it shows that board and nothing else, until it is revoked."""
+
+    __tablename__ = "board_links"
+
+    id: Mapped[intpk]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[created]
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+
+
+class BoardDigest(TenantMixin, Base):
+    """That a team's weekly digest for the week starting ``week`` was sent (one per team and week)."""
+
+    __tablename__ = "board_digests"
+    __table_args__ = (UniqueConstraint("team_id", "week"),)
+
+    id: Mapped[intpk]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    week: Mapped[date]
+    sent_at: Mapped[created]

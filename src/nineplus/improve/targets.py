@@ -136,12 +136,12 @@ def zone_of(session: Session, organisation_id: int) -> ZoneInfo:
 
 def baseline(session: Session, organisation_id: int, team_id: int, starts_on: date) -> Nps:
     """The team's NPS in the BASELINE_MONTHS before ``starts_on``."""
-    first = _months_before(starts_on, BASELINE_MONTHS)
+    first = months_before(starts_on, BASELINE_MONTHS)
     zone = zone_of(session, organisation_id)
     return team_nps(session, team_id, first, starts_on - timedelta(days=1), zone)
 
 
-def _months_before(day: date, months: int) -> date:
+def months_before(day: date, months: int) -> date:
     month = day.month - 1 - months
     year = day.year + month // 12
     return date(year, month % 12 + 1, min(day.day, 28))

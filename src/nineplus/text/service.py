@@ -252,6 +252,12 @@ def analyse_organisation(session: Session, organisation_id: int, *, commit_batch
         _settle(session, organisation_id, settled)
         return 0
     models = _MODELS.get((organisation_id, digest))
+    if models is None and commit_batches:
+        # Learning takes a while and extends the job's claim from another connection: on SQLite, a write
+        # transaction held open meanwhile would block that connection (and every submission) until it
+        # gave up as "database is locked". The new model state is safe to keep: analyses carry their
+        # version, so a stop here only leaves work for the next run.
+        session.commit()
     if models is None:  # learned once per organisation and version in this process
         # The sentiment learns from the scored comments, the topics from every comment up to that point.
         models = _learn([v for v in found if v.response_id <= state.trained_until], meaning=meaning)

@@ -12,6 +12,7 @@ from nineplus.core.i18n import gettext as _
 _ITEMS = [
     ("/", N_("Overview"), "home", None),
     ("/dashboard", N_("Dashboard"), "chart", Permission.VIEW_RESPONSES),
+    ("/boards", N_("Team boards"), "team", None),
     ("/cases", N_("Cases"), "audit", Permission.WORK_CASES),
     ("/actions", N_("Improvement actions"), "workshop", Permission.VIEW_JOURNEYS),
     ("/targets", N_("Growth targets"), "chart", Permission.VIEW_JOURNEYS),

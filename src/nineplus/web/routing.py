@@ -33,6 +33,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/s/{key}"),
         ("GET", "/s/{key}/thanks"),
         ("GET", "/u/{token}"),
+        # a team's board on the screen in the team room, through a revocable board link
+        ("GET", "/board/{token}"),
         ("POST", "/u/{token}"),
         # a whole response in one JSON request, to a survey's anonymous key
         ("POST", "/api/v1/public/surveys/{key}/responses"),
