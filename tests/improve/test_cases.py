@@ -104,6 +104,7 @@ def test_the_team_works_a_case_in_the_browser_and_nobody_else_sees_it(
     login(client, db, bank_a.users["member"])  # a member of the contact centre
     listed = html(client.get("/cases"))
     assert [a["href"] for a in listed.select("#cases a")] == [f"/cases/{mine_id}"]
+    assert "NPS 3" in listed.select_one("#cases tbody tr").text  # why it was opened
     assert client.get(f"/cases/{theirs.id}").status_code == 404
     page = html(client.get(f"/cases/{mine_id}"))
     assert "Niemand belde terug" in page.select_one("#case-response").text

@@ -109,8 +109,7 @@ def build(
     session: Session, organisation_id: int, team_id: int, team: str, now: datetime | None = None
 ) -> Board:
     """The board of ``team_id`` as it is ``now`` (the session scoped to the organisation)."""
-    from nineplus.improve.service import reason_words
-    from nineplus.journeys.models import Moment
+    from nineplus.improve.service import reasons_of
 
     now = now or utcnow()
     zone = targets.zone_of(session, organisation_id)
@@ -139,7 +138,8 @@ def build(
             .order_by(Case.due_at, Case.id)
         )
     )
-    moments = dict(session.execute(select(Moment.id, Moment.name)).all())
+    listed = open_cases[:CASES]
+    words = reasons_of(session, listed)
     started = session.scalars(
         select(ImprovementAction)
         .where(
@@ -159,7 +159,7 @@ def build(
         quotes(session, team_id, now - timedelta(days=7)),
         len(open_cases),
         sum(1 for c in open_cases if c.due_at < now),
-        [(c, [reason_words(code, moments) for code in c.reasons]) for c in open_cases[:CASES]],
+        [(c, words[c.id]) for c in listed],
         [RunningAction(a, improvement.measure(session, a, today)) for a in started],
         now,
     )

@@ -57,6 +57,13 @@ class Case(TenantMixin, Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True), index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))  # overdue, told
+    # The re-survey after recovery: asked for when closing as won back, sent some days later, answered
+    # once through a signed link; its score stays with the case, apart from the survey's own scores.
+    resurvey_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    resurvey_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
+    resurvey_score: Mapped[int | None]
+    resurvey_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    resurveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
 
 
 class CaseNote(TenantMixin, Base):

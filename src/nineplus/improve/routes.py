@@ -32,7 +32,14 @@ def cases_page(
     return render(
         request,
         "improve/cases.html",
-        {"cases": found, "teams": teams, "team": team, "status": chosen, "now": service.utcnow()},
+        {
+            "cases": found,
+            "reasons": service.reasons_of(db, found),
+            "teams": teams,
+            "team": team,
+            "status": chosen,
+            "now": service.utcnow(),
+        },
     )
 
 
@@ -102,11 +109,10 @@ def _case(db: Db, me: PagePrincipal, case_id: int):  # type: ignore[no-untyped-d
 
 
 def _page(request: Request, db: Db, case, error: str | None = None, status_code: int = 200) -> Response:  # type: ignore[no-untyped-def]
-    from nineplus.improve import service
+    from nineplus.improve import resurvey, service
 
-    return render(
-        request, "improve/case.html", {"v": service.view(db, case), "error": error}, status_code=status_code
-    )
+    context = {"v": service.view(db, case), "error": error, "resurvey_days": resurvey.DAYS}
+    return render(request, "improve/case.html", context, status_code=status_code)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -135,7 +141,9 @@ async def set_status(request: Request, db: Db, me: PagePrincipal, case_id: int) 
     form = await read_form(request)
     outcome = str(form.get("outcome", "")) or None
     try:
-        service.set_status(db, me, case, str(form.get("status", "")), outcome)
+        service.set_status(
+            db, me, case, str(form.get("status", "")), outcome, resurvey=form.get("resurvey") == "yes"
+        )
     except service.CaseError as exc:
         return _page(request, db, case, str(exc), 422)
     done = _("Case closed.") if case.status == "closed" else _("Case updated.")

@@ -293,20 +293,33 @@ def add_note(session: Session, me: Principal, case: Case, text: str) -> CaseNote
     return note
 
 
-def set_status(session: Session, me: Principal, case: Case, status: str, outcome: str | None) -> None:
-    """Move a case on. Closing it needs its outcome (recovered or not); reopening clears it."""
+def set_status(
+    session: Session, me: Principal, case: Case, status: str, outcome: str | None, *, resurvey: bool = False
+) -> None:
+    """Move a case on. Closing it needs its outcome (recovered or not); reopening clears it. ``resurvey``:
+    closing as won back, ask the customer again some days later (``improve.resurvey``)."""
+    from nineplus.improve import resurvey as again
+
     if status not in STATUSES:
         raise CaseError(_("Choose a status."))
     if status == "closed" and outcome not in OUTCOMES:
         raise CaseError(_("Say whether the customer was won back before closing the case."))
+    asked = resurvey and status == "closed" and outcome == "recovered" and case.resurvey_due_at is None
+    if asked and (why := again.refusal(session, case)) is not None:
+        raise CaseError(why)
     before = {"status": case.status, "outcome": case.outcome}
     case.status = status
     case.outcome = outcome if status == "closed" else None
     case.closed_at = utcnow() if status == "closed" else None
+    if asked:
+        again.ask(session, case, utcnow())
+    elif status != "closed" or outcome != "recovered":
+        again.withdraw(case)
     session.add(CaseNote(case_id=case.id, author_id=me.user_id, kind="status", text=status))
     if status == "closed":
         session.add(CaseNote(case_id=case.id, author_id=me.user_id, kind="outcome", text=outcome or ""))
-    record(session, me, "case.status", case, before=before, after={"status": status, "outcome": case.outcome})
+    after = {"status": status, "outcome": case.outcome, "resurvey": case.resurvey_due_at is not None}
+    record(session, me, "case.status", case, before=before, after=after)
     session.flush()
 
 
@@ -324,6 +337,7 @@ class CaseView:
     overdue_hours: float  # working hours past its due moment (0 when not overdue or closed)
     reasons: list[str]  # what caught it, in words
     now: datetime
+    resurvey_refusal: str | None = None  # why the customer cannot be asked again after recovery
 
 
 def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:
@@ -346,8 +360,17 @@ def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:
     return code
 
 
+def reasons_of(session: Session, cases: Sequence[Case]) -> dict[int, list[str]]:
+    """Each case's reasons in words (the moments' names read once)."""
+    if not cases:
+        return {}
+    names = dict(session.execute(select(Moment.id, Moment.name)).all())
+    return {case.id: [reason_words(code, names) for code in case.reasons] for case in cases}
+
+
 def view(session: Session, case: Case) -> CaseView:
     from nineplus.accounts.models import Team, User
+    from nineplus.improve import resurvey as again
 
     said, _waiting = _said(session, [case.response_id], with_text=False)
     names = dict(session.execute(select(Moment.id, Moment.name)).all())
@@ -376,6 +399,7 @@ def view(session: Session, case: Case) -> CaseView:
         round(late, 1),
         [reason_words(code, names) for code in case.reasons],
         now,
+        again.refusal(session, case),
     )
 
 

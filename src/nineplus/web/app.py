@@ -78,7 +78,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.feedback import public_api as feedback_public_api
     from nineplus.feedback import routes as feedback_routes
     from nineplus.imports import routes as import_routes
-    from nineplus.improve import action_routes, board_routes, target_routes
+    from nineplus.improve import action_routes, board_routes, resurvey_routes, target_routes
     from nineplus.improve import routes as improve_routes
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
@@ -95,6 +95,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(action_routes.router)
     app.include_router(target_routes.router)
     app.include_router(board_routes.router)
+    app.include_router(resurvey_routes.router)
     app.include_router(feedback_public.router)
     app.include_router(feedback_routes.router)
     app.include_router(person_routes.router)

@@ -35,6 +35,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/u/{token}"),
         # a team's board on the screen in the team room, through a revocable board link
         ("GET", "/board/{token}"),
+        # the customer's one question after a case was closed as won back
+        ("GET", "/rs/{token}"),
+        ("POST", "/rs/{token}"),
         ("POST", "/u/{token}"),
         # a whole response in one JSON request, to a survey's anonymous key
         ("POST", "/api/v1/public/surveys/{key}/responses"),
