@@ -19,7 +19,7 @@ from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope
-from nineplus.improve import effect, fields
+from nineplus.improve import effect, fields, targets
 from nineplus.improve.models import ACTION_STATUSES, ActionCase, Case, ImprovementAction
 from nineplus.journeys.models import Moment
 
@@ -237,9 +237,7 @@ class Measured:
 def measure(session: Session, action: ImprovementAction, today: date | None = None) -> Measured:
     """Read the respondents' feelings at the action's moment and their NPS, per team and week (in the
     organisation's time zone), and estimate the effect for the action's team."""
-    from zoneinfo import ZoneInfo
 
-    from nineplus.accounts.models import Organisation
     from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 
     today = today or date.today()
@@ -249,10 +247,7 @@ def measure(session: Session, action: ImprovementAction, today: date | None = No
     after = min(WINDOW_WEEKS, _week(today) - start + 1)  # its effect may outlast its end date
     if after < 1:
         return Measured(None, None, WINDOW_WEEKS, 0, _("The action has not started yet."))
-    zone = ZoneInfo(
-        session.scalar(select(Organisation.timezone).where(Organisation.id == action.organisation_id))
-        or "UTC"
-    )
+    zone = targets.zone_of(session, action.organisation_id)
     first = action.starts_on - timedelta(weeks=WINDOW_WEEKS)
     rows = session.execute(
         select(Person.team_id, Response.submitted_at, Question.type, Answer.moment_id, Answer.value_int)

@@ -186,23 +186,12 @@ def _trend(session: Session, team_id: int, today: date, zone: ZoneInfo, target: 
     """The team's NPS per month over the last TREND_MONTHS months, with its target as a dashed line."""
     from nineplus.analytics import series
     from nineplus.analytics.score_charts import nps_series_chart
-    from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+    from nineplus.feedback.models import Answer, Response
 
     first = targets.months_before(today.replace(day=1), TREND_MONTHS - 1).replace(day=1)
+    since = datetime.combine(first, time(0), zone)
     rows = session.execute(
-        select(Response.submitted_at, Answer.value_int)
-        .join(Answer, Answer.response_id == Response.id)
-        .join(Question, Question.id == Answer.question_id)
-        .join(Survey, Survey.id == Response.survey_id)
-        .join(Person, Person.id == Response.person_id)
-        .where(
-            Survey.audience == "customer",
-            Question.type == "nps",
-            Answer.moment_key == 0,
-            Answer.value_int.is_not(None),
-            Person.team_id == team_id,
-            Response.submitted_at >= datetime.combine(first, time(0), zone),
-        )
+        targets.team_answers((Response.submitted_at, Answer.value_int), team_id, since)
     ).all()
     if not rows:
         return None

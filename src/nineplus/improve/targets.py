@@ -12,6 +12,7 @@ is written to the audit log as such, with what it was.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -98,17 +99,13 @@ def _counts(score: float, n: int) -> float:
     return (1 - share**2) / (n + 3)
 
 
-def team_nps(session: Session, team_id: int, first: date, last: date, zone: ZoneInfo) -> Nps:
-    """The NPS of the team's customers who answered from ``first`` up to and including ``last`` (days in
-    the organisation's time zone)."""
+def team_answers(columns: Sequence[Any], team_id: int, since: datetime, until: datetime | None = None) -> Any:
+    """A select of ``columns`` over the overall NPS answers of ``team_id``'s customers submitted from
+    ``since`` (and before ``until``)."""
     from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 
-    row = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((Answer.value_int >= 9, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((Answer.value_int <= 6, 1), else_=0)), 0),
-        )
+    stmt = (
+        select(*columns)
         .select_from(Answer)
         .join(Response, Response.id == Answer.response_id)
         .join(Question, Question.id == Answer.question_id)
@@ -120,10 +117,25 @@ def team_nps(session: Session, team_id: int, first: date, last: date, zone: Zone
             Answer.moment_key == 0,
             Answer.value_int.is_not(None),
             Person.team_id == team_id,
-            Response.submitted_at >= datetime.combine(first, time(0), zone),
-            Response.submitted_at < datetime.combine(last + timedelta(days=1), time(0), zone),
+            Response.submitted_at >= since,
         )
-    ).one()
+    )
+    return stmt if until is None else stmt.where(Response.submitted_at < until)
+
+
+def team_nps(session: Session, team_id: int, first: date, last: date, zone: ZoneInfo) -> Nps:
+    """The NPS of the team's customers who answered from ``first`` up to and including ``last`` (days in
+    the organisation's time zone)."""
+    from nineplus.feedback.models import Answer
+
+    columns = (
+        func.count(),
+        func.coalesce(func.sum(case((Answer.value_int >= 9, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Answer.value_int <= 6, 1), else_=0)), 0),
+    )
+    since = datetime.combine(first, time(0), zone)
+    until = datetime.combine(last + timedelta(days=1), time(0), zone)
+    row = session.execute(team_answers(columns, team_id, since, until)).one()
     return Nps(int(row[0]), int(row[1]), int(row[2]))
 
 
