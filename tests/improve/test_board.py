@@ -188,3 +188,18 @@ def test_each_member_gets_the_weekly_digest_once_in_the_own_language(
     assert "Onze NPS over de laatste 4 weken" in dutch
     system(db)
     assert db.scalar(select(BoardDigest.team_id).where(BoardDigest.team_id == contact)) == contact
+
+
+def test_a_team_with_no_data_gets_a_board_that_says_so(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    login(client, db, bank_a.users["cx_lead"])
+    page = client.get(f"/boards/{bank_a.teams['advice'].id}")
+    assert page.status_code == 200
+    board = html(page)
+    assert board.select_one("#board-score .stat__value").text.strip() == "–"
+    assert board.select_one("#board-trend svg") is None
+    assert board.select_one("#board-trend p.muted") is not None
+    assert board.select_one("#board-quotes p.muted") is not None
+    assert board.select_one("#board-open-cases p.muted") is not None
+    assert board.select_one("#board-running-actions p.muted") is not None
