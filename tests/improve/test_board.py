@@ -101,6 +101,12 @@ def test_a_member_sees_the_team_board_and_no_other(client: TestClient, db: Sessi
     assert page.select_one("#board-trend svg") is not None
     assert page.select_one("#board-links") is None  # a member makes no board links
     assert client.get(f"/boards/{bank_a.teams['advice'].id}").status_code == 404  # not the member's team
+    # A viewer of every team sees the scores and the actions, not the customers' words or the cases.
+    login(client, db, bank_a.users["viewer"])
+    seen = html(client.get(f"/boards/{contact}"))
+    assert title in seen.select_one("#board-running-actions").text
+    assert "Niemand belde terug" not in seen.text
+    assert f"#{case_id}" not in seen.select_one("#board-open-cases").text
 
 
 def test_a_board_link_shows_that_board_alone_until_it_is_revoked(
@@ -134,6 +140,9 @@ def test_a_board_link_shows_that_board_alone_until_it_is_revoked(
     assert "06-12345678" not in shown.text
     assert screen.headers["Cache-Control"] == "no-store"
     assert client.get("/board/not-a-real-token").status_code == 404
+    system(db)
+    db.expire_all()
+    assert db.scalar(select(BoardLink.last_used_at)) is not None  # "last opened", for the lead to see
     assert client.get(f"/boards/{contact}").status_code in (303, 401)  # the link opens the board alone
     login(client, db, bank_a.users["member"])
     assert client.post(
@@ -147,6 +156,9 @@ def test_a_board_link_shows_that_board_alone_until_it_is_revoked(
     )
     client.cookies.clear()
     assert client.get(f"/board/{secret}").status_code == 404
+    # The screen's own refresh (htmx) is told to load the page whole, so the board does not linger.
+    refresh = client.get(f"/board/{secret}", headers={"HX-Request": "true"})
+    assert (refresh.status_code, refresh.headers.get("HX-Refresh")) == (404, "true")
 
 
 def test_the_digest_is_due_from_monday_seven_in_the_organisation_s_time() -> None:
@@ -174,6 +186,7 @@ def test_each_member_gets_the_weekly_digest_once_in_the_own_language(
     queue_digests(db, monday)
     queue_digests(db, monday + timedelta(hours=1))  # the job runs every hour: once a week all the same
     runner.run_pending()
+    assert len(smtp.messages) == 2  # once per member, though the job ran twice
     told = {m["To"]: m for m in smtp.messages}
     assert set(told) == {world.users["team_lead"].email, world.users["member"].email}  # the contact team
     english = told[world.users["team_lead"].email]

@@ -115,3 +115,24 @@ def _sampling_only(rows: list[tuple[int, int, float]]) -> float:
     for team, period, score in rows:
         cells.setdefault((team == 1, period >= 10), []).append(score)
     return sum(float(np.var(v, ddof=1)) / len(v) for v in cells.values()) ** 0.5
+
+
+def test_a_control_team_with_hardly_any_respondents_does_not_hide_the_shocks() -> None:
+    """A control with one respondent a month is left out of the shock estimate; it used to empty every
+    block and with them the shocks (coverage then fell to about half)."""
+    covered = 0
+    for seed in range(100):
+        rows = feelings(seed, 0.0, shocks=0.4, teams=(1, 2, 3, 4, 5))
+        rows += [(6, period, 0.0) for period in range(0, 20, 4)]  # one answer a block
+        effect = estimate(rows, 1, 10, before=10, after=10, starts={}, minimum_effect=0.3)
+        assert effect.difference is not None
+        covered += effect.difference.low <= 0 <= effect.difference.high
+    assert covered >= 85
+
+
+def test_scores_without_any_spread_give_an_answer_not_an_error() -> None:
+    rows = [(team, period, 1.0) for team in TEAMS for period in range(20) for _ in range(25)]
+    effect = estimate(rows, 1, 10, before=10, after=10, starts={}, minimum_effect=0.3)
+    assert effect.verdict == "no_effect"
+    assert effect.difference is not None
+    assert effect.difference.value == 0

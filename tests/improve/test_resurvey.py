@@ -59,7 +59,7 @@ def test_a_won_back_customer_is_asked_again_once_and_the_answer_stays_with_the_c
     system(db)
     job = db.scalar(select(Job).where(Job.kind == "send_email").order_by(Job.id.desc()))
     assert job is not None
-    assert job.payload == {"compose": "case_resurvey", "case_id": known}
+    assert (job.payload["compose"], job.payload["case_id"]) == ("case_resurvey", known)
     assert timedelta(days=DAYS - 1) < job.run_at - utcnow() <= timedelta(days=DAYS)
     # A week later the runner sends it: one question, through a signed link.
     email = compose(db, job.payload)
@@ -80,9 +80,12 @@ def test_a_won_back_customer_is_asked_again_once_and_the_answer_stays_with_the_c
     done = client.post(path, data={"csrf_token": token, "score": "8", "comment": "Netjes opgelost"})
     assert done.status_code == 200
     assert html(done).select_one("#resurvey-thanks") is not None
+    assert client.post(path, data={"csrf_token": token, "score": "²"}).status_code in (422, 200)
     again = client.post(path, data={"csrf_token": token, "score": "0"})
     assert again.status_code == 422  # once
     assert client.get(path.rsplit(".", 1)[0] + ".0000").status_code == 404  # a forged link
+    for odd in ("/rs/%C2%B2.x", "/rs/.", "/rs/99999999999999999999.x", "/rs/-1.x"):
+        assert client.get(odd).status_code == 404  # odd links are not found, never a server error
     system(db)
     case = db.scalar(select(Case).where(Case.id == known))
     assert case is not None
@@ -114,10 +117,20 @@ def test_a_case_reopened_before_the_e_mail_went_out_sends_nothing(
     job = db.scalar(select(Job).where(Job.kind == "send_email").order_by(Job.id.desc()))
     assert job is not None
     assert compose(db, job.payload) is None
-    # Unsubscribed since: not asked either.
+    # Unsubscribed since: not asked.
     scope(db, bank_a.org.id)
     db.execute(Person.__table__.update().values(unsubscribed_at=utcnow()))
     db.commit()
     refused = _close(client, known, resurvey="yes")
     assert refused.status_code == 422
-    assert html(refused).select_one("#case-error") is not None
+    assert "no more surveys" in html(refused).select_one("#case-error").text
+    # Subscribed again and closed again with a re-survey: the first plan's job, still queued, sends
+    # nothing; the new one does.
+    scope(db, bank_a.org.id)
+    db.execute(Person.__table__.update().values(unsubscribed_at=None))
+    db.commit()
+    assert _close(client, known, resurvey="yes").status_code == 303
+    system(db)
+    first, second = db.scalars(select(Job).where(Job.kind == "send_email").order_by(Job.id)).all()[-2:]
+    assert compose(db, first.payload) is None
+    assert compose(db, second.payload) is not None

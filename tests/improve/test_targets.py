@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ def test_progress_says_reached_only_when_the_interval_does() -> None:
 
 def _answers(db: Session, target: Target, team_id: int, scores: list[int], at: datetime) -> None:
     for i, score in enumerate(scores):
-        person = Person(email=f"t{team_id}-{at:%m}-{i}@example.org", team_id=team_id)
+        person = Person(email=f"t{team_id}-{at:%m%d}-{i}@example.org", team_id=team_id)
         db.add(person)
         db.flush()
         respond(db, target, score, at=at, person=person)
@@ -99,15 +100,30 @@ def test_a_lead_sets_a_target_from_the_baseline_and_a_later_change_is_audited(
     goal = db.scalar(select(GrowthTarget).where(GrowthTarget.id == target_id))
     assert goal is not None
     assert (goal.baseline, goal.baseline_n, goal.steeper) == (-40.0, 50, True)
-    # The period has started (today is after 1 July 2026): a change needs a reason and is audited as such.
-    form = {"csrf_token": token, "starts_on": "2026-07-01", "ends_on": "2026-12-31", "basic_level": "0"}
+    # The period has started (today is after 1 July 2026): any change needs its own reason (the standing
+    # note is no reason), and is audited as a change after the start.
+    page = html(client.get(f"/targets/{target_id}"))
+    assert page.select_one("#f-reason") is not None
+    form = {
+        "csrf_token": token,
+        "starts_on": "2026-07-01",
+        "ends_on": "2026-12-31",
+        "basic_level": "0",
+        "note": "Eerst de basis op orde",
+    }
     silent = client.post(f"/targets/{target_id}", data={**form, "target": "-30"})
     assert silent.status_code == 422
-    assert html(silent).select_one("#f-note-error") is not None
-    moved = client.post(f"/targets/{target_id}", data={**form, "starts_on": "2026-08-01", "target": "-20"})
+    assert html(silent).select_one("#f-reason-error") is not None
+    quiet = client.post(f"/targets/{target_id}", data={**form, "target": "-20", "ends_on": "2027-03-31"})
+    assert quiet.status_code == 422  # the end date too
+    moved = client.post(
+        f"/targets/{target_id}", data={**form, "starts_on": "2026-08-01", "target": "-20", "reason": "x"}
+    )
     assert moved.status_code == 422  # the start of a running period stays
+    long = client.post(f"/targets/{target_id}", data={**form, "target": "-30", "reason": "x" * 1001})
+    assert long.status_code == 422
     changed = client.post(
-        f"/targets/{target_id}", data={**form, "target": "-30", "note": "Reorganisatie in juli"}
+        f"/targets/{target_id}", data={**form, "target": "-30", "reason": "Reorganisatie in juli"}
     )
     assert changed.status_code == 303
     system(db)
@@ -126,7 +142,7 @@ def test_a_lead_sets_a_target_from_the_baseline_and_a_later_change_is_audited(
     # A member of the team sees it and cannot change it.
     login(client, db, bank_a.users["member"])
     assert html(client.get(f"/targets/{target_id}")).select_one("#target-form") is None
-    assert client.post(f"/targets/{target_id}", data={**form, "target": "0", "note": "x"}).status_code in (
+    assert client.post(f"/targets/{target_id}", data={**form, "target": "0", "reason": "x"}).status_code in (
         403,
         404,
     )
@@ -163,3 +179,71 @@ def test_a_team_without_answers_has_no_baseline_and_is_told_so(
     assert goal is not None
     assert (goal.baseline, goal.steeper) == (None, False)
     assert date(2026, 7, 1) == goal.starts_on
+
+
+def test_a_target_set_ahead_is_measured_again_once_its_period_starts_and_never_overlaps(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    """Set before its period, a target's baseline covers the months before it only so far; the hourly
+    job measures it again once the period has started. Moving it onto another target's period is refused
+    per field, not a server error."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from nineplus.core.models import utcnow
+    from nineplus.improve.targets import settle_baselines
+
+    survey = build_target(db, bank_a)
+    contact = bank_a.teams["contact"].id
+    today = utcnow().astimezone(ZoneInfo(bank_a.org.timezone)).date()
+    _answers(
+        db,
+        survey,
+        contact,
+        [9] * 20 + [3] * 10,
+        datetime.combine(today - timedelta(days=20), datetime.min.time(), UTC),
+    )
+    db.commit()
+    login(client, db, bank_a.users["team_lead"])
+    token = html(client.get("/targets/new")).select_one("input[name=csrf_token]")["value"]
+    start, end = today + timedelta(days=10), today + timedelta(days=190)
+    fields = {"csrf_token": token, "team_id": str(contact), "basic_level": "0", "target": "40"}
+    first = client.post("/targets/new", data={**fields, "starts_on": str(start), "ends_on": str(end)})
+    later = client.post(
+        "/targets/new",
+        data={**fields, "starts_on": str(end + timedelta(days=1)), "ends_on": str(end + timedelta(days=90))},
+    )
+    assert (first.status_code, later.status_code) == (303, 303)
+    first_id = int(first.headers["location"].rsplit("/", 1)[1])
+    later_id = int(later.headers["location"].rsplit("/", 1)[1])
+    form = {"csrf_token": token, "basic_level": "0", "target": "40", "note": ""}
+    onto = client.post(
+        f"/targets/{later_id}",
+        data={**form, "starts_on": str(start), "ends_on": str(end + timedelta(days=90))},
+    )
+    assert onto.status_code == 422  # the same start as the other: refused, not a 500
+    assert html(onto).select_one("#f-starts_on-error") is not None
+    system(db)
+    goal = db.scalar(select(GrowthTarget).where(GrowthTarget.id == first_id))
+    assert goal is not None
+    assert (goal.baseline, goal.baseline_n, goal.baseline_until) == (100 * 10 / 30, 30, today)
+    assert "so far" in html(client.get(f"/targets/{first_id}")).select_one("#target-progress").text
+    # The start comes, with answers in the days before it; once the period has started the job measures
+    # the baseline again (here the start is moved to yesterday rather than waiting for it).
+    scope(db, bank_a.org.id)
+    _answers(
+        db, survey, contact, [3] * 30, datetime.combine(today - timedelta(days=3), datetime.min.time(), UTC)
+    )
+    db.execute(
+        GrowthTarget.__table__.update()
+        .where(GrowthTarget.id == first_id)
+        .values(starts_on=today - timedelta(days=1), baseline_until=today - timedelta(days=5))
+    )
+    db.commit()
+    settle_baselines(db, {})
+    system(db)
+    db.expire_all()
+    goal = db.scalar(select(GrowthTarget).where(GrowthTarget.id == first_id))
+    assert goal is not None
+    assert (goal.baseline_until, goal.baseline_n) == (today - timedelta(days=2), 60)
+    assert goal.baseline == pytest.approx(100 * (20 - 40) / 60)

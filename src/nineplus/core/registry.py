@@ -28,4 +28,5 @@ def import_all_handlers() -> None:
     from nineplus.improve import notify as _improve_notify  # noqa: F401
     from nineplus.improve import resurvey as _improve_resurvey  # noqa: F401
     from nineplus.improve import service as _improve_service  # noqa: F401
+    from nineplus.improve import targets as _improve_targets  # noqa: F401
     from nineplus.text import service as _text_service  # noqa: F401

@@ -206,12 +206,11 @@ def _growth_targets(session: Session, actor: Principal, team_ids: list[int]) -> 
     from nineplus.improve import targets
 
     today = utcnow().date()
-    month = today.month - 3
-    start = date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    end = date(start.year + (start.month + 5) // 12, (start.month + 5) % 12 + 1, 1) - timedelta(days=1)
+    start = targets.months_before(today.replace(day=1), 3)
+    end = targets.months_before(start, -6) - timedelta(days=1)
     for team_id in team_ids:
         before = targets.baseline(session, actor.organisation_id, team_id, start)
         hint = targets.suggest(before.score, targets.BASIC_LEVEL)
         form = {"team_id": team_id, "starts_on": start.isoformat(), "ends_on": end.isoformat()}
         form |= {"basic_level": targets.BASIC_LEVEL, "target": hint.target if hint else 0.0}
-        targets.create(session, actor, form)
+        targets.create(session, actor, form, today)

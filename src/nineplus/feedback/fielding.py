@@ -25,7 +25,7 @@ from nineplus.core.i18n import gettext as _
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
-from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
+from nineplus.core.security import constant_time_equals, id_of_signed, new_token, sign, signed_id, token_hash
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback import bounces, service
@@ -185,14 +185,13 @@ def invitation_token(invitation: SurveyInvitation) -> str:
 
 
 def unsubscribe_token(person: Person) -> str:
-    secret = get_settings().resolved_secret_key()
-    return f"{person.id}.{sign(secret, f'unsubscribe:{person.organisation_id}:{person.id}')[:32]}"
+    return signed_id("unsubscribe", person.organisation_id, person.id)
 
 
 def person_of_unsubscribe(session: Session, token: str) -> Person:
     """The person an unsubscribe link names (a system session), or NotFound."""
-    person_id, _dot, _signature = token.partition(".")
-    person = session.get(Person, int(person_id)) if person_id.isdigit() else None
+    person_id = id_of_signed(token)
+    person = session.get(Person, person_id) if person_id is not None else None
     if person is None or not constant_time_equals(unsubscribe_token(person), token):
         raise NotFound("person")
     return person

@@ -11,8 +11,6 @@ the board in a weekly digest e-mail.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,6 +27,7 @@ from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
+from nineplus.core.security import new_token, token_hash
 from nineplus.core.tenancy import scope, system
 from nineplus.improve import actions as improvement
 from nineplus.improve import targets
@@ -68,6 +67,7 @@ class Board:
     cases: list[tuple[Case, list[str]]]  # the most urgent open cases and their reasons in words
     actions: list[RunningAction]
     now: datetime
+    customers: bool = True  # whether the comments and the list of cases are shown
 
     @property
     def change(self) -> float | None:
@@ -79,6 +79,12 @@ class Board:
 
 def may_see(me: Principal, team_id: int) -> bool:
     return me.can(Permission.VIEW_ALL_TEAMS) or team_id in me.team_ids
+
+
+def may_read_customers(me: Principal, team_id: int) -> bool:
+    """Who sees the customers' words and the open cases on a board: the team itself, and who reads
+    responses or works cases anyway (a viewer of every team sees the scores and the actions only)."""
+    return team_id in me.team_ids or me.can(Permission.VIEW_RESPONSES) or me.can(Permission.WORK_CASES)
 
 
 def may_share(me: Principal, team_id: int) -> bool:
@@ -106,9 +112,16 @@ def boards(session: Session, me: Principal) -> list[tuple[int, str]]:
 
 
 def build(
-    session: Session, organisation_id: int, team_id: int, team: str, now: datetime | None = None
+    session: Session,
+    organisation_id: int,
+    team_id: int,
+    team: str,
+    now: datetime | None = None,
+    *,
+    customers: bool = True,
 ) -> Board:
-    """The board of ``team_id`` as it is ``now`` (the session scoped to the organisation)."""
+    """The board of ``team_id`` as it is ``now`` (the session scoped to the organisation); without
+    ``customers``, no comments and no list of cases (their numbers stay)."""
     from nineplus.improve.service import reasons_of
 
     now = now or utcnow()
@@ -138,7 +151,7 @@ def build(
             .order_by(Case.due_at, Case.id)
         )
     )
-    listed = open_cases[:CASES]
+    listed = open_cases[:CASES] if customers else []
     words = reasons_of(session, listed)
     started = session.scalars(
         select(ImprovementAction)
@@ -156,12 +169,13 @@ def build(
         before,
         _trend(session, team_id, today, zone, goal.target.target if goal else None),
         goal,
-        quotes(session, team_id, now - timedelta(days=7)),
+        quotes(session, team_id, now - timedelta(days=7)) if customers else [],
         len(open_cases),
         sum(1 for c in open_cases if c.due_at < now),
         [(c, words[c.id]) for c in listed],
         [RunningAction(a, improvement.measure(session, a, today)) for a in started],
         now,
+        customers,
     )
 
 
@@ -221,10 +235,6 @@ def _trend(session: Session, team_id: int, today: date, zone: ZoneInfo, target: 
 # --- Board links ---------------------------------------------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def links(session: Session, me: Principal, team_id: int) -> list[BoardLink]:
     scope(session, me.organisation_id)
     return list(
@@ -240,8 +250,8 @@ def make_link(session: Session, me: Principal, team_id: int, label: str) -> str:
     words = label.strip()
     if not words or len(words) > 100:
         raise Invalid({"label": _("Name the screen the link is for, in at most 100 characters.")})
-    token = secrets.token_urlsafe(24)
-    link = BoardLink(team_id=team_id, token_hash=_hash(token), label=words, created_by_id=me.user_id)
+    token = new_token(24)
+    link = BoardLink(team_id=team_id, token_hash=token_hash(token), label=words, created_by_id=me.user_id)
     session.add(link)
     session.flush()
     record(session, me, "board_link.create", link, after={"team_id": team_id, "label": words})
@@ -265,13 +275,20 @@ def opened(session: Session, token: str) -> tuple[int, int, str, str] | None:
     from nineplus.accounts.models import Organisation, Team
 
     system(session)
-    link = session.scalar(select(BoardLink).where(BoardLink.token_hash == _hash(token)))
-    if link is None or link.revoked_at is not None:
+    found = session.execute(
+        select(BoardLink.id, BoardLink.organisation_id).where(
+            BoardLink.token_hash == token_hash(token), BoardLink.revoked_at.is_(None)
+        )
+    ).first()
+    if found is None:
         return None
-    organisation = session.get_one(Organisation, link.organisation_id)
-    scope(session, link.organisation_id)
+    link_id, organisation_id = found
+    locale = session.get_one(Organisation, organisation_id).locale
+    scope(session, organisation_id)  # (forgets what the system step loaded: read again below)
+    link = session.scalars(select(BoardLink).where(BoardLink.id == link_id)).one()
     name = session.scalar(select(Team.name).where(Team.id == link.team_id))
     if name is None:
         return None
     link.last_used_at = utcnow()
-    return link.organisation_id, link.team_id, name, organisation.locale
+    session.flush()
+    return organisation_id, link.team_id, name, locale

@@ -29,7 +29,9 @@ def boards_page(request: Request, db: Db, me: PagePrincipal) -> Response:
 
 def _page(request: Request, db: Db, me: PagePrincipal, team_id: int, **extra: Any) -> Response:
     name = service.team_name(db, me, team_id)
-    found = service.build(db, me.organisation_id, team_id, name)
+    found = service.build(
+        db, me.organisation_id, team_id, name, customers=service.may_read_customers(me, team_id)
+    )
     context = {
         "b": found,
         "trend_svg": web_charts.inline(found.trend),
@@ -71,6 +73,10 @@ def revoke_link(request: Request, db: Db, me: PagePrincipal, team_id: int, link_
 def board_on_screen(request: Request, db: Db, token: str) -> Response:
     found = service.opened(db, token)
     if found is None:
+        if request.headers.get("HX-Request"):
+            # The screen's own refresh: htmx swaps no error in, so it is told to load the page whole and
+            # shows the error page instead of the board it had (a revoked link shows nothing more).
+            return Response(status_code=404, headers={"HX-Refresh": "true"})
         raise NotFound("board_links")
     organisation_id, team_id, name, locale = found
     set_locale(locale)

@@ -14,25 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import Organisation, Team, TeamMembership, User
-from nineplus.core.i18n import N_, ngettext, set_locale
 from nineplus.core.i18n import gettext as _
+from nineplus.core.i18n import ngettext, set_locale
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import utcnow
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
-from nineplus.improve import board
+from nineplus.improve import board, targets
 from nineplus.improve.models import BoardDigest
+from nineplus.improve.words import EFFECT_VERDICTS, TARGET_VERDICTS
 from nineplus.jobs.runner import handler
 
 DIGEST_HOUR = 7
 QUOTES = 3
-VERDICTS = {  # the action page's words for an effect's verdict
-    "improved": N_("improved"),
-    "worse": N_("worse"),
-    "no_effect": N_("no detectable effect"),
-    "too_little_data": N_("too little data yet"),
-    "not_parallel": N_("cannot tell: the teams were not moving in parallel before"),
-}
 
 
 def week_due(now: datetime, zone: ZoneInfo) -> date | None:
@@ -60,8 +54,7 @@ def mark_sent(session: Session, organisation_id: int, now: datetime | None = Non
     """Record this week's digests as sent (the demo, whose board nobody has seen yet: no e-mail at its
     first start)."""
     scope(session, organisation_id)
-    zone = ZoneInfo(session.get_one(Organisation, organisation_id).timezone)
-    week = week_due(now or utcnow(), zone)
+    week = week_due(now or utcnow(), targets.zone_of(session, organisation_id))
     if week is None:
         return
     have = set(session.scalars(select(BoardDigest.team_id).where(BoardDigest.week == week)))
@@ -108,10 +101,10 @@ def _digest_email(session: Session, payload: dict[str, Any]) -> Email | None:
     scope(session, organisation.id)
     if user.id not in members(session, team.id):
         return None
+    set_locale(user.locale or organisation.locale)  # before the board: its words are in it too
     found = board.build(session, organisation.id, team.id, team.name)
     if not (found.recent.n or found.before.n or found.open_cases or found.actions or found.quotes):
         return None
-    set_locale(user.locale or organisation.locale)
     week = date.fromisoformat(payload["week"])
     return Email(user.email, _subject(found, week), "\n\n".join(_lines(found, organisation.name)))
 
@@ -149,19 +142,12 @@ def _lines(found: board.Board, organisation: str) -> list[str]:
     else:
         lines.append(_("No answers from our customers in the last 4 weeks."))
     if found.target is not None:
-        words = {
-            "reached": _("reached"),
-            "not_reached": _("not reached"),
-            "not_yet": _("not there yet"),
-            "too_early": _("too early to tell"),
-            "no_answers": _("no answers yet"),
-        }
         lines.append(
             _(
                 "Our target: %(target)s by %(end)s: %(verdict)s.",
                 target=_points(found.target.target.target),
                 end=found.target.target.ends_on.isoformat(),
-                verdict=words[found.target.progress.verdict],
+                verdict=_(TARGET_VERDICTS[found.target.progress.verdict][0]),
             )
         )
     cases = ngettext(
@@ -174,7 +160,7 @@ def _lines(found: board.Board, organisation: str) -> list[str]:
         improving = [_("What we are improving:")]
         for running in found.actions:
             effect = running.measured.feeling
-            verdict = _(VERDICTS[effect.verdict]) if effect else (running.measured.why_not or "")
+            verdict = _(EFFECT_VERDICTS[effect.verdict]) if effect else (running.measured.why_not or "")
             improving.append(f"- {running.action.title}: {verdict}")
         lines.append("\n".join(improving))
     if found.quotes:

@@ -113,12 +113,18 @@ def estimate(
     )
     if not enough:
         return Effect("too_little_data", None, before_after, None, None, summary, controls, minimum_effect)
-    # The team's and its controls' shocks, averaged over the blocks on each side of the start.
-    shocks = _shock_variance(rows, controls, first, last, start) * (1 + 1 / max(1, len(controls)))
+    # The shocks of the team and of its controls (their mean pools respondents, so a team weighs by its
+    # share of them: the variance of a weighted mean of independent shocks is the sum of squared weights),
+    # averaged over the blocks each side of the start spans.
+    shares = np.asarray(
+        [sum(1 for t, p, _ in rows if t == c and first <= p <= last) for c in controls], dtype=float
+    )
+    weights = float(((shares / shares.sum()) ** 2).sum()) if shares.sum() else 1.0
+    shocks = _shock_variance(rows, controls, first, last, start) * (1 + weights)
     difference = _difference(
         [arrays["treated_after"], arrays["control_before"]],
         [arrays["treated_before"], arrays["control_after"]],
-        extra=shocks * (BLOCK / (start - first) + BLOCK / (last - start + 1)),
+        extra=shocks * (_averaged(first, start - 1, start) + _averaged(start, last, start)),
     )
     pre = _pre_trend(rows, team, controls, first, start, shocks)
     parallel = None if pre is None else pre.low <= 0 <= pre.high
@@ -148,9 +154,11 @@ def _shock_variance(
     for row_team, period, score in rows:
         if first <= period <= last and row_team in chosen:
             cells.setdefault((row_team, (period - start) // BLOCK), []).append(score)
-    teams = sorted({t for t, _ in cells})
     blocks = sorted({b for _, b in cells})
-    full = [b for b in blocks if all(len(cells.get((t, b), [])) >= 2 for t in teams)]
+    # A control with too few respondents in some block is left out (not the block: one small team would
+    # otherwise remove every block and, with them, the shocks).
+    teams = sorted(t for t in {t for t, _ in cells} if all(len(cells.get((t, b), [])) >= 2 for b in blocks))
+    full = blocks
     if len(teams) < 2 or len(full) < 2:
         return 0.0
     means = np.array([[float(np.mean(cells[(t, b)])) for b in full] for t in teams])
@@ -160,9 +168,22 @@ def _shock_variance(
     residuals = means - means.mean(axis=1, keepdims=True) - means.mean(axis=0, keepdims=True) + means.mean()
     freedom = (len(teams) - 1) * (len(full) - 1)
     spread, noise = float((residuals**2).sum()) / freedom, float(sampling.mean())
+    if noise <= 0:
+        return spread  # every cell without spread of its own: all of it is shocks
     if chi2.sf(freedom * spread / noise, freedom) >= SHOCK_TEST:
         return 0.0  # no more spread than sampling explains: its noise would only widen the interval
     return max(0.0, spread - noise)
+
+
+def _averaged(first: int, last: int, start: int) -> float:
+    """What share of one block's shock variance stays in the mean over periods ``first``..``last``: the
+    sum of each block's squared share of those periods (blocks counted from ``start``). One week holds a
+    whole block's shock; twelve weeks in three blocks keep a third of it."""
+    counts: dict[int, int] = {}
+    for period in range(first, last + 1):
+        counts[(period - start) // BLOCK] = counts.get((period - start) // BLOCK, 0) + 1
+    total = last - first + 1
+    return sum((n / total) ** 2 for n in counts.values()) if total > 0 else 0.0
 
 
 def _difference(plus: Sequence[np.ndarray], minus: Sequence[np.ndarray], extra: float = 0.0) -> Estimate:
@@ -195,7 +216,7 @@ def _pre_trend(
     return _difference(
         [arrays[(True, True)], arrays[(False, False)]],
         [arrays[(True, False)], arrays[(False, True)]],
-        extra=shocks * (BLOCK / (middle - first) + BLOCK / (start - middle)),
+        extra=shocks * (_averaged(first, middle - 1, start) + _averaged(middle, start - 1, start)),
     )
 
 

@@ -144,6 +144,7 @@ class GrowthTarget(TenantMixin, Base):
     ends_on: Mapped[date]
     baseline: Mapped[float | None] = mapped_column(Float)  # NPS points; None: no answers before the period
     baseline_n: Mapped[int] = mapped_column(default=0)
+    baseline_until: Mapped[date | None]  # the last day the baseline covers (before the start: so far)
     basic_level: Mapped[float] = mapped_column(Float, default=0.0)
     target: Mapped[float] = mapped_column(Float)
     steeper: Mapped[bool] = mapped_column(default=False)  # the baseline was below the basic level

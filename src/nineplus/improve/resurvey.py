@@ -21,9 +21,10 @@ from nineplus.core.i18n import gettext as _
 from nineplus.core.i18n import set_locale
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import utcnow
-from nineplus.core.security import constant_time_equals, sign
+from nineplus.core.security import constant_time_equals, id_of_signed, signed_id
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
+from nineplus.improve import fields
 from nineplus.improve.models import Case
 
 DAYS = 7
@@ -52,9 +53,8 @@ def refusal(session: Session, case: Case) -> str | None:
 def ask(session: Session, case: Case, now: datetime) -> None:
     """Plan the re-survey (in the caller's transaction); the e-mail is written when it is sent."""
     case.resurvey_due_at = now + timedelta(days=DAYS)
-    queue_composed(
-        session, "case_resurvey", {"case_id": case.id}, case.organisation_id, run_at=case.resurvey_due_at
-    )
+    payload = {"case_id": case.id, "due": case.resurvey_due_at.isoformat()}
+    queue_composed(session, "case_resurvey", payload, case.organisation_id, run_at=case.resurvey_due_at)
 
 
 def withdraw(case: Case) -> None:
@@ -64,20 +64,18 @@ def withdraw(case: Case) -> None:
 
 
 def token(case: Case) -> str:
-    secret = get_settings().resolved_secret_key()
-    return f"{case.id}.{sign(secret, f'case-resurvey:{case.organisation_id}:{case.id}')[:32]}"
+    return signed_id("case-resurvey", case.organisation_id, case.id)
 
 
 def case_of(session: Session, link: str) -> Case:
     """The case a re-survey link names (the session is left scoped to its organisation), or NotFound."""
     system(session)
-    case_id, _dot, _signature = link.partition(".")
-    case = session.get(Case, int(case_id)) if case_id.isdigit() and len(case_id) < 12 else None
+    case_id = id_of_signed(link)
+    case = session.get(Case, case_id) if case_id is not None else None
     if case is None or case.resurvey_sent_at is None or not constant_time_equals(token(case), link):
         raise NotFound("cases")
-    organisation_id = case.organisation_id
-    scope(session, organisation_id)
-    return session.get_one(Case, int(case_id))
+    scope(session, case.organisation_id)  # (forgets what the system step loaded: read again)
+    return session.get_one(Case, case_id)
 
 
 def opened(session: Session, link: str) -> tuple[Case, str, str]:
@@ -95,10 +93,10 @@ def answer(session: Session, case: Case, form: dict[str, Any]) -> None:
     """Store the customer's answer once; a score from 0 to 10 is needed, a comment is optional."""
     if case.resurveyed_at is not None:
         raise Invalid({"score": _("You answered already: thank you.")})
-    text = str(form.get("score", "")).strip()
-    if not text.isdigit() or not 0 <= int(text) <= 10:
+    score = fields.whole(str(form.get("score", "")).strip())
+    if score is None or not 0 <= score <= 10:
         raise Invalid({"score": _("Choose a score from 0 to 10.")})
-    case.resurvey_score = int(text)
+    case.resurvey_score = score
     case.resurvey_comment = str(form.get("comment", "")).strip()[:2000]
     case.resurveyed_at = utcnow()
     session.flush()
@@ -116,7 +114,10 @@ def _resurvey_email(session: Session, payload: dict[str, Any]) -> Email | None:
     scope(session, organisation_id)
     case = session.get_one(Case, payload["case_id"])
     still = case.status == "closed" and case.outcome == "recovered" and case.resurvey_due_at is not None
-    if not still or case.resurvey_sent_at is not None or refusal(session, case) is not None:
+    # A case closed, reopened and closed again has two of these queued: only the latest plan sends.
+    due = datetime.fromisoformat(str(payload.get("due", "1970-01-01T00:00:00+00:00")))
+    planned = case.resurvey_due_at == due
+    if not still or not planned or case.resurvey_sent_at is not None or refusal(session, case) is not None:
         return None
     person = _person(session, case)
     organisation = session.get_one(Organisation, case.organisation_id)

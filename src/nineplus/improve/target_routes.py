@@ -3,6 +3,7 @@ team's own baseline) and a target's page with the form to change it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import utcnow
+from nineplus.improve import fields
 from nineplus.improve import targets as service
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.forms import read_form
@@ -56,6 +58,7 @@ def _form(
         "errors": errors,
         "team_options": service.team_options(db, me),
         "policy": service.policy(),
+        "one_day": timedelta(days=1),
         **extra,
     }
     return render(request, "improve/target_form.html", context, status_code=422 if errors else 200)
@@ -66,11 +69,11 @@ async def create_target(request: Request, db: Db, me: PagePrincipal) -> Response
     require(me, Permission.MANAGE_ACTIONS)
     form = await read_form(request)
     try:
-        target = service.create(db, me, form)
+        target = service.create(db, me, form, _today(db, me))
     except Invalid as exc:
-        return _form(
-            request, db, me, None, {**service.proposal(db, me, None, "", _today(db, me)), **form}, exc.errors
-        )
+        chosen = fields.whole(form.get("team_id"))
+        proposed = service.proposal(db, me, chosen, str(form.get("starts_on", "")), _today(db, me))
+        return _form(request, db, me, None, {**proposed, **form}, exc.errors)
     return redirect(request, f"/targets/{target.id}", flash=_("Growth target set."))
 
 

@@ -27,10 +27,12 @@ from nineplus.analytics.scores import Nps, z_for
 from nineplus.audit.service import record
 from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
-from nineplus.core.tenancy import scope
+from nineplus.core.tenancy import scope, system
 from nineplus.improve import fields
 from nineplus.improve.models import GrowthTarget
+from nineplus.jobs.runner import handler
 
 BASELINE_MONTHS = 6
 GROWTH = 5.0  # NPS points a team at or above the basic level is asked to grow in a period
@@ -154,9 +156,10 @@ def baseline(session: Session, organisation_id: int, team_id: int, starts_on: da
 
 
 def months_before(day: date, months: int) -> date:
-    month = day.month - 1 - months
-    year = day.year + month // 12
-    return date(year, month % 12 + 1, min(day.day, 28))
+    """The same day ``months`` months earlier (the month's last day where it has fewer days)."""
+    from dateutil.relativedelta import relativedelta
+
+    return day - relativedelta(months=months)
 
 
 @dataclass(frozen=True)
@@ -237,29 +240,45 @@ def _parsed(session: Session, me: Principal, form: dict[str, Any], fixed_team: i
         found[key] = fields.number(form.get(key))
         if found[key] is None or not low <= found[key] <= 100:
             errors[key] = _("Give an NPS from -100 to 100.")
-    found["note"] = str(form.get("note", "")).strip()[:2000]
+    found["note"] = str(form.get("note", "")).strip()
+    if len(found["note"]) > 2000:
+        errors["note"] = _("Say why in at most 2,000 characters.")
     if errors:
         raise Invalid(errors)
     return found
 
 
-def create(session: Session, me: Principal, form: dict[str, Any]) -> GrowthTarget:
+def _clash(session: Session, values: dict[str, Any], own: int | None = None) -> None:
+    """One target per team at a time: refuse a period that overlaps another of the team's."""
+    stmt = select(GrowthTarget.id).where(
+        GrowthTarget.team_id == values["team_id"],
+        GrowthTarget.starts_on <= values["ends_on"],
+        GrowthTarget.ends_on >= values["starts_on"],
+    )
+    if own is not None:
+        stmt = stmt.where(GrowthTarget.id != own)
+    if session.scalar(stmt.limit(1)) is not None:
+        raise Invalid({"starts_on": _("This team already has a target in that period: change that one.")})
+
+
+def measure_baseline(session: Session, target: GrowthTarget, today: date) -> None:
+    """The team's NPS in the BASELINE_MONTHS before the start, as far as they have passed by ``today``
+    (a target set ahead of its period is measured again once it starts: ``settle_baselines``)."""
+    zone = zone_of(session, target.organisation_id)
+    last = min(target.starts_on - timedelta(days=1), today)
+    found = team_nps(session, target.team_id, months_before(target.starts_on, BASELINE_MONTHS), last, zone)
+    target.baseline, target.baseline_n, target.baseline_until = found.score, found.n, last
+    target.steeper = target.baseline is not None and target.baseline < target.basic_level
+
+
+def create(session: Session, me: Principal, form: dict[str, Any], today: date) -> GrowthTarget:
     """Set a team's target for a period; its baseline is measured now, from the team's own history."""
     require(me, Permission.MANAGE_ACTIONS)
     scope(session, me.organisation_id)
     values = _parsed(session, me, form, None)
-    clash = session.scalar(
-        select(GrowthTarget.id).where(
-            GrowthTarget.team_id == values["team_id"],
-            GrowthTarget.starts_on <= values["ends_on"],
-            GrowthTarget.ends_on >= values["starts_on"],
-        )
-    )
-    if clash is not None:
-        raise Invalid({"starts_on": _("This team already has a target in that period: change that one.")})
-    before = baseline(session, me.organisation_id, values["team_id"], values["starts_on"])
-    target = GrowthTarget(**values, baseline=before.score, baseline_n=before.n)
-    target.steeper = before.score is not None and before.score < values["basic_level"]
+    _clash(session, values)
+    target = GrowthTarget(**values, organisation_id=me.organisation_id)
+    measure_baseline(session, target, today)
     session.add(target)
     session.flush()
     record(session, me, "target.create", target, after=_audited(target))
@@ -267,21 +286,29 @@ def create(session: Session, me: Principal, form: dict[str, Any]) -> GrowthTarge
 
 
 def update(session: Session, me: Principal, target: GrowthTarget, form: dict[str, Any], today: date) -> None:
-    """Change a target; after its period started the change is audited as such, with the reason given."""
+    """Change a target. Before its period starts, a new start measures the baseline again; after, the
+    start stays, and any change needs a reason, written to the audit log as a change after the start."""
     if not may_edit(me, target.team_id):
         raise NotFound("growth_targets")
     values = _parsed(session, me, form, target.team_id)
+    _clash(session, values, target.id)
     started = today >= target.starts_on
+    reason = str(form.get("reason", "")).strip()
     if started and values["starts_on"] != target.starts_on:
         raise Invalid({"starts_on": _("The period has started: its start stays as it was.")})
-    if started and not values["note"] and values["target"] != target.target:
-        raise Invalid({"note": _("The period has started: say why the target changes.")})
     before = _audited(target)
+    moved = values["starts_on"] != target.starts_on
     for key, value in values.items():
         setattr(target, key, value)
+    if moved:
+        measure_baseline(session, target, today)
     target.steeper = target.baseline is not None and target.baseline < target.basic_level
     after = _audited(target)
     changed = [k for k in after if after[k] != before[k]]
+    if started and changed and not reason:
+        raise Invalid({"reason": _("The period has started: say why the target changes.")})
+    if len(reason) > 1000:
+        raise Invalid({"reason": _("Say why in at most 1,000 characters.")})
     if changed:
         record(
             session,
@@ -290,9 +317,25 @@ def update(session: Session, me: Principal, target: GrowthTarget, form: dict[str
             target,
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
-            reason=target.note if started else "",
+            reason=reason if started else "",
         )
     session.flush()
+
+
+@handler("settle_baselines", every=timedelta(hours=1))
+def settle_baselines(session: Session, payload: dict[str, Any]) -> None:
+    """Measure again the baseline of each target that was set ahead of its period and has started now."""
+    from nineplus.accounts.models import Organisation
+
+    system(session)
+    for organisation_id in session.scalars(select(Organisation.id).order_by(Organisation.id)).all():
+        scope(session, organisation_id)
+        today = utcnow().astimezone(zone_of(session, organisation_id)).date()
+        for target in session.scalars(select(GrowthTarget).where(GrowthTarget.starts_on <= today)).all():
+            if target.baseline_until is None or target.baseline_until < target.starts_on - timedelta(days=1):
+                measure_baseline(session, target, today)
+        session.commit()
+        system(session)
 
 
 def _audited(target: GrowthTarget) -> dict[str, Any]:

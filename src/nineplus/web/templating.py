@@ -38,6 +38,10 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["static_url"] = static_url
+    from nineplus.improve.words import EFFECT_VERDICTS, TARGET_VERDICTS
+
+    env.globals["effect_verdicts"] = EFFECT_VERDICTS  # translated where shown: _(effect_verdicts[key])
+    env.globals["target_verdicts"] = TARGET_VERDICTS
     env.filters["tr"] = lambda value: localized(value, i18n.get_locale())
     env.filters["date"] = format_date
     env.filters["datetime"] = format_datetime

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("baseline", sa.Float(), nullable=True),
         sa.Column("baseline_n", sa.Integer(), nullable=False),
+        sa.Column("baseline_until", sa.Date(), nullable=True),
         sa.Column("basic_level", sa.Float(), nullable=False),
         sa.Column("target", sa.Float(), nullable=False),
         sa.Column("steeper", sa.Boolean(), nullable=False),
