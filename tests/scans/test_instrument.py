@@ -127,3 +127,64 @@ def test_a_file_that_is_not_a_mapping_is_refused_at_line_1() -> None:
     with pytest.raises(InstrumentError) as caught:
         parse("- just\n- a list\n", "list.yaml")
     assert (caught.value.line, "mapping" in caught.value.reason) == (1, True)
+
+
+def test_the_product_has_an_instrument_for_each_model() -> None:
+    found = load_dir()
+    assert set(found) == {
+        "nine_plus_scan",
+        "service_excellence",
+        "culture_values",
+        "four_bs",
+        "seven_levels",
+        "six_laws",
+    }
+    blocks = found["service_excellence"].dimensions
+    assert len(blocks) == 9
+    assert {b.category for b in blocks} == {"operation", "strategy", "culture", "innovation"}
+    values = found["culture_values"]
+    assert (len(values.items), len(values.dimensions)) == (16, 4)
+    assert [d.key for d in found["seven_levels"].dimensions] == [
+        "mission",
+        "identity",
+        "values",
+        "competencies",
+        "skills",
+        "behaviour",
+        "context",
+    ]
+    assert len(found["six_laws"].dimensions) == 6
+    assert found["nine_plus_scan"].persona is not None
+
+
+def _agreeing(instrument_key: str, level: int, **overrides: int) -> dict[str, int]:
+    instrument = load_dir()[instrument_key]
+    scale = instrument.scale
+    answers = {i.key: (scale.min + scale.max - level if i.reverse else level) for i in instrument.items}
+    return {**answers, **overrides}
+
+
+def test_the_nine_plus_scan_places_the_organisation_on_its_two_by_two() -> None:
+    instrument = load_dir()["nine_plus_scan"]
+    hero = score(instrument, [_agreeing("nine_plus_scan", 5)] * 5)
+    assert hero.persona == "high_high"
+    assert instrument.persona is not None
+    assert "Klantheld" in instrument.persona.quadrants["high_high"].nl
+    projects = {"continuous_rhythm": 2, "continuous_test": 2, "continuous_project": 5}
+    attender = score(instrument, [_agreeing("nine_plus_scan", 5, **projects)] * 5)
+    assert attender.persona == "low_high"  # the customer first, improvement through projects
+    assert attender.advice == ("continuous",)
+
+
+def test_the_seven_levels_start_where_people_are_divided_on_values() -> None:
+    """Seed 004's telephone example: answering the phone scores fine on average, but half the team says
+    yes and half no; with values not shared, training skills comes too early."""
+    instrument = load_dir()["seven_levels"]
+    yes = _agreeing("seven_levels", 4, values_phone=5, skills_trained=2, skills_recover=2)
+    no = _agreeing("seven_levels", 4, values_phone=1, skills_trained=2, skills_recover=2)
+    result = score(instrument, [yes, no] * 4)
+    assert result.dimension("values").score is not None
+    assert result.dimension("values").score >= 60  # fine on average
+    assert result.dimension("values").divided
+    assert result.dimension("skills").needs_work(60)
+    assert result.advice == ("values",)  # the highest level not in order, not the weakest
