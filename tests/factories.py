@@ -67,6 +67,7 @@ class World:
     action_id: int = 0  # an improvement action of this organisation, likewise
     target_id: int = 0  # a growth target of this organisation, likewise
     link_id: int = 0  # a board link of this organisation, likewise
+    run_id: int = 0  # a scan run of this organisation, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

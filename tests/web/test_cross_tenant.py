@@ -41,6 +41,8 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "CaseScan": "read only by the case job, on a session scoped to its organisation",
     "ActionCase": "always read through an improvement action of the caller's organisation",
     "BoardDigest": "read only by the digest job, on a session scoped to its organisation",
+    "ScanInvitation": "counted per run of the caller's organisation; found by its signed link",
+    "ScanAnswer": "always read through a scan run of the caller's organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
 }
@@ -74,6 +76,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "action_id": world.action_id,
         "target_id": world.target_id,
         "link_id": world.link_id,
+        "run_id": world.run_id,
     }
 
 
@@ -118,6 +121,7 @@ def with_a_customer(db: Session, b: World) -> None:
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
     from nineplus.improve.models import ActionCase, BoardLink, Case, CaseRule, GrowthTarget, ImprovementAction
+    from nineplus.scans.models import ScanRun
 
     scope(db, b.org.id)
     customer = Person(external_id="b-sweep-1", name=f"Customer of {MARKER}", team_id=b.teams["contact"].id)
@@ -147,12 +151,13 @@ def with_a_customer(db: Session, b: World) -> None:
         target=9.0,
     )
     screen = BoardLink(team_id=b.teams["contact"].id, token_hash="b" * 64, label=f"Screen of {MARKER}")
-    db.add_all([case, rule, action, goal, screen])
+    scan = ScanRun(instrument="four_bs", version=1, title=f"Scan of {MARKER}")
+    db.add_all([case, rule, action, goal, screen, scan])
     db.flush()
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id
-    b.link_id = screen.id
+    b.link_id, b.run_id = screen.id, scan.id
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     SUBMIT_RESPONSES = "submit_responses"
     WORK_CASES = "work_cases"
     MANAGE_ACTIONS = "manage_actions"
+    RUN_SCANS = "run_scans"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -45,6 +46,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.SUBMIT_RESPONSES: N_("Store responses through the API (for example from a kiosk or a CRM)"),
     Permission.WORK_CASES: N_("See and work the cases of unhappy customers of one's own teams"),
     Permission.MANAGE_ACTIONS: N_("Plan and update improvement actions (for one's own teams)"),
+    Permission.RUN_SCANS: N_("Run organisation scans among staff and read their results"),
 }
 
 _P = Permission
@@ -64,6 +66,7 @@ MATRIX: dict[str, frozenset[Permission]] = {
             _P.SUBMIT_RESPONSES,
             _P.WORK_CASES,
             _P.MANAGE_ACTIONS,
+            _P.RUN_SCANS,
         }
     ),
     "team_lead": frozenset({_P.VIEW_JOURNEYS, _P.RUN_WORKSHOPS, _P.WORK_CASES, _P.MANAGE_ACTIONS}),

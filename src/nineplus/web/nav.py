@@ -16,6 +16,7 @@ _ITEMS = [
     ("/cases", N_("Cases"), "audit", Permission.WORK_CASES),
     ("/actions", N_("Improvement actions"), "workshop", Permission.VIEW_JOURNEYS),
     ("/targets", N_("Growth targets"), "chart", Permission.VIEW_JOURNEYS),
+    ("/scans", N_("Organisation scans"), "workshop", Permission.RUN_SCANS),
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
     ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/persons", N_("Persons"), "user", Permission.MANAGE_SURVEYS),

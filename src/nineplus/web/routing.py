@@ -38,6 +38,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # the customer's one question after a case was closed as won back
         ("GET", "/rs/{token}"),
         ("POST", "/rs/{token}"),
+        # a staff member's personal link to an organisation scan
+        ("GET", "/scan/{token}"),
+        ("POST", "/scan/{token}"),
         ("POST", "/u/{token}"),
         # a whole response in one JSON request, to a survey's anonymous key
         ("POST", "/api/v1/public/surveys/{key}/responses"),
