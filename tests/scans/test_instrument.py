@@ -188,3 +188,19 @@ def test_the_seven_levels_start_where_people_are_divided_on_values() -> None:
     assert result.dimension("values").divided
     assert result.dimension("skills").needs_work(60)
     assert result.advice == ("values",)  # the highest level not in order, not the weakest
+
+
+def test_the_nine_plus_scan_draws_the_organisation_on_its_two_by_two() -> None:
+    from nineplus.analytics.charts import svg
+    from nineplus.scans.charts import radar, two_by_two
+
+    instrument = load_dir()["nine_plus_scan"]
+    result = score(instrument, [_agreeing("nine_plus_scan", 5)] * 5)
+    grid = two_by_two(instrument, result, "nl", "Waar we staan")
+    assert grid is not None
+    drawn = svg(grid.spec, "nl")
+    assert all(name in drawn for name in ("Klantheld", "Klantaandachtige", "Klantbespreker", "Klantontzorg"))
+    assert grid.rows == [{"layer": "us", "x": 100.0, "y": 100.0, "text": "We"}]
+    shape = radar(instrument, [("Iedereen", result)], "nl", "Score")
+    assert len(shape.rows) == len(instrument.dimensions) + 1  # a closed shape
+    assert "De klant op één" in svg(shape.spec, "nl")

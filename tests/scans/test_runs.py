@@ -181,6 +181,10 @@ def test_managers_and_employees_compared_and_the_change_since_the_last_run(
     login(client, db, bank_a.users["cx_lead"])
     page = html(client.get(f"/scans/{second.id}"))
     assert page.select_one("#dimension-values .divided") is not None
+    radar = page.select_one("#scan-radar svg")
+    assert radar is not None
+    assert "Missie" in radar.text or "Mission" in radar.text  # the spokes are named
+    assert page.select_one("#scan-grid") is None  # the seven levels have no 2x2
     assert page.select_one("#scan-divided") is not None
     assert "Managers minus employees" in page.text or "Leidinggevenden min medewerkers" in page.text
     # Nobody without the right sees runs.

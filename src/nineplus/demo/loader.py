@@ -140,6 +140,9 @@ def load_demo(session: Session, *, lang: str = "nl") -> tuple[Organisation, bool
     from nineplus.improve.digest import mark_sent
 
     mark_sent(session, org.id)  # the first start sends no digest of a board nobody has seen
+    from nineplus.demo.scans import load_scans
+
+    load_scans(session, actor, [teams[key].id for key in CUSTOMERS], lang)
     return org, True
 
 

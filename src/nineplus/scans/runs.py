@@ -7,6 +7,7 @@ subtracting the shown departments from the whole (complementary suppression).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,7 +37,9 @@ class AlreadyAnswered(Exception):
     pass
 
 
+@cache
 def instruments() -> dict[str, Instrument]:
+    """The product's instruments, read once per process (the files ship with the code)."""
     return load_dir()
 
 
@@ -63,9 +66,9 @@ def get(session: Session, me: Principal, run_id: int) -> ScanRun:
     return run
 
 
-def start(session: Session, me: Principal, form: dict[str, Any]) -> ScanRun:
+def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool = True) -> ScanRun:
     """Start a run of an instrument among the chosen teams' employees and managers, and queue each a
-    personal link by e-mail."""
+    personal link by e-mail (``notify=False``: the demo's runs, answered already, e-mail nobody)."""
     from nineplus.accounts.models import Team
 
     require(me, Permission.RUN_SCANS)
@@ -102,14 +105,14 @@ def start(session: Session, me: Principal, form: dict[str, Any]) -> ScanRun:
     )
     session.add(run)
     session.flush()
-    invited = _invite(session, run, teams)
+    invited = _invite(session, run, teams, notify)
     if not invited:
         raise Invalid({"team_ids": _("Nobody in these teams has an e-mail address to invite.")})
     record(session, me, "scan.start", run, after={"instrument": run.instrument, "invited": invited})
     return run
 
 
-def _invite(session: Session, run: ScanRun, teams: set[int]) -> int:
+def _invite(session: Session, run: ScanRun, teams: set[int], notify: bool = True) -> int:
     """An invitation for every employee of the teams and every manager in them (once each)."""
     from nineplus.accounts.models import TeamMembership, User
     from nineplus.feedback.models import Person
@@ -141,7 +144,8 @@ def _invite(session: Session, run: ScanRun, teams: set[int]) -> int:
     session.flush()
     for invitation in made:
         invitation.token_hash = token_hash(link_token(invitation))
-        queue_composed(session, "scan_invitation", {"invitation_id": invitation.id}, run.organisation_id)
+        if notify:
+            queue_composed(session, "scan_invitation", {"invitation_id": invitation.id}, run.organisation_id)
     session.flush()
     return len(made)
 
