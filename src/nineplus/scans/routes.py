@@ -7,15 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
-from nineplus.scans import charts
+from nineplus.scans import report
 from nineplus.scans import runs as service
-from nineplus.web import charts as web_charts
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.forms import read_form
 from nineplus.web.templating import redirect, render
@@ -60,25 +60,27 @@ async def start_scan(request: Request, db: Db, me: PagePrincipal) -> Response:
     return redirect(request, f"/scans/{run.id}", flash=_("Scan started: the invitations are on their way."))
 
 
-def _charts(found: service.Results) -> dict[str, Any]:
-    """The radar (everyone, the previous run, managers and employees where shown) and the 2x2, as SVG."""
-    if found.whole is None:
-        return {"radar": None, "grid": None}
-    locale = get_locale()
-    series = [(_("Everyone"), found.whole)]
-    if found.previous is not None:
-        series.append((_("Previous run"), found.previous))
-    if all(g.result is not None for g in found.roles):
-        series += [(g.name, g.result) for g in found.roles if g.result is not None]
-    radar = charts.radar(found.instrument, series, locale, _("Score per part (0-100)"))
-    grid = charts.two_by_two(found.instrument, found.whole, locale, _("Where the organisation stands"))
-    return {"radar": web_charts.inline(radar), "grid": web_charts.inline(grid)}
-
-
 @router.get("/scans/{run_id}", response_class=HTMLResponse)
 def scan_page(request: Request, db: Db, me: PagePrincipal, run_id: int) -> Response:
     found = service.results(db, me, service.get(db, me, run_id))
-    return render(request, "scans/run.html", {"r": found, **_charts(found)})
+    drawn = report.figures(found, get_locale())
+    svg = {key: Markup(value) if value else None for key, value in drawn.items()}  # noqa: S704 - our own charts
+    return render(request, "scans/run.html", {"r": found, **svg})
+
+
+@router.get("/scans/{run_id}/report.pdf")
+def scan_report(request: Request, db: Db, me: PagePrincipal, run_id: int) -> Response:
+    """The run's report as PDF, in the language of the page it was asked from."""
+    from nineplus.web.templating import base_context, environment
+
+    run = service.get(db, me, run_id)
+    found = service.results(db, me, run)
+    locale = get_locale()
+    context = {**base_context(request), "r": found, **report.figures(found, locale)}
+    html = environment().get_template("scans/report.html").render(context)
+    name = f"scan-{run.id}-{locale}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(report.pdf(html), media_type="application/pdf", headers=headers)
 
 
 @router.post("/scans/{run_id}/close")
