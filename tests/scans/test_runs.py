@@ -191,3 +191,43 @@ def test_managers_and_employees_compared_and_the_change_since_the_last_run(
     login(client, db, bank_a.users["team_lead"])
     assert client.get(f"/scans/{second.id}").status_code == 403
     assert db.scalar(select(func.count()).select_from(ScanRun)) == 2
+
+
+def test_a_shared_link_lets_staff_without_e_mail_answer_with_their_role_and_department(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    db.commit()
+    login(client, db, bank_a.users["cx_lead"])
+    token = html(client.get("/scans/new")).select_one("input[name=csrf_token]")["value"]
+    contact = str(bank_a.teams["contact"].id)
+    made = client.post(
+        "/scans/new",
+        data={
+            "csrf_token": token,
+            "instrument": "four_bs",
+            "title": "Open",
+            "team_ids": [contact],
+            "open_link": "yes",
+        },
+    )
+    assert made.status_code == 303  # nobody to e-mail, but the shared link will do
+    run_id = int(made.headers["location"].rsplit("/", 1)[1])
+    shared = html(client.get(f"/scans/{run_id}")).select_one("#scan-shared code").text
+    path = shared[shared.index("/scan/open/") :]
+    client.cookies.clear()
+    form = html(client.get(path))
+    assert [o["value"] for o in form.select("#f-team_id option") if o["value"]] == [contact]
+    csrf = form.select_one("input[name=csrf_token]")["value"]
+    four = load_dir()["four_bs"]
+    points = {i.key: "4" for i in four.items}
+    missing = client.post(path, data={"csrf_token": csrf, **points})
+    assert missing.status_code == 422
+    assert html(missing).select_one("#f-role-error") is not None
+    done = client.post(path, data={"csrf_token": csrf, "role": "employee", "team_id": contact, **points})
+    assert html(done).select_one("#scan-thanks") is not None
+    assert client.get(path[:-4] + "0000").status_code == 404  # a forged key
+    system(db)
+    stored = db.scalars(select(ScanAnswer).where(ScanAnswer.run_id == run_id)).all()
+    assert [(a.role, a.team_id, a.person_id) for a in stored] == [("employee", int(contact), None)]
+    closed = _run(db, bank_a, [])
+    assert runs.shared_link(closed) is None  # a run without a shared link has none to guess

@@ -29,6 +29,8 @@ class ScanRun(TenantMixin, Base):
     min_group: Mapped[int] = mapped_column(default=5)  # no score of fewer respondents is shown
     status: Mapped[str] = mapped_column(String(8), default="open")  # open, closed
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id", ondelete="SET NULL"))
+    teams: Mapped[list[int]] = mapped_column(JSON, default=list)  # the departments asked
+    open_link: Mapped[bool] = mapped_column(default=False)  # also answerable through one shared link
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[created]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))

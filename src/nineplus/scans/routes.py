@@ -14,6 +14,7 @@ from nineplus.accounts.service import require
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
+from nineplus.core.settings import get_settings
 from nineplus.scans import report
 from nineplus.scans import runs as service
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
@@ -65,7 +66,9 @@ def scan_page(request: Request, db: Db, me: PagePrincipal, run_id: int) -> Respo
     found = service.results(db, me, service.get(db, me, run_id))
     drawn = report.figures(found, get_locale())
     svg = {key: Markup(value) if value else None for key, value in drawn.items()}  # noqa: S704 - our own charts
-    return render(request, "scans/run.html", {"r": found, **svg})
+    key = service.shared_link(found.run)
+    shared = f"{get_settings().base_url.rstrip('/')}/scan/open/{key}" if key else None
+    return render(request, "scans/run.html", {"r": found, "shared": shared, **svg})
 
 
 @router.get("/scans/{run_id}/report.pdf")
@@ -120,3 +123,25 @@ async def answer_scan(request: Request, db: Db, token: str) -> Response:
     except service.AlreadyAnswered:
         return _answer_page(request, token, found, thanks=True)
     return _answer_page(request, token, found, thanks=True)
+
+
+def _shared_page(request: Request, key: str, opened: Any, status_code: int = 200, **extra: Any) -> Response:
+    run, instrument, teams = opened
+    context = {"key": key, "run": run, "instrument": instrument, "teams": teams, "form": {}, "errors": {}}
+    return render(request, "scans/answer.html", {**context, **extra}, status_code=status_code)
+
+
+@router.get("/scan/open/{key}", response_class=HTMLResponse)
+def shared_page(request: Request, db: Db, key: str) -> Response:
+    return _shared_page(request, key, service.opened_shared(db, key))
+
+
+@router.post("/scan/open/{key}", response_class=HTMLResponse)
+async def answer_shared(request: Request, db: Db, key: str) -> Response:
+    found = service.opened_shared(db, key)
+    form = await read_form(request)
+    try:
+        service.answer_shared(db, found[0], form)
+    except Invalid as exc:
+        return _shared_page(request, key, found, form=form, errors=exc.errors, status_code=422)
+    return _shared_page(request, key, found, thanks=True)

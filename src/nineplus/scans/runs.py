@@ -102,11 +102,13 @@ def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool
         min_group=int(group),
         previous_id=previous,
         created_by_id=me.user_id,
+        teams=sorted(teams),
+        open_link=form.get("open_link") == "yes",
     )
     session.add(run)
     session.flush()
     invited = _invite(session, run, teams, notify)
-    if not invited:
+    if not invited and not run.open_link:
         raise Invalid({"team_ids": _("Nobody in these teams has an e-mail address to invite.")})
     record(session, me, "scan.start", run, after={"instrument": run.instrument, "invited": invited})
     return run
@@ -167,15 +169,52 @@ def opened(session: Session, token: str) -> tuple[ScanInvitation, ScanRun, Instr
     return invitation, run, instrument_of(run)
 
 
-def answer(session: Session, invitation: ScanInvitation, run: ScanRun, form: dict[str, Any]) -> None:
-    """Store one respondent's answers and use up the link in the same transaction; an anonymous run keeps
-    no link between the two."""
+def shared_link(run: ScanRun) -> str | None:
+    """The run's one link for everyone (where it has one): signed, so only the server makes it."""
+    return signed_id("scan-link", run.organisation_id, run.id) if run.open_link else None
+
+
+def opened_shared(session: Session, key: str) -> tuple[ScanRun, Instrument, list[tuple[int, str]]]:
+    """What a shared link opens: the run, its instrument and the departments to choose from."""
+    from nineplus.accounts.models import Team
+
+    system(session)
+    found = id_of_signed(key)
+    run = session.get(ScanRun, found) if found is not None else None
+    if run is None or not run.open_link or not constant_time_equals(shared_link(run) or "", key):
+        raise NotFound("scan_runs")
+    scope(session, run.organisation_id)
+    run = session.get_one(ScanRun, found)
+    teams = session.execute(
+        select(Team.id, Team.name).where(Team.id.in_(run.teams or [-1])).order_by(Team.name)
+    )
+    return run, instrument_of(run), [(t.id, t.name) for t in teams]
+
+
+def answer_shared(session: Session, run: ScanRun, form: dict[str, Any]) -> None:
+    """An answer through the shared link: the respondent says their role and department. Anyone with the
+    link can answer (the personal links are for when one answer per person matters)."""
+    errors: dict[str, str] = {}
+    role = str(form.get("role", ""))
+    if role not in ROLES:
+        errors["role"] = _("Say whether you are an employee or a manager.")
+    team = str(form.get("team_id", ""))
+    if not team.isdecimal() or int(team) not in (run.teams or []):
+        errors["team_id"] = _("Choose your department.")
+    given = _valid(run, form, errors)
+    session.add(
+        ScanAnswer(run_id=run.id, role=role, team_id=int(team), submitted_on=utcnow().date(), answers=given)
+    )
+    session.flush()
+
+
+def _valid(run: ScanRun, form: dict[str, Any], errors: dict[str, str]) -> dict[str, int]:
+    """The answered statements, or Invalid with a message per statement (and ``errors`` found before)."""
     if run.status != "open":
         raise Invalid({"__all__": _("This scan has closed: thank you all the same.")})
     instrument = instrument_of(run)
     low, high = instrument.scale.min, instrument.scale.max
     given: dict[str, int] = {}
-    errors: dict[str, str] = {}
     for item in instrument.items:
         text = str(form.get(item.key, "")).strip()
         if not text:
@@ -188,6 +227,13 @@ def answer(session: Session, invitation: ScanInvitation, run: ScanRun, form: dic
         raise Invalid(errors)
     if len(given) < (len(instrument.items) + 1) // 2:
         raise Invalid({"__all__": _("Answer at least half of the statements, please.")})
+    return given
+
+
+def answer(session: Session, invitation: ScanInvitation, run: ScanRun, form: dict[str, Any]) -> None:
+    """Store one respondent's answers and use up the link in the same transaction; an anonymous run keeps
+    no link between the two."""
+    given = _valid(run, form, {})
     today = utcnow().date()
     used = session.execute(
         update(ScanInvitation)

@@ -41,6 +41,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # a staff member's personal link to an organisation scan
         ("GET", "/scan/{token}"),
         ("POST", "/scan/{token}"),
+        ("GET", "/scan/open/{key}"),
+        ("POST", "/scan/open/{key}"),
         ("POST", "/u/{token}"),
         # a whole response in one JSON request, to a survey's anonymous key
         ("POST", "/api/v1/public/surveys/{key}/responses"),

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("min_group", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("previous_id", sa.Integer(), nullable=True),
+        sa.Column("teams", sa.JSON(), nullable=False),
+        sa.Column("open_link", sa.Boolean(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=True),
