@@ -153,3 +153,31 @@ def test_the_demo_s_action_with_a_planted_effect_improved_and_the_other_had_none
     assert nothing.difference is not None
     assert nothing.difference.low < 0 < nothing.difference.high
     assert db.scalar(select(ActionCase.case_id).limit(1)) is not None  # cases motivated them
+
+
+def test_the_demo_has_a_closed_scan_run_of_each_instrument_with_its_advice(db: Session) -> None:
+    from nineplus.core.principal import system_principal
+    from nineplus.core.tenancy import scope
+    from nineplus.scans import runs
+    from nineplus.scans.models import ScanRun
+
+    org, _ = load_demo(db)
+    scope(db, org.id)
+    me = system_principal(org.id)
+    found = db.scalars(select(ScanRun).order_by(ScanRun.id)).all()
+    assert {r.instrument for r in found} == set(runs.instruments())
+    assert all(r.status == "closed" for r in found)
+    for run in found:
+        results = runs.results(db, me, run)
+        assert results.whole is not None
+        assert results.answered >= run.min_group
+        assert all(g.n >= run.min_group for g in results.departments)
+    spring = found[[r.instrument for r in found].index("seven_levels") + 1]
+    results = runs.results(db, me, spring)
+    assert results.whole is not None
+    assert results.whole.advice == ("values",)  # divided on answering the phone: start there
+    assert all(change > 0 for change in results.change.values())  # better than in the autumn
+    nine = next(r for r in found if r.instrument == "nine_plus_scan")
+    persona = runs.results(db, me, nine).whole
+    assert persona is not None
+    assert persona.persona == "low_high"  # the customer first, improvement through projects

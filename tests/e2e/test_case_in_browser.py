@@ -138,3 +138,19 @@ def test_a_team_lead_puts_the_board_on_the_team_room_screen_and_revokes_it(demo_
     assert gone is not None
     assert gone.status == 404
     assert errors == []
+
+
+def test_a_cx_lead_reads_a_demo_scan_and_downloads_its_report(demo_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page, errors = open_page(
+        browser, demo_server, "marloes.bakker@polderbank.example", "demo-nineplus-2026", "/scans"
+    )
+    page.locator("#runs a").first.click()
+    page.wait_for_selector("#scan-advice")
+    assert page.locator("#scan-radar svg").count() == 1
+    assert page.locator("#scan-dimensions tbody tr").count() >= 4
+    assert violations(page) == []
+    report = page.request.get(demo_server + page.locator("#scan-report").get_attribute("href"))
+    assert report.status == 200
+    assert report.headers["content-type"] == "application/pdf"
+    assert report.body()[:5] == b"%PDF-"
+    assert errors == []
