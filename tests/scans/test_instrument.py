@@ -104,7 +104,9 @@ def test_the_four_bs_advise_the_weakest_first() -> None:
         (("en: Start with the mission.", "de: Fang an."), 14, "advice.en"),
         (("threshold: 60", "threshold: 160"), 10, "advice.threshold"),
         (("  max: 5\n", "  max: 5\n  steps: 3\n"), 8, "scale.steps"),
-        (("- {key: skills_train", "- {key: values_kind"), None, "used twice"),
+        (("- {key: skills_train", "- {key: values_kind"), 25, "used twice"),  # at the second use
+        (("version: 2\n", "version: 2\nversion: 3\n"), 3, "given twice"),
+        (("version: 2", "version: true"), 2, "version"),
         (("items:\n", "items:\n  - [unclosed\n"), 23, "expected ',' or ']'"),  # where it is found
         (("    low_high: {nl: Doener, en: Doer}\n", ""), 30, "missing: low_high"),
     ],
@@ -204,3 +206,31 @@ def test_the_nine_plus_scan_draws_the_organisation_on_its_two_by_two() -> None:
     shape = radar(instrument, [("Iedereen", result)], "nl", "Score")
     assert len(shape.rows) == len(instrument.dimensions) + 1  # a closed shape
     assert "De klant op één" in svg(shape.spec, "nl")
+
+
+def test_a_run_keeps_the_version_it_was_answered_on(tmp_path: Path) -> None:
+    from nineplus.scans.instrument import load_versions, newest
+
+    (tmp_path / "levels_v2.yaml").write_text(LEVELS, encoding="utf-8")
+    (tmp_path / "levels_v3.yaml").write_text(
+        LEVELS.replace("version: 2", "version: 3").replace("Helder.", "Heel helder."), encoding="utf-8"
+    )
+    every = load_versions(tmp_path)
+    assert sorted(every) == [("test_levels", 2), ("test_levels", 3)]
+    assert newest(every)["test_levels"].version == 3  # what a new run uses
+    assert every[("test_levels", 2)].items[0].text.nl == "Helder."  # what the old run was answered on
+    (tmp_path / "copy.yaml").write_text(LEVELS, encoding="utf-8")
+    with pytest.raises(InstrumentError, match="in two files"):
+        load_versions(tmp_path)
+
+
+def test_a_statement_answered_by_too_few_gets_no_score() -> None:
+    instrument = load_dir()["four_bs"]
+    full = {i.key: 4 for i in instrument.items}
+    skipped = {k: v for k, v in full.items() if not k.startswith("proof_")}
+    result = score(instrument, [full] + [skipped] * 4, minimum=5)
+    assert result.dimension("place").score is not None
+    proof = result.dimension("proof")
+    assert (proof.score, proof.spread, proof.n, proof.divided) == (None, None, 1, False)
+    assert all(item.mean is None for item in proof.items)
+    assert "proof" not in result.advice

@@ -70,7 +70,9 @@ def test_staff_answer_a_run_anonymously_through_their_own_link(
     system(db)
     invitations = db.scalars(select(ScanInvitation).where(ScanInvitation.run_id == run_id)).all()
     roles = sorted(i.role for i in invitations)
-    assert roles == ["employee"] * 8 + ["manager"]  # the contact centre's lead is its manager
+    assert roles == ["employee"] * 8 + [
+        "manager"
+    ]  # the contact centre's lead; the CX lead reads, not answers
     jobs = db.scalars(select(Job).where(Job.kind == "send_email")).all()
     mails = [j for j in jobs if j.payload.get("compose") == "scan_invitation"]
     assert len(mails) == 9
@@ -101,15 +103,23 @@ def test_staff_answer_a_run_anonymously_through_their_own_link(
     used = db.scalars(select(ScanInvitation.used_on).where(ScanInvitation.used_on.is_not(None))).all()
     assert used == [utcnow().date()]  # a day, not a moment
     login(client, db, bank_a.users["cx_lead"])
+    page = html(client.get(f"/scans/{run_id}"))
+    assert page.select_one("#scan-waiting") is not None  # nothing while answers come in
+    token = page.select_one("input[name=csrf_token]")["value"]
+    assert client.post(f"/scans/{run_id}/close", data={"csrf_token": token}).status_code == 303
     assert html(client.get(f"/scans/{run_id}")).select_one("#scan-too-few") is not None
 
 
 def _run(
-    db: Session, world: World, answers: list[tuple[str, str, dict[str, int]]], previous: int | None = None
+    db: Session,
+    world: World,
+    answers: list[tuple[str, str | None, dict[str, int]]],
+    previous: int | None = None,
+    status: str = "closed",
 ) -> ScanRun:
-    """A run with answers stored directly: (role, team key, answers)."""
+    """A run with answers stored directly: (role, team key, answers); closed unless said otherwise."""
     scope(db, world.org.id)
-    run = ScanRun(instrument="seven_levels", version=1, title="Proef", previous_id=previous)
+    run = ScanRun(instrument="seven_levels", version=1, title="Proef", previous_id=previous, status=status)
     db.add(run)
     db.flush()
     for role, team, given in answers:
@@ -143,7 +153,7 @@ def test_no_group_under_the_minimum_shows_not_even_by_subtraction(
     assert all(g.result is None for g in found.roles)  # 2 managers: neither role is shown alone
     assert found.gap == {}
     shown = {g.name: g.n for g in found.departments}
-    assert all(n >= run.min_group for n in shown.values())
+    assert shown == {bank_a.teams["contact"].name: 8, bank_a.teams["advice"].name: 7}
     # Contact 8 (6 + 2 managers) and advice 7 are each shown; nothing hidden, so nothing to derive.
     assert found.hidden_departments == 0
     # A third department of 2: hidden, and the smallest shown one too, or it would follow from the whole.
@@ -225,9 +235,82 @@ def test_a_shared_link_lets_staff_without_e_mail_answer_with_their_role_and_depa
     assert html(missing).select_one("#f-role-error") is not None
     done = client.post(path, data={"csrf_token": csrf, "role": "employee", "team_id": contact, **points})
     assert html(done).select_one("#scan-thanks") is not None
+    # One answer per browser (a hurdle, not a guarantee): the same browser is thanked, not stored again.
+    twice = client.post(path, data={"csrf_token": csrf, "role": "manager", "team_id": contact, **points})
+    assert html(twice).select_one("#scan-thanks") is not None
     assert client.get(path[:-4] + "0000").status_code == 404  # a forged key
     system(db)
     stored = db.scalars(select(ScanAnswer).where(ScanAnswer.run_id == run_id)).all()
     assert [(a.role, a.team_id, a.person_id) for a in stored] == [("employee", int(contact), None)]
-    closed = _run(db, bank_a, [])
-    assert runs.shared_link(closed) is None  # a run without a shared link has none to guess
+    personal = _run(db, bank_a, [])
+    assert runs.shared_link(personal) is None  # a run of personal links has no shared one to guess
+    # Closed, its results: the whole only, never broken down (it could be filled up on purpose).
+    system(db)
+    db.execute(ScanRun.__table__.update().where(ScanRun.id == run_id).values(status="closed"))
+    scope(db, bank_a.org.id)
+    for _ in range(5):
+        db.add(
+            ScanAnswer(
+                run_id=run_id,
+                role="manager",
+                team_id=int(contact),
+                submitted_on=utcnow().date(),
+                answers=dict.fromkeys(points, 3),
+            )
+        )
+    db.flush()
+    found = runs.results(db, bank_a.principal(db, "cx_lead"), db.get_one(ScanRun, run_id))
+    assert found.whole is not None
+    assert (found.roles, found.departments, found.gap) == ([], [], {})
+
+
+def test_roles_are_not_shown_where_they_would_single_out_someone_in_a_department(
+    db: Session, bank_a: World
+) -> None:
+    """Contact: five employees and one manager; advice: five managers. Each role and each department is
+    large enough, but managers minus the advice team would be the contact centre's one manager."""
+    me = bank_a.principal(db, "cx_lead")
+    rows = [("employee", "contact", _level(3))] * 5 + [("manager", "contact", _level(5))]
+    rows += [("manager", "advice", _level(4))] * 5
+    found = runs.results(db, me, _run(db, bank_a, rows))
+    assert {g.name: g.n for g in found.departments} == {
+        bank_a.teams["contact"].name: 6,
+        bank_a.teams["advice"].name: 5,
+    }
+    assert all(g.result is None for g in found.roles)
+    assert found.gap == {}
+
+
+def test_an_open_run_shows_nothing_and_the_previous_run_must_be_closed_among_the_same_teams(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    me = bank_a.principal(db, "cx_lead")
+    rows = [("employee", "contact", _level(4))] * 6
+    growing = _run(db, bank_a, rows, status="open")
+    found = runs.results(db, me, growing)
+    assert (found.waiting, found.whole, found.answered) == (True, None, 6)
+    db.commit()
+    login(client, db, bank_a.users["cx_lead"])
+    report = client.get(f"/scans/{growing.id}/report.pdf")
+    assert report.status_code == 200  # the report says to wait, with no scores
+    # A new run takes the latest closed run among the same teams as its previous one.
+    scope(db, bank_a.org.id)
+    db.execute(ScanRun.__table__.update().values(teams=[bank_a.teams["contact"].id]))
+    db.commit()
+    token = html(client.get("/scans/new")).select_one("input[name=csrf_token]")["value"]
+    _staff(db, bank_a, "contact", 5)
+    db.commit()
+    made = client.post(
+        "/scans/new",
+        data={
+            "csrf_token": token,
+            "instrument": "seven_levels",
+            "title": "Nieuw",
+            "team_ids": [str(bank_a.teams["contact"].id)],
+        },
+    )
+    assert made.status_code == 303
+    system(db)
+    newest = db.scalar(select(ScanRun).where(ScanRun.title == "Nieuw"))
+    assert newest is not None
+    assert newest.previous_id is None  # the only earlier run is still open

@@ -15,6 +15,7 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.scans import runs
 from nineplus.scans.models import ScanInvitation, ScanRun
@@ -64,7 +65,8 @@ def load_scans(session: Session, actor: Principal, team_ids: list[int], lang: st
             }
             run = runs.start(session, actor, form, notify=False)
             _answer_all(session, run, instruments[key], profile, shift, rng, DIVIDED.get(key))
-            run.status = "closed"
+            run.status, run.closed_at = "closed", utcnow()
+            session.flush()
     session.flush()
 
 

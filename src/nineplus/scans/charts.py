@@ -46,7 +46,8 @@ def radar(
     for name, result in series:
         scored = [(i, d) for i, d in enumerate(result.dimensions) if d.score is not None]
         for order, (index, found) in enumerate([*scored, scored[0]] if scored else []):
-            x, y = _point(index, count, float(found.score or 0))
+            shown = round(found.score or 0)  # as the table shows it: no more precision than that
+            x, y = _point(index, count, shown)
             rows.append(
                 {
                     "layer": "score",
@@ -54,7 +55,7 @@ def radar(
                     "order": order,
                     "x": x,
                     "y": y,
-                    "score": round(found.score or 0),
+                    "score": shown,
                 }
             )
     scale = {"domain": [-1.45, 1.45]}
@@ -114,15 +115,10 @@ def two_by_two(
     persona = instrument.persona
     if persona is None:
         return None
-    scores = {d.key: d.score for d in result.dimensions}
-
-    def mean(keys: list[str]) -> float | None:
-        known = [s for k in keys if (s := scores.get(k)) is not None]
-        return sum(known) / len(known) if known else None
-
-    x, y = mean(persona.x.dimensions), mean(persona.y.dimensions)
-    if x is None or y is None:
+    found = scoring.axes(instrument, result.dimensions)
+    if found is None:
         return None
+    x, y = round(found[0]), round(found[1])  # as the table shows them: no more precision than that
     split = persona.split
     corners = {"low_low": (split / 2, split / 2), "low_high": (split / 2, (100 + split) / 2)}
     corners |= {
@@ -133,7 +129,7 @@ def two_by_two(
         {"layer": "quadrant", "x": cx, "y": cy, "text": persona.quadrants[key].in_(locale).split(":")[0]}
         for key, (cx, cy) in corners.items()
     ]
-    rows.append({"layer": "us", "x": round(x, 1), "y": round(y, 1), "text": _("We")})
+    rows.append({"layer": "us", "x": x, "y": y, "text": _("We")})
     scale = {"domain": [0, 100]}
     spec = charts.vega_lite(
         title,

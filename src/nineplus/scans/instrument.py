@@ -23,7 +23,7 @@ LANGUAGES = ("nl", "en")
 class Text(BaseModel):
     """Words in both UI languages."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     nl: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
@@ -99,7 +99,7 @@ class Advice(BaseModel):
 class Instrument(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, strict=True)
     title: Text
     description: Text
     scale: Scale
@@ -111,8 +111,8 @@ class Instrument(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Instrument:
         dimensions = [d.key for d in self.dimensions]
-        _unique(dimensions, "dimension")
-        _unique([i.key for i in self.items], "item")
+        _unique(dimensions, "dimension", "dimensions")
+        _unique([i.key for i in self.items], "item", "items")
         for index, item in enumerate(self.items):
             if item.dimension not in dimensions:
                 raise _Located(("items", index, "dimension"), f"no dimension {item.dimension!r} in this file")
@@ -131,11 +131,11 @@ class Instrument(BaseModel):
         return next(d for d in self.dimensions if d.key == key)
 
 
-def _unique(keys: list[str], what: str) -> None:
+def _unique(keys: list[str], what: str, where: str) -> None:
     seen: set[str] = set()
-    for key in keys:
+    for index, key in enumerate(keys):
         if key in seen:
-            raise ValueError(f"the {what} key {key!r} is used twice")
+            raise _Located((where, index, "key"), f"the {what} key {key!r} is used twice")
         seen.add(key)
 
 
@@ -165,10 +165,25 @@ def load(path: Path) -> Instrument:
     return parse(path.read_text(encoding="utf-8"), str(path))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse(text: str, name: str = "<instrument>") -> Instrument:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader that also refuses twice-given keys
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InstrumentError(name, mark.line + 1 if mark else None, str(exc.problem or exc)) from exc
@@ -207,11 +222,28 @@ def _line(node: yaml.Node | None, location: Iterable[Any]) -> int | None:
     return line
 
 
-def load_dir(directory: Path = HERE) -> dict[str, Instrument]:
-    """Every instrument in ``directory`` by key (its newest version where a key has several)."""
-    found: dict[str, Instrument] = {}
+def load_versions(directory: Path = HERE) -> dict[tuple[str, int], Instrument]:
+    """Every instrument in ``directory`` by key and version: a run keeps the version it was answered on,
+    so an older version's file stays beside the newer one."""
+    found: dict[tuple[str, int], Instrument] = {}
     for path in sorted(directory.glob("*.yaml")):
         instrument = load(path)
-        if instrument.key not in found or found[instrument.key].version < instrument.version:
-            found[instrument.key] = instrument
+        if (instrument.key, instrument.version) in found:
+            raise InstrumentError(
+                str(path), 1, f"{instrument.key} version {instrument.version} is in two files"
+            )
+        found[(instrument.key, instrument.version)] = instrument
     return found
+
+
+def newest(versions: dict[tuple[str, int], Instrument]) -> dict[str, Instrument]:
+    """Per key, its newest version: what a new run uses."""
+    found: dict[str, Instrument] = {}
+    for (key, _version), instrument in sorted(versions.items()):
+        found[key] = instrument
+    return found
+
+
+def load_dir(directory: Path = HERE) -> dict[str, Instrument]:
+    """Every instrument in ``directory`` by key (its newest version where a key has several)."""
+    return newest(load_versions(directory))

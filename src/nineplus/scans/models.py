@@ -3,12 +3,17 @@
 Anonymous by default: an answer is stored with its role and department only; the invitation (its token)
 records that it was used, and on which day, never which answer it gave. Days, not moments, so that the
 order of use and of answers cannot be matched either. A named run keeps the person with the answer.
+
+What stays: on PostgreSQL the link's use and the answer are written in one transaction, so someone who can
+read the database's system columns could pair them; and a team with one manager is one person by team and
+role alone, which the minimum group on every breakdown guards.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,7 +35,10 @@ class ScanRun(TenantMixin, Base):
     status: Mapped[str] = mapped_column(String(8), default="open")  # open, closed
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id", ondelete="SET NULL"))
     teams: Mapped[list[int]] = mapped_column(JSON, default=list)  # the departments asked
-    open_link: Mapped[bool] = mapped_column(default=False)  # also answerable through one shared link
+    # Answered through one shared link for everyone instead of personal links: nobody is e-mailed, the
+    # respondents say their role and department, and the results are not broken down (anyone with the
+    # link can answer more than once, so a breakdown could be filled up to its minimum on purpose).
+    open_link: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[created]
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
@@ -47,17 +55,18 @@ class ScanInvitation(TenantMixin, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True))
     used_on: Mapped[date | None]
 
 
 class ScanAnswer(TenantMixin, Base):
-    """One respondent's answers (item key -> point on the scale), with the role and the department."""
+    """One respondent's answers (item key -> point on the scale), with the role and the department. Its id
+    is random, not a sequence, so that the order of answers cannot be matched to the order of the links
+    used (in a server log, say)."""
 
     __tablename__ = "scan_answers"
 
-    id: Mapped[intpk]
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid4().hex)
     run_id: Mapped[int] = mapped_column(ForeignKey("scan_runs.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(10))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))

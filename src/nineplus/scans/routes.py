@@ -58,7 +58,12 @@ async def start_scan(request: Request, db: Db, me: PagePrincipal) -> Response:
         run = service.start(db, me, form)
     except Invalid as exc:
         return _new(request, db, me, form, exc.errors)
-    return redirect(request, f"/scans/{run.id}", flash=_("Scan started: the invitations are on their way."))
+    started = (
+        _("Scan started: share the link.")
+        if run.open_link
+        else _("Scan started: the invitations are on their way.")
+    )
+    return redirect(request, f"/scans/{run.id}", flash=started)
 
 
 @router.get("/scans/{run_id}", response_class=HTMLResponse)
@@ -131,17 +136,33 @@ def _shared_page(request: Request, key: str, opened: Any, status_code: int = 200
     return render(request, "scans/answer.html", {**context, **extra}, status_code=status_code)
 
 
+def _answered(request: Request, run_id: int) -> bool:
+    return request.cookies.get(f"nineplus_scan_{run_id}") == "answered"
+
+
 @router.get("/scan/open/{key}", response_class=HTMLResponse)
 def shared_page(request: Request, db: Db, key: str) -> Response:
-    return _shared_page(request, key, service.opened_shared(db, key))
+    found = service.opened_shared(db, key)
+    return _shared_page(request, key, found, thanks=_answered(request, found[0].id))
 
 
 @router.post("/scan/open/{key}", response_class=HTMLResponse)
 async def answer_shared(request: Request, db: Db, key: str) -> Response:
     found = service.opened_shared(db, key)
+    if _answered(request, found[0].id):  # one answer per browser: a hurdle, not a guarantee
+        return _shared_page(request, key, found, thanks=True)
     form = await read_form(request)
     try:
         service.answer_shared(db, found[0], form)
     except Invalid as exc:
         return _shared_page(request, key, found, form=form, errors=exc.errors, status_code=422)
-    return _shared_page(request, key, found, thanks=True)
+    response = _shared_page(request, key, found, thanks=True)
+    response.set_cookie(
+        f"nineplus_scan_{found[0].id}",
+        "answered",
+        max_age=180 * 86400,
+        httponly=True,
+        samesite="lax",
+        path=f"/scan/open/{key}",
+    )
+    return response

@@ -22,15 +22,17 @@ from nineplus.core.i18n import set_locale
 from nineplus.core.mail import Email, composer, queue_composed
 from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
-from nineplus.core.security import constant_time_equals, id_of_signed, signed_id, token_hash
+from nineplus.core.security import constant_time_equals, id_of_signed, signed_id
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.scans import scoring
-from nineplus.scans.instrument import Instrument, load_dir
+from nineplus.scans.instrument import Instrument, load_versions, newest
 from nineplus.scans.models import ROLES, ScanAnswer, ScanInvitation, ScanRun
 
 MIN_GROUP = 5  # the default smallest group whose scores are shown
-MANAGERS = ("team_lead", "cx_lead", "admin")  # the user roles invited as managers
+# The user roles invited as managers: the teams' leads. Who runs scans and reads their results (CX leads,
+# admins) is not asked: knowing one's own answer, one would read a group of one fewer.
+MANAGERS = ("team_lead",)
 
 
 class AlreadyAnswered(Exception):
@@ -38,15 +40,20 @@ class AlreadyAnswered(Exception):
 
 
 @cache
+def versions() -> dict[tuple[str, int], Instrument]:
+    """The product's instruments, every version, read once per process (the files ship with the code)."""
+    return load_versions()
+
+
 def instruments() -> dict[str, Instrument]:
-    """The product's instruments, read once per process (the files ship with the code)."""
-    return load_dir()
+    """The newest version of each instrument: what a new run uses."""
+    return newest(versions())
 
 
 def instrument_of(run: ScanRun) -> Instrument:
-    found = instruments().get(run.instrument)
-    if found is None or found.version != run.version:
-        # A run keeps the version it was answered on; an older version's file is kept beside the new.
+    """The version the run was answered on (an older version's file is kept beside the newer one)."""
+    found = versions().get((run.instrument, run.version))
+    if found is None:
         raise NotFound("instruments")
     return found
 
@@ -81,7 +88,9 @@ def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool
     if not title or len(title) > 200:
         errors["title"] = _("Give the run a name, in at most 200 characters.")
     raw = form.get("team_ids") or []
-    wanted = {int(t) for t in (raw if isinstance(raw, list) else [raw]) if str(t).isdecimal()}
+    wanted = {
+        int(t) for t in (raw if isinstance(raw, list) else [raw]) if str(t).isdecimal() and len(str(t)) < 10
+    }
     teams = set(session.scalars(select(Team.id).where(Team.id.in_(sorted(wanted) or [-1]))))
     if not teams:
         errors["team_ids"] = _("Choose the teams whose staff answer.")
@@ -91,9 +100,14 @@ def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool
     if errors:
         raise Invalid(errors)
     assert chosen is not None
-    previous = session.scalar(
-        select(ScanRun.id).where(ScanRun.instrument == chosen.key).order_by(ScanRun.id.desc()).limit(1)
+    # The previous run: the latest closed one of this instrument among the same teams (a change is only
+    # a change among the same people).
+    earlier = session.scalars(
+        select(ScanRun)
+        .where(ScanRun.instrument == chosen.key, ScanRun.status == "closed")
+        .order_by(ScanRun.id.desc())
     )
+    previous = next((r.id for r in earlier if sorted(r.teams or []) == sorted(teams)), None)
     run = ScanRun(
         instrument=chosen.key,
         version=chosen.version,
@@ -107,7 +121,7 @@ def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool
     )
     session.add(run)
     session.flush()
-    invited = _invite(session, run, teams, notify)
+    invited = 0 if run.open_link else _invite(session, run, teams, notify)
     if not invited and not run.open_link:
         raise Invalid({"team_ids": _("Nobody in these teams has an e-mail address to invite.")})
     record(session, me, "scan.start", run, after={"instrument": run.instrument, "invited": invited})
@@ -131,6 +145,7 @@ def _invite(session: Session, run: ScanRun, teams: set[int], notify: bool = True
         select(User.id, TeamMembership.team_id)
         .join(TeamMembership, TeamMembership.user_id == User.id)
         .where(TeamMembership.team_id.in_(sorted(teams)), User.role.in_(MANAGERS), User.is_active.is_(True))
+        .order_by(User.id, TeamMembership.team_id)  # a lead of several teams counts for the first
     ).all()
     made: list[ScanInvitation] = []
     for person_id, team_id in people:
@@ -140,12 +155,9 @@ def _invite(session: Session, run: ScanRun, teams: set[int], notify: bool = True
         if user_id not in seen:
             seen.add(user_id)
             made.append(ScanInvitation(run_id=run.id, user_id=user_id, role="manager", team_id=team_id))
-    for invitation in made:
-        invitation.token_hash = token_hash(f"pending:{run.id}:{id(invitation)}")
     session.add_all(made)
     session.flush()
     for invitation in made:
-        invitation.token_hash = token_hash(link_token(invitation))
         if notify:
             queue_composed(session, "scan_invitation", {"invitation_id": invitation.id}, run.organisation_id)
     session.flush()
@@ -284,18 +296,21 @@ class Results:
     instrument: Instrument
     invited: int
     answered: int
-    whole: scoring.Result | None  # None below the minimum group
-    roles: list[Group]  # managers and employees
+    whole: scoring.Result | None  # None below the minimum group, and while the run is open
+    roles: list[Group]  # managers and employees (both shown or neither)
     gap: dict[str, float]  # dimension -> managers' score minus employees', where both may be shown
     departments: list[Group]
-    hidden_departments: (
-        int  # departments left out: too small, or hidden so that a small one cannot be derived
-    )
+    hidden_departments: int  # left out: too small, or hidden so that a small one cannot be derived
     previous: scoring.Result | None
     change: dict[str, float]  # dimension -> change since the previous run
+    waiting: bool = False  # the run is open: results show once it closes
 
 
 def results(session: Session, me: Principal, run: ScanRun) -> Results:
+    """What may be shown of a run. Nothing while it is open (two looks at a growing run give away the
+    answers in between); nothing of a group under the minimum, on any breakdown, nor of one that follows
+    from the others; no breakdown of a shared-link run (anyone can answer it more than once, so a group
+    could be filled up to its minimum on purpose)."""
     from nineplus.accounts.models import Team
 
     require(me, Permission.RUN_SCANS)
@@ -306,28 +321,20 @@ def results(session: Session, me: Principal, run: ScanRun) -> Results:
     ).all()
     invited = len(session.scalars(select(ScanInvitation.id).where(ScanInvitation.run_id == run.id)).all())
     minimum = run.min_group
-    whole = scoring.score(instrument, [r.answers for r in rows]) if len(rows) >= minimum else None
+    nothing = Results(run, instrument, invited, len(rows), None, [], {}, [], 0, None, {})
+    if run.status == "open":
+        return Results(run, instrument, invited, len(rows), None, [], {}, [], 0, None, {}, waiting=True)
+    if len(rows) < minimum:
+        return nothing
+    whole = scoring.score(instrument, [r.answers for r in rows], minimum)
+    previous, change = _since(session, run, instrument, whole, minimum)
+    if run.open_link:
+        return Results(run, instrument, invited, len(rows), whole, [], {}, [], 0, previous, change)
+    labels = {"employee": _("Employees"), "manager": _("Managers")}
     roles = [
-        _group(
-            instrument,
-            role,
-            {"employee": _("Employees"), "manager": _("Managers")}[role],
-            [r.answers for r in rows if r.role == role],
-            minimum,
-        )
+        _group(instrument, role, labels[role], [r.answers for r in rows if r.role == role], minimum)
         for role in ROLES
     ]
-    # Two roles: hiding one and showing the whole would give the hidden one away, so both or neither.
-    if any(g.result is None for g in roles):
-        roles = [Group(g.key, g.name, g.n, None) for g in roles]
-    gap = {}
-    if whole is not None and all(g.result is not None for g in roles):
-        by_role = {g.key: g.result for g in roles}
-        for dimension in instrument.dimensions:
-            manager = by_role["manager"].dimension(dimension.key).score  # type: ignore[union-attr]
-            employee = by_role["employee"].dimension(dimension.key).score  # type: ignore[union-attr]
-            if manager is not None and employee is not None:
-                gap[dimension.key] = manager - employee
     names = dict(session.execute(select(Team.id, Team.name)).all())
     teams = sorted({r.team_id for r in rows}, key=lambda t: names.get(t, "") if t else "")
     departments = [
@@ -340,41 +347,73 @@ def results(session: Session, me: Principal, run: ScanRun) -> Results:
         )
         for t in teams
     ]
-    departments, hidden = _suppress(departments, minimum, whole is not None)
-    previous = None
-    change: dict[str, float] = {}
-    if run.previous_id is not None and whole is not None:
-        before = session.scalar(select(ScanRun).where(ScanRun.id == run.previous_id))
-        if before is not None and before.instrument == run.instrument:
-            earlier = [
-                a
-                for (a,) in session.execute(select(ScanAnswer.answers).where(ScanAnswer.run_id == before.id))
-            ]
-            if len(earlier) >= before.min_group:
-                previous = scoring.score(instrument, earlier)
-                for dimension in instrument.dimensions:
-                    now_score = whole.dimension(dimension.key).score
-                    then = previous.dimension(dimension.key).score
-                    if now_score is not None and then is not None:
-                        change[dimension.key] = now_score - then
+    departments, hidden = _suppress(departments, minimum)
+    # Two roles: hiding one and showing the whole gives the hidden one away, so both or neither; and each
+    # shown department's managers and employees (and those of the departments not shown) must each be none
+    # or a full group, or the roles minus the departments would single someone out.
+    shown = {g.key for g in departments}
+    cells = [
+        sum(
+            1
+            for r in rows
+            if r.role == role and ((str(r.team_id) == key) if key else (str(r.team_id) not in shown))
+        )
+        for key in [*shown, None]
+        for role in ROLES
+    ]
+    if any(g.result is None for g in roles) or any(0 < n < minimum for n in cells):
+        roles = [Group(g.key, g.name, g.n, None) for g in roles]
+    gap = {}
+    if all(g.result is not None for g in roles):
+        by_role = {g.key: g.result for g in roles}
+        for dimension in instrument.dimensions:
+            manager = by_role["manager"].dimension(dimension.key).score  # type: ignore[union-attr]
+            employee = by_role["employee"].dimension(dimension.key).score  # type: ignore[union-attr]
+            if manager is not None and employee is not None:
+                gap[dimension.key] = manager - employee
     return Results(
         run, instrument, invited, len(rows), whole, roles, gap, departments, hidden, previous, change
     )
 
 
+def _since(
+    session: Session, run: ScanRun, instrument: Instrument, whole: scoring.Result, minimum: int
+) -> tuple[scoring.Result | None, dict[str, float]]:
+    """The previous run's result (on its own version, under the larger of the two minimums) and the change
+    per dimension."""
+    if run.previous_id is None:
+        return None, {}
+    before = session.scalar(select(ScanRun).where(ScanRun.id == run.previous_id, ScanRun.status == "closed"))
+    if before is None or before.instrument != run.instrument:
+        return None, {}
+    earlier = [
+        a for (a,) in session.execute(select(ScanAnswer.answers).where(ScanAnswer.run_id == before.id))
+    ]
+    floor = max(before.min_group, minimum)
+    if len(earlier) < floor:
+        return None, {}
+    previous = scoring.score(instrument_of(before), earlier, floor)
+    change = {}
+    for dimension in instrument.dimensions:
+        now_score = whole.dimension(dimension.key).score
+        then = next((d.score for d in previous.dimensions if d.key == dimension.key), None)
+        if now_score is not None and then is not None:
+            change[dimension.key] = now_score - then
+    return previous, change
+
+
 def _group(instrument: Instrument, key: str, name: str, answers: list[dict[str, Any]], minimum: int) -> Group:
-    return Group(
-        key, name, len(answers), scoring.score(instrument, answers) if len(answers) >= minimum else None
-    )
+    enough = len(answers) >= minimum
+    return Group(key, name, len(answers), scoring.score(instrument, answers, minimum) if enough else None)
 
 
-def _suppress(groups: list[Group], minimum: int, whole_shown: bool) -> tuple[list[Group], int]:
-    """Hide groups under the minimum; if the hidden ones together are fewer than the minimum and the whole
-    is shown, also hide the smallest shown group, so that no small group follows from the whole minus the
-    rest (complementary suppression)."""
+def _suppress(groups: list[Group], minimum: int) -> tuple[list[Group], int]:
+    """Hide groups under the minimum; if the hidden ones together are fewer than the minimum, also hide
+    the smallest shown group, so that no small group follows from the whole minus the rest
+    (complementary suppression)."""
     shown = [g for g in groups if g.result is not None]
     hidden = [g for g in groups if g.result is None]
-    if whole_shown and hidden and shown and sum(g.n for g in hidden) < minimum:
+    if hidden and shown and sum(g.n for g in hidden) < minimum:
         smallest = min(shown, key=lambda g: g.n)
         shown = [g for g in shown if g is not smallest]
         hidden.append(smallest)

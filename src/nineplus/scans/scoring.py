@@ -48,8 +48,10 @@ class Result:
         return next(d for d in self.dimensions if d.key == key)
 
 
-def score(instrument: Instrument, answers: Sequence[Mapping[str, int | None]]) -> Result:
-    """``answers``: one mapping per respondent, item key -> the point on the scale (None: skipped)."""
+def score(instrument: Instrument, answers: Sequence[Mapping[str, int | None]], minimum: int = 1) -> Result:
+    """``answers``: one mapping per respondent, item key -> the point on the scale (None: skipped).
+    ``minimum``: a dimension or statement answered by fewer people gets no score, spread or flag (people
+    may skip statements, so a group large enough overall can be small on one of them)."""
     low, high = instrument.scale.min, instrument.scale.max
     valued: list[dict[str, float]] = []
     for given in answers:
@@ -66,8 +68,11 @@ def score(instrument: Instrument, answers: Sequence[Mapping[str, int | None]]) -
     dimensions = []
     for dimension in instrument.dimensions:
         keys = [i.key for i in instrument.items if i.dimension == dimension.key]
-        items = tuple(_item(key, [r[key] for r in valued if key in r], instrument) for key in keys)
+        items = tuple(_item(key, [r[key] for r in valued if key in r], instrument, minimum) for key in keys)
         means = [statistics.fmean(r[k] for k in keys if k in r) for r in valued if any(k in r for k in keys)]
+        if len(means) < minimum:
+            dimensions.append(DimensionResult(dimension.key, None, None, len(means), False, items))
+            continue
         spread = statistics.stdev(means) if len(means) >= 2 else None
         divided = (spread is not None and spread >= instrument.advice.diverging) or any(
             i.divided for i in items
@@ -87,7 +92,9 @@ def score(instrument: Instrument, answers: Sequence[Mapping[str, int | None]]) -
     )
 
 
-def _item(key: str, values: list[float], instrument: Instrument) -> ItemResult:
+def _item(key: str, values: list[float], instrument: Instrument, minimum: int) -> ItemResult:
+    if len(values) < minimum:
+        return ItemResult(key, None, None, len(values), False)
     spread = statistics.stdev(values) if len(values) >= 2 else None
     divided = spread is not None and spread >= instrument.advice.diverging
     return ItemResult(key, statistics.fmean(values) if values else None, spread, len(values), divided)
@@ -103,16 +110,23 @@ def _advice(instrument: Instrument, dimensions: list[DimensionResult]) -> tuple[
     return tuple(d.key for d in sorted(needing, key=lambda d: (d.score or 0.0, d.key)))
 
 
-def _persona(instrument: Instrument, dimensions: list[DimensionResult]) -> str | None:
+def axes(instrument: Instrument, dimensions: Sequence[DimensionResult]) -> tuple[float, float] | None:
+    """Where the result stands on the persona's two axes (each the mean of its dimensions' scores)."""
     if instrument.persona is None:
         return None
     scores = {d.key: d.score for d in dimensions}
 
-    def side(keys: list[str]) -> str | None:
-        known = [scores[k] for k in keys if scores.get(k) is not None]
-        if not known:
-            return None
-        return "high" if statistics.fmean(known) >= instrument.persona.split else "low"  # type: ignore[union-attr]
+    def mean(keys: list[str]) -> float | None:
+        known = [s for k in keys if (s := scores.get(k)) is not None]
+        return statistics.fmean(known) if known else None
 
-    x, y = side(instrument.persona.x.dimensions), side(instrument.persona.y.dimensions)
-    return f"{x}_{y}" if x and y else None
+    x, y = mean(instrument.persona.x.dimensions), mean(instrument.persona.y.dimensions)
+    return (x, y) if x is not None and y is not None else None
+
+
+def _persona(instrument: Instrument, dimensions: list[DimensionResult]) -> str | None:
+    found = axes(instrument, dimensions)
+    if found is None or instrument.persona is None:
+        return None
+    split = instrument.persona.split
+    return f"{'high' if found[0] >= split else 'low'}_{'high' if found[1] >= split else 'low'}"

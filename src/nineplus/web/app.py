@@ -29,6 +29,9 @@ CSP = (
 def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     """Build the web application. ``run_jobs`` starts the in-process job runner (default: settings)."""
     import_all_handlers()
+    from nineplus.web import access_log
+
+    access_log.install()  # no link's token in the server's log
     settings = get_settings()
     start_runner = settings.run_jobs if run_jobs is None else run_jobs
 

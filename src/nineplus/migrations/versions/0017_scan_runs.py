@@ -61,7 +61,7 @@ def upgrade() -> None:
 
     op.create_table(
         "scan_answers",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
@@ -104,7 +104,6 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("role", sa.String(length=10), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("sent_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("used_on", sa.Date(), nullable=True),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
@@ -133,7 +132,6 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_scan_invitations_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_invitations")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_scan_invitations_token_hash")),
     )
     with op.batch_alter_table("scan_invitations", schema=None) as batch_op:
         batch_op.create_index(
