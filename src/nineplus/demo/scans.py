@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.scans import runs
+from nineplus.scans.instrument import Instrument
 from nineplus.scans.models import ScanInvitation, ScanRun
 
 MANAGERS_ROSIER = 0.6  # scale points managers add
@@ -73,15 +74,12 @@ def load_scans(session: Session, actor: Principal, team_ids: list[int], lang: st
 def _answer_all(
     session: Session,
     run: ScanRun,
-    instrument: object,
+    instrument: Instrument,
     profile: dict[str, float],
     shift: float,
     rng: random.Random,
     divided: str | None,
 ) -> None:
-    from nineplus.scans.instrument import Instrument
-
-    assert isinstance(instrument, Instrument)
     invitations = session.scalars(
         select(ScanInvitation).where(ScanInvitation.run_id == run.id).order_by(ScanInvitation.id)
     ).all()

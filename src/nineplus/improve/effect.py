@@ -33,6 +33,7 @@ difference cannot be read as the action's effect).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -116,9 +117,8 @@ def estimate(
     # The shocks of the team and of its controls (their mean pools respondents, so a team weighs by its
     # share of them: the variance of a weighted mean of independent shocks is the sum of squared weights),
     # averaged over the blocks each side of the start spans.
-    shares = np.asarray(
-        [sum(1 for t, p, _ in rows if t == c and first <= p <= last) for c in controls], dtype=float
-    )
+    counted = Counter(t for t, p, _ in rows if first <= p <= last)
+    shares = np.asarray([counted[c] for c in controls], dtype=float)
     weights = float(((shares / shares.sum()) ** 2).sum()) if shares.sum() else 1.0
     shocks = _shock_variance(rows, controls, first, last, start) * (1 + weights)
     difference = _difference(

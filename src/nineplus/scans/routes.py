@@ -19,15 +19,9 @@ from nineplus.scans import report
 from nineplus.scans import runs as service
 from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.forms import read_form
-from nineplus.web.templating import redirect, render
+from nineplus.web.templating import redirect, render, render_text
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-
-
-def _teams(db: Db, me: PagePrincipal) -> list[tuple[int, str]]:
-    from nineplus.improve.board import boards
-
-    return boards(db, me)
 
 
 @router.get("/scans", response_class=HTMLResponse)
@@ -40,7 +34,12 @@ def _new(
     request: Request, db: Db, me: PagePrincipal, form: dict[str, Any], errors: dict[str, str]
 ) -> Response:
     options = [(key, i.title.in_(get_locale())) for key, i in service.instruments().items()]
-    context = {"form": form, "errors": errors, "instrument_options": options, "teams": _teams(db, me)}
+    context = {
+        "form": form,
+        "errors": errors,
+        "instrument_options": options,
+        "teams": service.team_options(db, me),
+    }
     return render(request, "scans/new.html", context, status_code=422 if errors else 200)
 
 
@@ -79,13 +78,10 @@ def scan_page(request: Request, db: Db, me: PagePrincipal, run_id: int) -> Respo
 @router.get("/scans/{run_id}/report.pdf")
 def scan_report(request: Request, db: Db, me: PagePrincipal, run_id: int) -> Response:
     """The run's report as PDF, in the language of the page it was asked from."""
-    from nineplus.web.templating import base_context, environment
-
     run = service.get(db, me, run_id)
     found = service.results(db, me, run)
     locale = get_locale()
-    context = {**base_context(request), "r": found, **report.figures(found, locale)}
-    html = environment().get_template("scans/report.html").render(context)
+    html = render_text(request, "scans/report.html", {"r": found, **report.figures(found, locale)})
     name = f"scan-{run.id}-{locale}.pdf"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(report.pdf(html), media_type="application/pdf", headers=headers)

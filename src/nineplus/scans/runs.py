@@ -6,11 +6,12 @@ subtracting the shown departments from the whole (complementary suppression).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.roles import Permission
@@ -71,6 +72,15 @@ def get(session: Session, me: Principal, run_id: int) -> ScanRun:
     if run is None:
         raise NotFound("scan_runs")
     return run
+
+
+def team_options(session: Session, me: Principal) -> list[tuple[int, str]]:
+    """The teams a run can be started among (who runs scans sees every team)."""
+    from nineplus.accounts.models import Team
+
+    require(me, Permission.RUN_SCANS)
+    scope(session, me.organisation_id)
+    return [(t.id, t.name) for t in session.execute(select(Team.id, Team.name).order_by(Team.name))]
 
 
 def start(session: Session, me: Principal, form: dict[str, Any], *, notify: bool = True) -> ScanRun:
@@ -319,13 +329,11 @@ def results(session: Session, me: Principal, run: ScanRun) -> Results:
     rows = session.execute(
         select(ScanAnswer.role, ScanAnswer.team_id, ScanAnswer.answers).where(ScanAnswer.run_id == run.id)
     ).all()
-    invited = len(session.scalars(select(ScanInvitation.id).where(ScanInvitation.run_id == run.id)).all())
+    invited = session.scalar(select(func.count()).where(ScanInvitation.run_id == run.id)) or 0
     minimum = run.min_group
-    nothing = Results(run, instrument, invited, len(rows), None, [], {}, [], 0, None, {})
-    if run.status == "open":
-        return Results(run, instrument, invited, len(rows), None, [], {}, [], 0, None, {}, waiting=True)
-    if len(rows) < minimum:
-        return nothing
+    if run.status == "open" or len(rows) < minimum:
+        waiting = run.status == "open"
+        return Results(run, instrument, invited, len(rows), None, [], {}, [], 0, None, {}, waiting=waiting)
     whole = scoring.score(instrument, [r.answers for r in rows], minimum)
     previous, change = _since(session, run, instrument, whole, minimum)
     if run.open_link:
@@ -352,15 +360,8 @@ def results(session: Session, me: Principal, run: ScanRun) -> Results:
     # shown department's managers and employees (and those of the departments not shown) must each be none
     # or a full group, or the roles minus the departments would single someone out.
     shown = {g.key for g in departments}
-    cells = [
-        sum(
-            1
-            for r in rows
-            if r.role == role and ((str(r.team_id) == key) if key else (str(r.team_id) not in shown))
-        )
-        for key in [*shown, None]
-        for role in ROLES
-    ]
+    counted = Counter((r.role, str(r.team_id) if str(r.team_id) in shown else None) for r in rows)
+    cells = [counted[(role, key)] for key in [*shown, None] for role in ROLES]
     if any(g.result is None for g in roles) or any(0 < n < minimum for n in cells):
         roles = [Group(g.key, g.name, g.n, None) for g in roles]
     gap = {}

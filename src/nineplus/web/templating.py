@@ -118,6 +118,11 @@ def base_context(request: Request) -> dict[str, Any]:
     }
 
 
+def render_text(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A template rendered to text with the page's context (for what is not a page: a PDF's HTML)."""
+    return environment().get_template(template).render({**base_context(request), **context})
+
+
 def render(
     request: Request,
     template: str,
