@@ -138,6 +138,7 @@ def app():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app, connection: Connection) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     app.state.session_factory = lambda write=False: _session_on(connection)
+    app.state.limiter.reset()  # the app lives for the whole run; each test starts with fresh counters
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as test_client:
         yield test_client
     app.state.session_factory = None

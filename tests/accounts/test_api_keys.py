@@ -144,6 +144,23 @@ def test_using_a_key_records_when_it_was_last_used(client: TestClient, db: Sessi
     assert db.get_one(ApiKey, key.id).last_used_at is not None
 
 
+def test_every_use_of_a_key_is_in_the_audit_log_the_refused_ones_too(
+    client: TestClient, db: Session, bank_a: World
+) -> None:
+    key, secret = make_key(db, bank_a, ["read"])
+    assert client.get("/api/v1/journeys", headers=bearer(secret)).status_code == 200
+    assert client.post("/api/v1/journeys", json=NEW_JOURNEY, headers=bearer(secret)).status_code == 403
+    assert client.get("/api/v1/journeys/999999", headers=bearer(secret)).status_code == 404
+    uses = [e for e in events(db, "api_key.used") if e.object_id == str(key.id)]
+    assert [(e.after or {}).get("method") for e in uses] == ["GET", "POST", "GET"]
+    assert [(e.after or {}).get("status") for e in uses] == [200, 403, 404]
+    assert uses[0].after == {"method": "GET", "path": "/api/v1/journeys", "status": 200}
+    assert all(e.organisation_id == bank_a.org.id and e.actor == f"api-key:{key.id}" for e in uses)
+    # a browser's request to the API is not a key's use
+    assert client.get("/api/v1/journeys").status_code == 401
+    assert len([e for e in events(db, "api_key.used") if e.object_id == str(key.id)]) == 3
+
+
 def test_a_read_key_cannot_create_a_journey(client: TestClient, db: Session, bank_a: World) -> None:
     _key, secret = make_key(db, bank_a, ["read"])
     assert client.get("/api/v1/journeys", headers=bearer(secret)).status_code == 200

@@ -53,3 +53,16 @@ def principal_from_key(session: Session, secret: str) -> Principal | None:
     return Principal(
         organisation_id=key.organisation_id, api_key_id=key.id, name=key.name, scopes=frozenset(key.scopes)
     )
+
+
+def record_use(session: Session, principal: Principal, method: str, path: str, status: int) -> None:
+    """One request made with a key, in the audit log: written after the answer, in its own transaction,
+    so that a refused or failed request (whose own transaction rolled back) is in the log too."""
+    record(
+        session,
+        principal,
+        "api_key.used",
+        object_type="ApiKey",
+        object_id=principal.api_key_id,
+        after={"method": method, "path": path, "status": status},
+    )

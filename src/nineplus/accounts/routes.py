@@ -61,9 +61,15 @@ async def login(request: Request, db: Db) -> Response:
     form = await read_form(request)
     email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
     target = safe_next(form.get("next"))
+    limiter, account = request.app.state.limiter, email.strip().lower()
+    # Failed attempts are counted per e-mail address typed, whether or not it has an account, so that
+    # the lockout's message is the same for both and tells nothing about which accounts exist.
+    limiter.check("login_failures_per_account", account)
     system(db)
     user = auth.authenticate(db, email, password) if email and password else None
     if user is None:
+        if account:
+            limiter.hit("login_failures_per_account", account)
         return render(
             request,
             "accounts/login.html",
@@ -74,6 +80,7 @@ async def login(request: Request, db: Db) -> Response:
             },
             status_code=400,
         )
+    limiter.clear("login_failures_per_account", account)
     token = auth.start_session(db, user, request.headers.get("user-agent", ""))
     response = redirect(request, target)
     _login_cookie(response, token)
@@ -109,6 +116,8 @@ async def forgot(request: Request, db: Db) -> Response:
             {"email": email, "errors": {"email": _("Enter a valid e-mail address.")}},
             status_code=422,
         )
+    # counted for every address typed, known or not (no hint of which accounts exist)
+    request.app.state.limiter.hit("reset_per_account", email.lower())
     system(db)
     auth.request_password_reset(db, email)
     return render(request, "accounts/forgot.html", {"sent": True, "email": ""})

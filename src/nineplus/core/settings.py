@@ -71,6 +71,21 @@ class Settings(BaseSettings):
         "(comma-separated); comments in other languages keep the keyword path. The packaged model is "
         "English only.",
     )
+    rate_limits: bool = Field(
+        True,
+        description="Refuse requests over the abuse limits (logins, password resets, public pages and "
+        "submissions, the API) with 429; false switches every limit off.",
+    )
+    rate_limit_overrides: str = Field(
+        "",
+        description="Limits that differ from the defaults, as `rule=N/period; ...` "
+        "(e.g. `public_posts_per_address=200/minute`); the README lists the rules.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where the limits are counted: `memory://` (each server process counts on its own) "
+        "or a store the `limits` library knows, e.g. `redis://host:6379` with the redis package.",
+    )
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )

@@ -6,8 +6,9 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,8 +16,8 @@ from nineplus import __version__
 from nineplus.core import i18n
 from nineplus.core.registry import import_all_handlers
 from nineplus.core.settings import get_settings
-from nineplus.web import errors
-from nineplus.web.deps import CSRF_COOKIE, choose_locale, ensure_csrf_cookie
+from nineplus.web import errors, limits
+from nineplus.web.deps import CSRF_COOKIE, choose_locale, ensure_csrf_cookie, record_api_key_use
 from nineplus.web.templating import STATIC_DIR
 
 CSP = (
@@ -55,6 +56,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
             runner.stop()
 
     app = FastAPI(
+        dependencies=[Depends(limits.check_request)],
         title="nineplus API",
         version=__version__,
         lifespan=lifespan,
@@ -67,6 +69,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
         "`Authorization: Bearer <API key>` (keys are made under Admin → API keys).",
     )
 
+    app.state.limiter = limits.Limiter.from_settings()
     app.add_middleware(PerRequest)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -134,15 +137,26 @@ class PerRequest:
         new_cookie = ensure_csrf_cookie(request)
         path = scope["path"]
 
+        status = 500
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 if new_cookie:
                     headers.append("set-cookie", _csrf_cookie_header(new_cookie))
                 _security_headers(headers, path)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            key_use = scope.get("state", {}).get("api_key_use")
+            if key_use is not None:  # every request made with an API key goes into the audit log
+                await run_in_threadpool(
+                    record_api_key_use, scope["app"], key_use, scope["method"], path, status
+                )
 
 
 def _csrf_cookie_header(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -18,6 +19,8 @@ from nineplus.core.principal import Principal
 from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "nineplus_session"
 CSRF_COOKIE = "nineplus_csrf"
@@ -136,6 +139,7 @@ def api_principal(request: Request, session: Db) -> Principal:
             raise LoginRequired("api_key")
         scope(session, principal.organisation_id)
         request.state.principal = principal
+        request.state.api_key_use = principal  # audited once the answer is sent (web.app.PerRequest)
         return principal
     principal = optional_principal(request, session)
     if principal is None:
@@ -198,3 +202,18 @@ def choose_locale(request: Request) -> str:
     if chosen in i18n.LOCALES:
         return chosen
     return i18n.negotiate(request.headers.get("Accept-Language"), get_settings().default_locale)
+
+
+def record_api_key_use(app: object, principal: Principal, method: str, path: str, status: int) -> None:
+    """Write the audit event of one request made with an API key, in a transaction of its own."""
+    factory = getattr(getattr(app, "state", None), "session_factory", None) or db.new_session
+    session = factory(write=True)
+    try:
+        scope(session, principal.organisation_id)
+        apikeys.record_use(session, principal, method, path, status)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("could not audit the use of API key %s", principal.api_key_id)
+    finally:
+        session.close()

@@ -15,6 +15,7 @@ from nineplus.core.errors import DomainError, Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.validation import message_for
 from nineplus.web.deps import CsrfFailed, LoginRequired, resolve_user_for_error_page
+from nineplus.web.limits import RateLimited
 from nineplus.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         405: (_("Not allowed"), _("This address does not accept this kind of request.")),
         409: (_("Conflict"), _("This change conflicts with the current state. Reload and try again.")),
         422: (_("Check your input"), _("Some values are not valid.")),
+        429: (_("Too many requests"), _("Too many requests in a short time. Wait a moment and try again.")),
         500: (_("Something went wrong"), _("An unexpected error occurred. It has been logged.")),
         503: (_("Database unavailable"), _("The database cannot be reached right now. Try again shortly.")),
     }
@@ -91,6 +93,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Invalid)
     async def _invalid(request: Request, exc: Invalid) -> Response:
         return error_response(request, 422, errors=exc.errors)
+
+    @app.exception_handler(RateLimited)
+    async def _limited(request: Request, exc: RateLimited) -> Response:
+        response = await error_page(request, 429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
