@@ -12,6 +12,7 @@ from nineplus.bench.cli import bench_app
 from nineplus.cli_support import check_database, console, fail, require_schema
 from nineplus.core.settings import get_settings
 from nineplus.imports.cli import import_app
+from nineplus.privacy.cli import privacy_app
 from nineplus.text.cli import text_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(bounces_app, name="bounces")
 app.add_typer(import_app, name="import")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(text_app, name="text")
+app.add_typer(privacy_app, name="privacy")
 
 
 @db_app.command("upgrade")

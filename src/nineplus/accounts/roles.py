@@ -29,6 +29,7 @@ class Permission(StrEnum):
     WORK_CASES = "work_cases"
     MANAGE_ACTIONS = "manage_actions"
     RUN_SCANS = "run_scans"
+    MANAGE_PRIVACY = "manage_privacy"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -47,6 +48,9 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.WORK_CASES: N_("See and work the cases of unhappy customers of one's own teams"),
     Permission.MANAGE_ACTIONS: N_("Plan and update improvement actions (for one's own teams)"),
     Permission.RUN_SCANS: N_("Run organisation scans among staff and read their results"),
+    Permission.MANAGE_PRIVACY: N_(
+        "Erase a person's data, export it for them, and set how long responses and contact data are kept"
+    ),
 }
 
 _P = Permission

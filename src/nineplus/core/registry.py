@@ -12,6 +12,7 @@ def import_all_models() -> None:
     from nineplus.jobs import models as _jobs  # noqa: F401
     from nineplus.journeys import models as _journeys  # noqa: F401
     from nineplus.outcomes import models as _outcomes  # noqa: F401
+    from nineplus.privacy import models as _privacy  # noqa: F401
     from nineplus.scans import models as _scans  # noqa: F401
     from nineplus.text import models as _text  # noqa: F401
 
@@ -30,5 +31,7 @@ def import_all_handlers() -> None:
     from nineplus.improve import resurvey as _improve_resurvey  # noqa: F401
     from nineplus.improve import service as _improve_service  # noqa: F401
     from nineplus.improve import targets as _improve_targets  # noqa: F401
+    from nineplus.privacy import erasure as _privacy_erasure  # noqa: F401
+    from nineplus.privacy import retention as _privacy_retention  # noqa: F401
     from nineplus.scans import runs as _scan_runs  # noqa: F401
     from nineplus.text import service as _text_service  # noqa: F401

@@ -89,6 +89,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
     from nineplus.journeys import walk_routes
+    from nineplus.privacy import routes as privacy_routes
     from nineplus.scans import routes as scan_routes
     from nineplus.text import routes as text_routes
     from nineplus.web import pages
@@ -104,6 +105,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(board_routes.router)
     app.include_router(resurvey_routes.router)
     app.include_router(scan_routes.router)
+    app.include_router(privacy_routes.router)
     app.include_router(feedback_public.router)
     app.include_router(feedback_routes.router)
     app.include_router(person_routes.router)

@@ -1,0 +1,227 @@
+"""Erasure of a person, found by e-mail address or external id, from every store, with a receipt.
+
+The row store goes first, in the request's transaction: the person and their contact data, their survey
+invitations, their responses with every answer and verbatim, the text analysis and its search index,
+the cases opened on their responses with their notes, their customer outcomes, their scan invitations and
+named scan answers, and any queued e-mail job that names the address. On SQLite the deletes run with
+``secure_delete`` on, so the freed pages are overwritten, and the search index is optimised, so that no
+deleted segment keeps a lemma.
+
+The analytic store and its Parquet export are written only by the process that runs the jobs, so the
+erasure queues ``complete_erasure`` for them: it refreshes the store (the erased responses and the person
+leave it), checks that none of their ids is left, writes the export again (the old files are deleted)
+and checks the new files too; then the receipt is complete.
+
+The register keeps the identifier only as a keyed hash: ``reapply`` erases again whoever a restored
+backup brings back (SECURITY.md: backups are not edited; a restore is followed by ``nineplus privacy
+reapply``). Audit events never held contact data or customers' words, so none is removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import String, cast, delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from nineplus.accounts.roles import Permission
+from nineplus.accounts.service import require
+from nineplus.audit.service import record
+from nineplus.core.errors import Invalid
+from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
+from nineplus.core.principal import Principal
+from nineplus.core.settings import get_settings
+from nineplus.core.tenancy import ORG_KEY
+from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from nineplus.improve.models import Case, CaseNote
+from nineplus.jobs.models import Job
+from nineplus.jobs.runner import enqueue, handler
+from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy.models import ErasureRequest
+from nineplus.scans.models import ScanAnswer, ScanInvitation
+from nineplus.text.models import VerbatimAnalysis
+
+log = logging.getLogger(__name__)
+
+KINDS = ("email", "external_id")
+
+
+def identifier_hash(kind: str, value: str) -> str:
+    """The register's keyed hash of an identifier (e-mail addresses compared without case)."""
+    normal = value.strip().lower() if kind == "email" else value.strip()
+    secret = get_settings().resolved_secret_key().encode()
+    return hmac.new(secret, f"{kind}:{normal}".encode(), hashlib.sha256).hexdigest()
+
+
+def _checked(kind: str, value: str) -> str:
+    value = (value or "").strip()
+    if kind not in KINDS:
+        raise Invalid({"kind": _("Choose e-mail address or external id.")})
+    if not value or len(value) > 254 or (kind == "email" and "@" not in value):
+        field = _("Enter a valid e-mail address.") if kind == "email" else _("Enter the external id.")
+        raise Invalid({"value": field})
+    return value
+
+
+def find_persons(session: Session, kind: str, value: str) -> list[Person]:
+    """The organisation's persons with this e-mail address (any case) or external id."""
+    value = _checked(kind, value)
+    by_email = func.lower(Person.email) == value.lower()
+    where = by_email if kind == "email" else Person.external_id == value
+    return list(session.scalars(select(Person).where(where).order_by(Person.id)))
+
+
+def erase(session: Session, actor: Principal, kind: str, value: str, reason: str = "") -> ErasureRequest:
+    """Erase everyone with this identifier from the row store now and queue the analytic store's part;
+    return the receipt (also when nobody was found: the requester is owed an answer either way)."""
+    require(actor, Permission.MANAGE_PRIVACY)
+    value = _checked(kind, value)
+    if len(reason) > 1000:
+        raise Invalid({"reason": _("At most 1,000 characters.")})
+    persons = find_persons(session, kind, value)
+    addresses = {p.email.lower() for p in persons if p.email} | (
+        {value.lower()} if kind == "email" else set()
+    )
+    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses)
+    receipt = ErasureRequest(
+        receipt=secrets.token_hex(6).upper(),
+        identifier_kind=kind,
+        identifier_hash=identifier_hash(kind, value),
+        reason=reason.strip(),
+        requested_by_id=actor.user_id,
+        removed=removed,
+    )
+    session.add(receipt)
+    session.flush()
+    record(session, actor, "privacy.erasure", receipt, after={"receipt": receipt.receipt, "removed": removed})
+    enqueue(
+        session,
+        "complete_erasure",
+        {"erasure_id": receipt.id, "person_ids": [p.id for p in persons], "response_ids": response_ids},
+        organisation_id=actor.organisation_id,
+    )
+    return receipt
+
+
+def _erase_rows(
+    session: Session, person_ids: list[int], addresses: set[str]
+) -> tuple[dict[str, int], list[int]]:
+    """Delete the persons' rows in every table of the row store; return the counts and response ids."""
+    bind = session.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        session.execute(text("PRAGMA secure_delete = ON"))  # freed pages are overwritten with zeros
+    invitations = select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(person_ids))
+    response_ids = list(
+        session.scalars(
+            select(Response.id).where(
+                or_(Response.person_id.in_(person_ids), Response.invitation_id.in_(invitations))
+            )
+        )
+    )
+    cases = select(Case.id).where(Case.response_id.in_(response_ids))
+    removed = {
+        "persons": len(person_ids),
+        "invitations": _count(session, SurveyInvitation, SurveyInvitation.person_id.in_(person_ids)),
+        "responses": len(response_ids),
+        "answers": _count(session, Answer, Answer.response_id.in_(response_ids)),
+        "verbatims": _count(
+            session, Answer, Answer.response_id.in_(response_ids) & Answer.value_text.is_not(None)
+        ),
+        "text_analyses": _count(session, VerbatimAnalysis, VerbatimAnalysis.response_id.in_(response_ids)),
+        "cases": _count(session, Case, Case.response_id.in_(response_ids)),
+        "case_notes": _count(session, CaseNote, CaseNote.case_id.in_(cases)),
+        "outcomes": _count(session, CustomerOutcome, CustomerOutcome.person_id.in_(person_ids)),
+        "scan_invitations": _count(session, ScanInvitation, ScanInvitation.person_id.in_(person_ids)),
+        "scan_answers": _count(session, ScanAnswer, ScanAnswer.person_id.in_(person_ids)),
+    }
+    delete_responses(session, response_ids)
+    session.execute(delete(ScanAnswer).where(ScanAnswer.person_id.in_(person_ids)))
+    session.execute(delete(ScanInvitation).where(ScanInvitation.person_id.in_(person_ids)))
+    session.execute(delete(CustomerOutcome).where(CustomerOutcome.person_id.in_(person_ids)))
+    session.execute(delete(SurveyInvitation).where(SurveyInvitation.person_id.in_(person_ids)))
+    session.execute(delete(Person).where(Person.id.in_(person_ids)))
+    removed["mail_jobs"] = _delete_jobs_naming(session, addresses)
+    if sqlite and removed["text_analyses"]:
+        # the delete trigger marks the rows deleted; optimise merges the segments so none keeps them
+        session.execute(text("INSERT INTO verbatim_search(verbatim_search) VALUES ('optimize')"))
+    session.expire_all()
+    return removed, response_ids
+
+
+def delete_responses(session: Session, response_ids: list[int]) -> None:
+    """Delete responses with their answers, text analyses (and so their search index rows), cases and case
+    notes: children first, explicitly, whatever the foreign keys would cascade."""
+    for chunk in chunks(response_ids):
+        of_cases = select(Case.id).where(Case.response_id.in_(chunk))
+        session.execute(delete(CaseNote).where(CaseNote.case_id.in_(of_cases)))
+        session.execute(delete(Case).where(Case.response_id.in_(chunk)))
+        session.execute(delete(VerbatimAnalysis).where(VerbatimAnalysis.response_id.in_(chunk)))
+        session.execute(delete(Answer).where(Answer.response_id.in_(chunk)))
+        session.execute(delete(Response).where(Response.id.in_(chunk)))
+
+
+def _delete_jobs_naming(session: Session, addresses: Iterable[str]) -> int:
+    """Jobs (queued or done) whose payload holds one of the addresses, e.g. a plain e-mail to it."""
+    organisation = session.info.get(ORG_KEY)
+    total = 0
+    for address in addresses:
+        naming = func.lower(cast(Job.payload, String)).contains(address, autoescape=True)
+        where = naming & (Job.organisation_id == organisation) if organisation else naming
+        total += session.execute(delete(Job).where(where)).rowcount or 0
+    return total
+
+
+def _count(session: Session, model: type, where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
+
+
+def chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def receipts(session: Session, actor: Principal, limit: int = 50) -> list[ErasureRequest]:
+    require(actor, Permission.MANAGE_PRIVACY)
+    return list(session.scalars(select(ErasureRequest).order_by(ErasureRequest.id.desc()).limit(limit)))
+
+
+def reapply(session: Session, actor: Principal) -> int:
+    """Erase again every person whose identifier is in the register (after a backup was restored);
+    return how many persons were found."""
+    require(actor, Permission.MANAGE_PRIVACY)
+    wanted = {(r.identifier_kind, r.identifier_hash) for r in session.scalars(select(ErasureRequest))}
+    if not wanted:
+        return 0
+    found = 0
+    for person in list(session.scalars(select(Person))):
+        for kind, value in (("email", person.email), ("external_id", person.external_id)):
+            if value and (kind, identifier_hash(kind, value)) in wanted:
+                erase(session, actor, kind, value, reason="reapplied after a restore")
+                found += 1
+                break
+    return found
+
+
+# The analytic store's part ------------------------------------------------------------------------------
+
+
+@handler("complete_erasure")
+def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
+    """Clear the erased persons and responses from the analytic store and its Parquet export, check that
+    nothing of them is left in either, and complete the receipt."""
+    from nineplus.privacy import analytic
+
+    receipt = session.get(ErasureRequest, payload["erasure_id"])
+    if receipt is None or receipt.completed_at is not None:
+        return
+    person_ids, response_ids = payload.get("person_ids", []), payload.get("response_ids", [])
+    found = analytic.clear(session, person_ids, response_ids)
+    receipt.removed = {**receipt.removed, "analytic_store": found}
+    receipt.completed_at = utcnow()
