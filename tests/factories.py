@@ -68,6 +68,8 @@ class World:
     target_id: int = 0  # a growth target of this organisation, likewise
     link_id: int = 0  # a board link of this organisation, likewise
     run_id: int = 0  # a scan run of this organisation, likewise
+    person_id: int = 0  # a customer of this organisation, likewise
+    receipt: str = ""  # an erasure receipt of this organisation, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

@@ -77,6 +77,8 @@ def param_values(world: World) -> dict[str, int | str]:
         "target_id": world.target_id,
         "link_id": world.link_id,
         "run_id": world.run_id,
+        "person_id": world.person_id,
+        "receipt": world.receipt,
     }
 
 
@@ -121,6 +123,7 @@ def with_a_customer(db: Session, b: World) -> None:
     from nineplus.feedback import service as surveys
     from nineplus.feedback.models import Response
     from nineplus.improve.models import ActionCase, BoardLink, Case, CaseRule, GrowthTarget, ImprovementAction
+    from nineplus.privacy.models import ErasureRequest, RetentionPolicy
     from nineplus.scans.models import ScanRun
 
     scope(db, b.org.id)
@@ -152,12 +155,15 @@ def with_a_customer(db: Session, b: World) -> None:
     )
     screen = BoardLink(team_id=b.teams["contact"].id, token_hash="b" * 64, label=f"Screen of {MARKER}")
     scan = ScanRun(instrument="four_bs", version=1, title=f"Scan of {MARKER}")
-    db.add_all([case, rule, action, goal, screen, scan])
+    erased = ErasureRequest(receipt=f"{MARKER} 1", identifier_kind="email", identifier_hash="0" * 64)
+    kept = RetentionPolicy(scope_key="organisation", responses_months=24, basis=f"Kept by {MARKER}")
+    db.add_all([case, rule, action, goal, screen, scan, erased, kept])
     db.flush()
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id
     b.link_id, b.run_id = screen.id, scan.id
+    b.person_id, b.receipt = customer.id, erased.receipt
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

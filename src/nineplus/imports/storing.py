@@ -258,7 +258,7 @@ def _load_sqlite(
     db = sqlite3.connect(engine.url.database or "", timeout=30, isolation_level=None)
     try:
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000", "cache_size=-65536",
-                       "foreign_keys=OFF"):  # fmt: skip
+                       "foreign_keys=OFF", "secure_delete=ON"):  # fmt: skip
             # Foreign keys: the check above proved every reference (the survey's own questions and
             # moments, the responses stored in the same transaction); SQLite would look each up again.
             db.execute(f"PRAGMA {pragma}")

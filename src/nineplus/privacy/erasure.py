@@ -3,9 +3,10 @@
 The row store goes first, in the request's transaction: the person and their contact data, their survey
 invitations, their responses with every answer and verbatim, the text analysis and its search index,
 the cases opened on their responses with their notes, their customer outcomes, their scan invitations and
-named scan answers, and any queued e-mail job that names the address. On SQLite the deletes run with
-``secure_delete`` on, so the freed pages are overwritten, and the search index is optimised, so that no
-deleted segment keeps a lemma.
+named scan answers, and any queued e-mail job that names the address. On SQLite the search index is
+optimised, so that no deleted segment keeps a lemma; ``secure_delete`` is always on (``core.db``), and the
+completion job below rewrites the file whole (VACUUM), since a page rebuilt earlier can keep an old copy
+of a row in its free space. PostgreSQL reuses the space of deleted rows as it goes (SECURITY.md).
 
 The analytic store and its Parquet export are written only by the process that runs the jobs, so the
 erasure queues ``complete_erasure`` for them: it refreshes the store (the erased responses and the person
@@ -113,10 +114,7 @@ def _erase_rows(
     session: Session, person_ids: list[int], addresses: set[str]
 ) -> tuple[dict[str, int], list[int]]:
     """Delete the persons' rows in every table of the row store; return the counts and response ids."""
-    bind = session.get_bind()
-    sqlite = bind.dialect.name == "sqlite"
-    if sqlite:
-        session.execute(text("PRAGMA secure_delete = ON"))  # freed pages are overwritten with zeros
+    sqlite = session.get_bind().dialect.name == "sqlite"  # (secure_delete is on: core.db)
     invitations = select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(person_ids))
     response_ids = list(
         session.scalars(
@@ -216,12 +214,16 @@ def reapply(session: Session, actor: Principal) -> int:
 def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
     """Clear the erased persons and responses from the analytic store and its Parquet export, check that
     nothing of them is left in either, and complete the receipt."""
+    from nineplus.core.db import compact_sqlite
     from nineplus.privacy import analytic
 
+    # First, before this job's own transaction begins (VACUUM needs none open on its connection): the
+    # embedded database is rewritten whole, so no copy of a deleted row survives in a page's free space.
+    compacted = compact_sqlite()
     receipt = session.get(ErasureRequest, payload["erasure_id"])
     if receipt is None or receipt.completed_at is not None:
         return
     person_ids, response_ids = payload.get("person_ids", []), payload.get("response_ids", [])
     found = analytic.clear(session, person_ids, response_ids)
-    receipt.removed = {**receipt.removed, "analytic_store": found}
+    receipt.removed = {**receipt.removed, "analytic_store": found, "row_store_rewritten": compacted}
     receipt.completed_at = utcnow()

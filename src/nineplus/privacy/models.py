@@ -48,4 +48,6 @@ class RetentionPolicy(TenantMixin, Base):
     responses_months: Mapped[int | None]
     verbatims_months: Mapped[int | None]
     contacts_months: Mapped[int | None]  # the organisation's row only
+    # why these periods (the record of processing asks for it), e.g. "tax law: 7 years"
+    basis: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[created]

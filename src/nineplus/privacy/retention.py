@@ -51,6 +51,7 @@ class Months:
     responses: int | None = None
     verbatims: int | None = None
     contacts: int | None = None
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def policies(session: Session) -> tuple[Months, dict[int, Months]]:
     """The organisation's months and each survey's own."""
     default, per_survey = Months(), {}
     for row in session.scalars(select(RetentionPolicy)):
-        months = Months(row.responses_months, row.verbatims_months, row.contacts_months)
+        months = Months(row.responses_months, row.verbatims_months, row.contacts_months, row.basis)
         if row.survey_id is None:
             default = months
         else:
@@ -89,6 +90,9 @@ def set_policy(session: Session, actor: Principal, survey_id: int | None, form: 
             months[kind] = int(raw)
         else:
             errors[f"{kind}_months"] = _("A whole number of months from 1 to 1200, or empty to keep.")
+    basis = str(form.get("basis", "") or "").strip()
+    if len(basis) > 500:
+        errors["basis"] = _("At most 500 characters.")
     if errors:
         raise Invalid(errors)
     if survey_id is not None and (survey_id < 1 or session.get(Survey, survey_id) is None):
@@ -103,10 +107,11 @@ def set_policy(session: Session, actor: Principal, survey_id: int | None, form: 
         before = {k: getattr(row, f"{k}_months") for k in kinds}
     for kind in kinds:
         setattr(row, f"{kind}_months", months[kind])
+    row.basis = basis
     row.updated_at = utcnow()
     session.flush()
-    record(session, actor, "retention.set", row, before=before, after=months)
-    return Months(**months)
+    record(session, actor, "retention.set", row, before=before, after={**months, "basis": basis})
+    return Months(**months, basis=basis)
 
 
 def survey_options(session: Session) -> list[tuple[int, str]]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-12-05 01:47:03.284903
+Create Date: 2026-12-05 01:57:10.703259
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("responses_months", sa.Integer(), nullable=True),
         sa.Column("verbatims_months", sa.Integer(), nullable=True),
         sa.Column("contacts_months", sa.Integer(), nullable=True),
+        sa.Column("basis", sa.String(length=500), nullable=False),
         sa.Column("updated_at", nineplus.core.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
