@@ -16,8 +16,14 @@ from nineplus import __version__
 from nineplus.core import i18n
 from nineplus.core.registry import import_all_handlers
 from nineplus.core.settings import get_settings
-from nineplus.web import errors, limits
-from nineplus.web.deps import CSRF_COOKIE, choose_locale, ensure_csrf_cookie, record_api_key_use
+from nineplus.web import errors, limits, openapi
+from nineplus.web.deps import (
+    CSRF_COOKIE,
+    check_path_ids,
+    choose_locale,
+    ensure_csrf_cookie,
+    record_api_key_use,
+)
 from nineplus.web.templating import STATIC_DIR
 
 CSP = (
@@ -56,7 +62,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
             runner.stop()
 
     app = FastAPI(
-        dependencies=[Depends(limits.check_request)],
+        dependencies=[Depends(limits.check_request), Depends(check_path_ids)],
         title="nineplus API",
         version=__version__,
         lifespan=lifespan,
@@ -70,6 +76,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     )
 
     app.state.limiter = limits.Limiter.from_settings()
+    openapi.install(app)
     app.add_middleware(PerRequest)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

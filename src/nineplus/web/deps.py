@@ -14,7 +14,7 @@ from nineplus.accounts import apikeys, auth
 from nineplus.accounts.models import Organisation, User
 from nineplus.accounts.roles import ROLE_LABELS, Permission
 from nineplus.core import db, i18n
-from nineplus.core.errors import DomainError
+from nineplus.core.errors import DomainError, NotFound
 from nineplus.core.principal import Principal
 from nineplus.core.security import constant_time_equals, new_token, sign, token_hash
 from nineplus.core.settings import get_settings
@@ -217,3 +217,19 @@ def record_api_key_use(app: object, principal: Principal, method: str, path: str
         log.exception("could not audit the use of API key %s", principal.api_key_id)
     finally:
         session.close()
+
+
+ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
+
+
+async def check_path_ids(request: Request) -> None:
+    """A global dependency: an id in the path that no row can have (0, negative, past 32 bits) names no
+    object: 404, before any query (a database would refuse the number with an error of its own)."""
+    for name, value in request.path_params.items():
+        if name.endswith("_id") and isinstance(value, str):
+            try:
+                number = int(value)
+            except ValueError:
+                continue  # not a number: the route's own validation answers
+            if not 0 < number <= ID_MAX:
+                raise NotFound(name)
