@@ -24,7 +24,9 @@ def build_message(to: str, subject: str, text: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
-    msg["Subject"] = subject
+    # A name or title typed by a user may carry a line break: one line, so no header can be smuggled in
+    # (and the message is still sent, where the email package would refuse the header).
+    msg["Subject"] = " ".join(subject.split())
     msg["Message-ID"] = make_msgid(domain="nineplus.local")
     msg.set_content(text)
     return msg

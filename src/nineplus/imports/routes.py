@@ -57,7 +57,11 @@ def _context(db: Db, item: DataImport, errors: dict[str, str] | None = None) -> 
     survey = surveys.get_survey(db, item.survey_id) if item.survey_id is not None else None
     context: dict[str, Any] = {"item": item, "survey": survey, "errors": errors or {}}
     if item.status in ("mapping", "rejected", "failed"):
-        source = service.source_of(item)
+        try:
+            source = service.source_of(item)
+        except FileNotFoundError:  # the upload is gone (the server's folder was cleared): say so
+            context["file_gone"] = True
+            return context
         samples = sample_rows(source, 3)
         context.update(
             headers=source.headers,
