@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import Organisation
@@ -90,16 +90,26 @@ def opened(session: Session, link: str) -> tuple[Case, str, str]:
 
 
 def answer(session: Session, case: Case, form: dict[str, Any]) -> None:
-    """Store the customer's answer once; a score from 0 to 10 is needed, a comment is optional."""
+    """Store the customer's answer once; a score from 0 to 10 is needed, a comment is optional. The answer
+    is written only where none is yet, in one statement, so two racing submits store one."""
     if case.resurveyed_at is not None:
         raise Invalid({"score": _("You answered already: thank you.")})
     score = fields.whole(str(form.get("score", "")).strip())
     if score is None or not 0 <= score <= 10:
         raise Invalid({"score": _("Choose a score from 0 to 10.")})
-    case.resurvey_score = score
-    case.resurvey_comment = str(form.get("comment", "")).strip()[:2000]
-    case.resurveyed_at = utcnow()
-    session.flush()
+    stored = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.resurveyed_at.is_(None))
+        .values(
+            resurvey_score=score,
+            resurvey_comment=str(form.get("comment", "")).strip()[:2000],
+            resurveyed_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stored != 1:
+        raise Invalid({"score": _("You answered already: thank you.")})
+    session.refresh(case)
 
 
 @composer("case_resurvey")
