@@ -19,7 +19,6 @@ from nineplus.web.deps import Db, PagePrincipal, csrf_protect
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-MAX_UPLOAD = 512 * 1024 * 1024
 PAGE_SIZE = 100
 
 
@@ -66,9 +65,7 @@ async def _upload(request: Request, db: Db, me: PagePrincipal, kind: str) -> Res
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise Invalid({"file": _("Choose a CSV or XLSX file.")})
-        content = await upload.read(MAX_UPLOAD + 1)
-        if len(content) > MAX_UPLOAD:
-            raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
+        content = await imports.read_upload(upload)
         item = imports.upload(db, me, kind, upload.filename, content)
     except Invalid as exc:
         context = {**_context(db, None, None, 0), f"{kind}_errors": exc.errors}

@@ -23,7 +23,6 @@ from nineplus.web.forms import read_form
 from nineplus.web.templating import redirect, render
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-MAX_UPLOAD = 512 * 1024 * 1024  # a million responses in CSV is about 150 MB
 
 
 @router.get("/surveys/{survey_id}/import", response_class=HTMLResponse)
@@ -42,9 +41,7 @@ async def upload(request: Request, db: Db, me: PagePrincipal, survey_id: int) ->
     try:
         if not isinstance(upload_file, UploadFile) or not upload_file.filename:
             raise Invalid({"file": _("Choose a CSV or XLSX file.")})
-        content = await upload_file.read(MAX_UPLOAD + 1)
-        if len(content) > MAX_UPLOAD:
-            raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
+        content = await service.read_upload(upload_file)
         item = service.upload(db, me, "responses", upload_file.filename, content, survey_id=survey.id)
     except Invalid as exc:
         return render(

@@ -36,6 +36,17 @@ from nineplus.journeys.repository import moments as journey_moments
 
 PROGRESS_EVERY = 5000
 
+MAX_UPLOAD = 512 * 1024 * 1024  # a million responses in CSV is about 150 MB
+UPLOAD_BODY = MAX_UPLOAD + 1024 * 1024  # the file and the form around it (every other request: web.app)
+
+
+async def read_upload(upload: Any) -> bytes:
+    """An uploaded file's bytes, refused (Invalid, in words) when it is larger than MAX_UPLOAD."""
+    content: bytes = await upload.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise Invalid({"file": _("The file is larger than %(mb)s MB.", mb=MAX_UPLOAD // 1024 // 1024)})
+    return content
+
 
 def folder(organisation_id: int) -> Path:
     return get_settings().data_dir / "imports" / str(organisation_id)

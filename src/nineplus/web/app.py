@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,8 +15,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nineplus import __version__
 from nineplus.core import i18n
+from nineplus.core.errors import DomainError
 from nineplus.core.registry import import_all_handlers
 from nineplus.core.settings import get_settings
+from nineplus.imports.service import UPLOAD_BODY
 from nineplus.web import errors, limits, openapi
 from nineplus.web.deps import (
     CSRF_COOKIE,
@@ -25,6 +28,15 @@ from nineplus.web.deps import (
     record_api_key_use,
 )
 from nineplus.web.templating import STATIC_DIR
+
+# Every request body at most 4 MB (a whole response is a few kB), but the uploads of files.
+BODY_LIMIT = 4 * 1024 * 1024
+UPLOADS = re.compile(r"^/(surveys/\d+/import|persons/import|outcomes/import)$")
+
+
+class BodyTooLarge(DomainError):
+    status_code = 413
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -145,8 +157,19 @@ class PerRequest:
         i18n.begin_request(choose_locale(request))
         new_cookie = ensure_csrf_cookie(request)
         path = scope["path"]
-
         status = 500
+        limit = UPLOAD_BODY if UPLOADS.match(path) else BODY_LIMIT
+        length = request.headers.get("content-length", "")
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:  # raised where the route reads its body: web.errors answers 413
+                    raise BodyTooLarge(path)
+            return message
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -159,7 +182,10 @@ class PerRequest:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            if length.isdigit() and int(length) > limit:  # said up front: refused before it is read
+                await errors.error_response(request, 413)(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive_limited, send_with_headers)
         finally:
             key_use = scope.get("state", {}).get("api_key_use")
             if key_use is not None:  # every request made with an API key goes into the audit log

@@ -33,6 +33,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         404: (_("Not found"), _("This page does not exist, or it is not yours to see.")),
         405: (_("Not allowed"), _("This address does not accept this kind of request.")),
         409: (_("Conflict"), _("This change conflicts with the current state. Reload and try again.")),
+        413: (_("Too large"), _("What was sent is larger than this address accepts.")),
         422: (_("Check your input"), _("Some values are not valid.")),
         429: (_("Too many requests"), _("Too many requests in a short time. Wait a moment and try again.")),
         500: (_("Something went wrong"), _("An unexpected error occurred. It has been logged.")),
@@ -116,6 +117,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, DomainError):  # FastAPI wraps what failed while reading the body
+            return await error_page(request, exc.__cause__.status_code)
         return await error_page(request, exc.status_code)
 
     @app.exception_handler(OverflowError)
