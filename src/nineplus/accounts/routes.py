@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from nineplus.accounts import apikeys, auth, repository
+from nineplus.accounts import apikeys, auth, repository, sso
 from nineplus.accounts import service as accounts
 from nineplus.accounts.models import Organisation
 from nineplus.accounts.roles import ROLE_LABELS, ROLES, SCOPES, Permission
@@ -18,7 +18,7 @@ from nineplus.accounts.schemas import (
     TeamIn,
 )
 from nineplus.audit.service import recent
-from nineplus.core.errors import Invalid
+from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.security import constant_time_equals, sign
 from nineplus.core.settings import get_settings
@@ -53,7 +53,49 @@ def _login_cookie(response: Response, token: str) -> None:
 def login_page(request: Request, me: OptionalPrincipal, next: str = "/") -> Response:
     if me is not None:
         return redirect(request, safe_next(next))
-    return render(request, "accounts/login.html", {"next": safe_next(next), "email": ""})
+    return render(request, "accounts/login.html", {"next": safe_next(next), "email": "", "sso": sso.button()})
+
+
+def _sso_callback() -> str:
+    return get_settings().base_url.rstrip("/") + "/login/sso/callback"  # as registered at the provider
+
+
+@router.get("/login/sso")
+def sso_start(request: Request, next: str = "/") -> Response:
+    """Off to the provider, with this flow's state, nonce and PKCE verifier in a signed cookie."""
+    if not sso.enabled():
+        raise NotFound("sso")
+    url, cookie = sso.start(_sso_callback(), safe_next(next))
+    response = RedirectResponse(url, status_code=303)
+    secure = get_settings().secure_cookies
+    response.set_cookie(
+        sso.COOKIE,
+        cookie,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        max_age=sso.FLOW_SECONDS,
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login/sso/callback")
+def sso_callback(request: Request, db: Db) -> Response:
+    """Back from the provider: check its answer, log the user in."""
+    if not sso.enabled():
+        raise NotFound("sso")
+    try:
+        params = dict(request.query_params)
+        user, target = sso.finish(db, request.cookies.get(sso.COOKIE, ""), params, _sso_callback())
+    except sso.SsoError as exc:
+        context = {"next": "/", "email": "", "error": str(exc), "sso": sso.button()}
+        return render(request, "accounts/login.html", context, status_code=400)
+    token = auth.start_session(db, user, request.headers.get("user-agent", ""))
+    response = redirect(request, target)
+    _login_cookie(response, token)
+    response.delete_cookie(sso.COOKIE, path="/login")
+    return response
 
 
 @router.post("/login")
@@ -77,6 +119,7 @@ async def login(request: Request, db: Db) -> Response:
                 "next": target,
                 "email": email,
                 "error": _("The e-mail address or password is not right, or the account is not active."),
+                "sso": sso.button(),
             },
             status_code=400,
         )

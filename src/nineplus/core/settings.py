@@ -86,6 +86,24 @@ class Settings(BaseSettings):
         description="Where the limits are counted: `memory://` (each server process counts on its own) "
         "or a store the `limits` library knows, e.g. `redis://host:6379` with the redis package.",
     )
+    oidc_issuer: str = Field(
+        "", description="Single sign-on for staff: the OpenID Connect provider's issuer URL (empty: off)."
+    )
+    oidc_client_id: str = Field("", description="The client id nineplus has at the OpenID Connect provider.")
+    oidc_client_secret: str = Field("", description="Its client secret (empty for a public client).")
+    oidc_organisation: str = Field(
+        "", description="The slug of the organisation whose staff log in through the provider."
+    )
+    oidc_roles_claim: str = Field("roles", description="The ID token's claim that lists the user's groups.")
+    oidc_role_map: str = Field(
+        "",
+        description="Groups to roles, as `group=role; ...` (e.g. `cx-admins=admin; cx-team=cx_lead`); the "
+        "strongest matching role counts, at every login.",
+    )
+    oidc_default_role: str = Field(
+        "", description="The role of a user whose groups map to none (empty: such a user is refused)."
+    )
+    oidc_label: str = Field("Single sign-on", description="The text of the login page's button for it.")
     minimum_n: int = Field(
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )

@@ -88,6 +88,9 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     )
 
     app.state.limiter = limits.Limiter.from_settings()
+    from nineplus.accounts import sso
+
+    sso.role_map()  # a misspelt role in NINEPLUS_OIDC_ROLE_MAP stops the start, not a login
     openapi.install(app)
     app.add_middleware(PerRequest)
     errors.install(app)

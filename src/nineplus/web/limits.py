@@ -174,7 +174,7 @@ async def check_request(request: Request) -> None:
 def _rules_for(request: Request, method: str, path: str) -> list[tuple[str, str]]:
     """The (rule, counted value) pairs of one request, by its route's method and path template."""
     address = address_of(request)
-    if method == "POST" and path == "/login":
+    if (method == "POST" and path == "/login") or path.startswith("/login/sso"):
         return [("login_per_address", address)]
     if method == "POST" and path == "/password/forgot":
         return [("reset_per_address", address)]

@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute
 PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/login"),
+        ("GET", "/login/sso"),
+        ("GET", "/login/sso/callback"),
         ("POST", "/login"),
         ("POST", "/logout"),
         ("GET", "/password/forgot"),
