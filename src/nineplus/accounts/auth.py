@@ -82,9 +82,44 @@ def principal_from_session(session: Session, token: str) -> Principal | None:
     if row is None:
         return None
     login, user = row
-    if login.revoked_at is not None or login.expires_at <= utcnow() or not user.is_active:
+    now = utcnow()
+    idle = timedelta(hours=get_settings().session_idle_hours)
+    if login.revoked_at is not None or login.expires_at <= now or not user.is_active:
         return None
+    if (login.last_seen_at or login.created_at) + idle <= now:
+        return None  # idle too long
+    if login.last_seen_at is None or now - login.last_seen_at > SEEN_EVERY:
+        login.last_seen_at = now  # (written now and then, not on every request)
     return principal_for(session, user)
+
+
+SEEN_EVERY = timedelta(minutes=5)
+
+
+def sessions_of(session: Session, user_id: int) -> list[LoginSession]:
+    """The user's login sessions that are still valid, newest first."""
+    now = utcnow()
+    found = session.scalars(
+        select(LoginSession)
+        .where(
+            LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None), LoginSession.expires_at > now
+        )
+        .order_by(LoginSession.id.desc())
+    )
+    idle = timedelta(hours=get_settings().session_idle_hours)
+    return [s for s in found if (s.last_seen_at or s.created_at) + idle > now]
+
+
+def end_own_sessions(
+    session: Session, user_id: int, keep_token: str | None, session_id: int | None = None
+) -> int:
+    """End one of the user's sessions (``session_id``), or all but the browser's own; return how many."""
+    where = [LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None)]
+    if session_id is not None:
+        where.append(LoginSession.id == session_id)
+    if keep_token:
+        where.append(LoginSession.token_hash != token_hash(keep_token))
+    return session.execute(update(LoginSession).where(*where).values(revoked_at=utcnow())).rowcount or 0
 
 
 def end_session(session: Session, token: str) -> None:

@@ -93,6 +93,8 @@ class LoginSession(TenantMixin, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+    # the last request made with it (kept to within SEEN_EVERY): a session idle too long has expired
+    last_seen_at: Mapped[datetime | None]
 
 
 class PasswordReset(TenantMixin, Base):

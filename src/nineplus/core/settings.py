@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in e-mailed links.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
     session_days: int = Field(14, description="Days a login session lasts.")
+    session_idle_hours: int = Field(
+        12, ge=1, description="Hours without a request after which a login session has expired."
+    )
     smtp_host: str = Field("", description="SMTP server; empty means e-mails are written to the log.")
     smtp_port: int = Field(25, description="SMTP port.")
     smtp_user: str = Field("", description="SMTP user name, if the server wants one.")

@@ -14,8 +14,10 @@ from nineplus.accounts import service as accounts
 from nineplus.accounts.models import User
 from nineplus.accounts.schemas import PasswordResetIn
 from nineplus.core import i18n
-from nineplus.core.errors import Invalid
+from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
+from nineplus.core.i18n import ngettext
+from nineplus.core.security import token_hash
 from nineplus.core.settings import get_settings
 from nineplus.core.validation import parse
 from nineplus.journeys import repository as journeys_repo
@@ -75,11 +77,41 @@ async def choose_language(request: Request, db: Db, me: OptionalPrincipal) -> Re
     return response
 
 
+def _account_context(request: Request, db: Db, me: PagePrincipal) -> dict[str, object]:
+    teams = accounts.list_teams(db, me)
+    own = token_hash(request.cookies.get(SESSION_COOKIE, "") or "-")
+    sessions = [(s, s.token_hash == own) for s in auth.sessions_of(db, me.user_id)]  # type: ignore[arg-type]
+    settings = get_settings()
+    return {
+        "my_teams": [t for t in teams if t.id in me.team_ids],
+        "sessions": sessions,
+        "session_days": settings.session_days,
+        "session_idle_hours": settings.session_idle_hours,
+    }
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, db: Db, me: PagePrincipal) -> Response:
-    teams = accounts.list_teams(db, me)
-    mine = [t for t in teams if t.id in me.team_ids]
-    return render(request, "pages/account.html", {"my_teams": mine})
+    return render(request, "pages/account.html", _account_context(request, db, me))
+
+
+@router.post("/account/sessions/others/end")
+def end_other_sessions(request: Request, db: Db, me: PagePrincipal) -> Response:
+    """Log out every other browser and device (this one stays logged in)."""
+    ended = auth.end_own_sessions(db, me.user_id, request.cookies.get(SESSION_COOKIE))  # type: ignore[arg-type]
+    return redirect(
+        request,
+        "/account#sessions",
+        flash=ngettext("%(num)s other session ended.", "%(num)s other sessions ended.", ended),
+    )
+
+
+@router.post("/account/sessions/{session_id}/end")
+def end_session(request: Request, db: Db, me: PagePrincipal, session_id: int) -> Response:
+    """End one of one's own sessions (another's id ends nothing: 404)."""
+    if not auth.end_own_sessions(db, me.user_id, None, session_id):  # type: ignore[arg-type]
+        raise NotFound("login_sessions")
+    return redirect(request, "/account#sessions", flash=_("The session has ended."))
 
 
 @router.post("/account/password")
@@ -90,8 +122,7 @@ async def change_password(request: Request, db: Db, me: PagePrincipal) -> Respon
             raise Invalid({"password_repeat": _("The two passwords are not the same.")})
         auth.change_password(db, me, str(form.get("current_password", "")), parse(PasswordResetIn, form))
     except Invalid as exc:
-        teams = accounts.list_teams(db, me)
-        context = {"my_teams": [t for t in teams if t.id in me.team_ids], "errors": exc.errors}
+        context = {**_account_context(request, db, me), "errors": exc.errors}
         return render(request, "pages/account.html", context, status_code=422)
     # Every session ended, this one included: keep this browser logged in with a fresh one.
     response = redirect(request, "/account", flash=_("Your password has been changed."))
