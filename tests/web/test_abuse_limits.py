@@ -189,18 +189,65 @@ EXEMPT = {
 
 
 def test_every_public_route_and_every_api_route_falls_under_a_limit(app: FastAPI) -> None:
-    class Fake:
-        client = None
-        headers: dict[str, str] = {}
-        path_params = {"token": "t", "key": "k"}
-
     covered = 0
     for route in iter_routes(app):
         if (route.method, route.path) in EXEMPT:
             continue
         if (route.method, route.path) in PUBLIC_ROUTES or route.is_api:
-            names = [name for name, _value in limits._rules_for(Fake(), route.method, route.path)]  # type: ignore[arg-type]
+            names = [name for name, _value in limits.rules_for("10.0.0.1", route.method, route.path)]
             assert names, (route.method, route.path)
             assert set(names) <= set(DEFAULTS)
             covered += 1
     assert covered > 40
+
+
+def test_made_up_keys_and_bodies_that_fail_to_parse_are_counted_too(
+    client: TestClient, db: Session, field: Field, bank_a: World, tight: FastAPI
+) -> None:
+    tight.state.limiter = Limiter(True, "api_per_address=3/minute; public_posts_per_address=3/minute")
+    statuses = [
+        client.get("/api/v1/journeys", headers=bearer(f"np_made_up_{n}")).status_code for n in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]  # a new key per request escapes nothing
+    broken = [
+        client.post(url(field), content=b"{x", headers={"Content-Type": "application/json"}).status_code
+        for _n in range(5)
+    ]
+    assert broken == [422, 422, 422, 429, 429]
+
+
+def test_a_key_s_refused_and_unparsed_requests_are_audited(
+    client: TestClient, db: Session, bank_a: World, tight: FastAPI
+) -> None:
+    from sqlalchemy import select
+
+    from nineplus.audit.models import AuditEvent
+    from nineplus.core.tenancy import system
+
+    key, secret = make_key(db, bank_a, ["write"])
+    for _n in range(5):
+        client.post(
+            "/api/v1/journeys", content=b"{x", headers={**bearer(secret), "Content-Type": "application/json"}
+        )
+    system(db)
+    uses = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "api_key.used", AuditEvent.object_id == str(key.id))
+    )
+    assert sorted((e.after or {}).get("status") for e in uses) == [422, 422, 422, 422, 429]
+
+
+def test_an_anonymous_visitor_cannot_send_a_large_file_to_an_upload_form(client: TestClient) -> None:
+    body = b"x" * (5 * 1024 * 1024)
+    reply = client.post("/persons/import", content=body, headers={"Content-Type": "text/csv"})
+    assert reply.status_code == 413
+
+
+def test_a_lockout_from_one_address_leaves_the_owner_s_own_address_free(
+    client: TestClient, bank_a: World, app: FastAPI
+) -> None:
+    email = bank_a.users["admin"].email
+    with TestClient(app, client=("10.9.9.9", 4000), follow_redirects=False) as attacker:
+        for _attempt in range(5):
+            log_in(attacker, email, "guess")
+        assert log_in(attacker, email, PASSWORD).status_code == 429
+    assert log_in(client, email, PASSWORD).status_code == 303  # the owner, from their own address

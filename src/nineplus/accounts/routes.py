@@ -24,6 +24,7 @@ from nineplus.core.security import constant_time_equals, sign
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import system
 from nineplus.core.validation import parse
+from nineplus.web import limits
 from nineplus.web.deps import SESSION_COOKIE, Db, OptionalPrincipal, PagePrincipal, csrf_protect
 from nineplus.web.forms import read_form
 from nineplus.web.pages import safe_next
@@ -104,13 +105,17 @@ async def login(request: Request, db: Db) -> Response:
     email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))[:200]
     target = safe_next(form.get("next"))
     limiter, account = request.app.state.limiter, email.strip().lower()
+    from_here = account + " " + limits.address_of(request)
     # Failed attempts are counted per e-mail address typed, whether or not it has an account, so that
-    # the lockout's message is the same for both and tells nothing about which accounts exist.
+    # the lockout's message is the same for both and tells nothing about which accounts exist: from this
+    # address, and (a higher bar, against many addresses at once) from all together.
+    limiter.check("login_failures_per_account_address", from_here)
     limiter.check("login_failures_per_account", account)
     system(db)
     user = auth.authenticate(db, email, password) if email and password else None
     if user is None:
         if account:
+            limiter.hit("login_failures_per_account_address", from_here)
             limiter.hit("login_failures_per_account", account)
         return render(
             request,
@@ -123,7 +128,7 @@ async def login(request: Request, db: Db) -> Response:
             },
             status_code=400,
         )
-    limiter.clear("login_failures_per_account", account)
+    limiter.clear("login_failures_per_account_address", from_here)
     token = auth.start_session(db, user, request.headers.get("user-agent", ""))
     response = redirect(request, target)
     _login_cookie(response, token)
@@ -160,7 +165,9 @@ async def forgot(request: Request, db: Db) -> Response:
             status_code=422,
         )
     # counted for every address typed, known or not (no hint of which accounts exist)
-    request.app.state.limiter.hit("reset_per_account", email.lower())
+    request.app.state.limiter.hit(
+        "reset_per_account_address", email.lower() + " " + limits.address_of(request)
+    )
     system(db)
     auth.request_password_reset(db, email)
     return render(request, "accounts/forgot.html", {"sent": True, "email": ""})

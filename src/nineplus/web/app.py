@@ -25,6 +25,7 @@ from nineplus.web.deps import (
     check_path_ids,
     choose_locale,
     ensure_csrf_cookie,
+    logged_in,
     record_api_key_use,
 )
 from nineplus.web.templating import STATIC_DIR
@@ -74,7 +75,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
             runner.stop()
 
     app = FastAPI(
-        dependencies=[Depends(limits.check_request), Depends(check_path_ids)],
+        dependencies=[Depends(check_path_ids)],
         title="nineplus API",
         version=__version__,
         lifespan=lifespan,
@@ -161,7 +162,9 @@ class PerRequest:
         new_cookie = ensure_csrf_cookie(request)
         path = scope["path"]
         status = 500
-        limit = UPLOAD_BODY if UPLOADS.match(path) else BODY_LIMIT
+        limit = BODY_LIMIT
+        if UPLOADS.match(path) and await run_in_threadpool(logged_in, request):
+            limit = UPLOAD_BODY  # a file, from a logged-in user only (nobody else sends 512 MB here)
         length = request.headers.get("content-length", "")
         received = 0
 
@@ -185,16 +188,36 @@ class PerRequest:
             await send(message)
 
         try:
-            if length.isdigit() and int(length) > limit:  # said up front: refused before it is read
-                await errors.error_response(request, 413)(scope, receive, send_with_headers)
+            refusal = _refusal(request, length, limit)
+            if refusal is not None:  # over a limit, or a body said up front to be too large: not read
+                await refusal(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive_limited, send_with_headers)
         finally:
             key_use = scope.get("state", {}).get("api_key_use")
-            if key_use is not None:  # every request made with an API key goes into the audit log
-                await run_in_threadpool(
-                    record_api_key_use, scope["app"], key_use, scope["method"], path, status
-                )
+            bearer = request.headers.get("authorization", "")
+            if key_use is not None or bearer.lower().startswith("bearer "):
+                # every request made with an API key goes into the audit log, refused ones too (a 429, or
+                # a body that failed to parse before the key was looked at)
+                secret = bearer[7:].strip() if key_use is None else None
+                args = (scope["app"], key_use, scope["method"], path, status, secret)
+                await run_in_threadpool(record_api_key_use, *args)
+
+
+def _refusal(request: Request, length: str, limit: int) -> Response | None:
+    """The answer that ends a request before the application: an abuse limit reached, or a body that is
+    said to be too large."""
+    limiter: limits.Limiter | None = getattr(request.app.state, "limiter", None)
+    try:
+        if limiter is not None:
+            limits.check(request, limiter)
+    except limits.RateLimited as exc:
+        response = errors.error_response(request, 429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if length.isdigit() and int(length) > limit:
+        return errors.error_response(request, 413)
+    return None
 
 
 def _csrf_cookie_header(value: str) -> str:

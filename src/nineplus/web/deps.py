@@ -204,22 +204,45 @@ def choose_locale(request: Request) -> str:
     return i18n.negotiate(request.headers.get("Accept-Language"), get_settings().default_locale)
 
 
-def record_api_key_use(app: object, principal: Principal, method: str, path: str, status: int) -> None:
-    """Write the audit event of one request made with an API key, in a transaction of its own."""
+def record_api_key_use(
+    app: object, principal: Principal | None, method: str, path: str, status: int, secret: str | None = None
+) -> None:
+    """Write the audit event of one request made with an API key, in a transaction of its own; a key the
+    request did not get as far as resolving (``secret``) is looked up first (an unknown one: nothing)."""
     factory = getattr(getattr(app, "state", None), "session_factory", None) or db.new_session
     session = factory(write=True)
     try:
+        if principal is None:
+            system(session)
+            principal = apikeys.principal_from_key(session, secret or "")
+            session.info.pop("nineplus_system", None)
+            if principal is None:
+                return
         scope(session, principal.organisation_id)
         apikeys.record_use(session, principal, method, path, status)
         session.commit()
     except Exception:
         session.rollback()
-        log.exception("could not audit the use of API key %s", principal.api_key_id)
+        log.exception("could not audit the use of an API key")
     finally:
         session.close()
 
 
 ID_MAX = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
+
+
+def logged_in(request: Request) -> bool:
+    """Whether the request's session cookie belongs to a valid login (for the upload size limit)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    factory = getattr(request.app.state, "session_factory", None) or db.new_session
+    session = factory(write=False)
+    try:
+        system(session)
+        return auth.principal_from_session(session, token) is not None
+    finally:
+        session.close()
 
 
 async def check_path_ids(request: Request) -> None:

@@ -1,10 +1,12 @@
 """Abuse limits: how many requests an address, a link, an API key or an account may make in a window.
 
-Every route falls under at most one rule set, chosen by its method and path template (``_rules_for``):
-logging in and password resets, the public response pages and their submissions (per address and per
-link: a survey's anonymous key, a personal token), and the API (per key, or per address without one).
-Logging in has a second limit kept by the login handler: failed attempts per account, counted for any
-e-mail address typed, known or not, so that the lockout tells nothing about which accounts exist.
+Every request falls under at most one rule set, chosen by its method and path (``rules_for``) and
+counted by the request middleware before the application reads the body: logging in and password resets,
+the public response pages and their submissions (per address and per link: a survey's anonymous key, a
+personal token), and the API (per address always, and per key). Logging in has a second limit kept by
+the login handler: failed attempts per account, from one address (5) and from all together (30),
+counted for any e-mail address typed, known or not, so that the lockout tells nothing about which
+accounts exist, and one address cannot lock a colleague out for long from everywhere.
 
 Counters are keyed by a keyed hash (HMAC with the server's secret) of the address, the link or the key,
 never the value itself, and they live in the counting store (memory by default) only for their window.
@@ -17,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import time
+from typing import Any
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -31,9 +35,10 @@ from nineplus.core.settings import get_settings
 # name -> limit in the notation of the ``limits`` library ("N/period", "N per N period")
 DEFAULTS: dict[str, str] = {
     "login_per_address": "30/10 minutes",
-    "login_failures_per_account": "5/15 minutes",
+    "login_failures_per_account_address": "5/15 minutes",
+    "login_failures_per_account": "30/15 minutes",
     "reset_per_address": "10/hour",
-    "reset_per_account": "3/hour",
+    "reset_per_account_address": "3/hour",
     "public_pages_per_address": "300/minute",
     "public_posts_per_address": "60/minute",
     "public_posts_per_link": "600/minute",
@@ -43,7 +48,7 @@ DEFAULTS: dict[str, str] = {
 
 # path prefixes of the public pages that answer through a link (a token or a survey's key)
 LINK_PAGES = ("/r/", "/s/", "/u/", "/rs/", "/scan/", "/board/", "/invite/", "/password/reset/")
-PUBLIC_API_SUBMIT = "/api/v1/public/surveys/{key}/responses"
+PUBLIC_API_SUBMIT = re.compile(r"^/api/v1/public/surveys/([^/]+)/responses$")
 
 
 class RateLimited(DomainError):
@@ -134,7 +139,7 @@ def _keyed(name: str, value: str) -> str:
 
 def _message(name: str, seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    if name == "login_failures_per_account":
+    if name.startswith("login_failures_per_account"):
         return ngettext(
             "Too many failed attempts to log in with this e-mail address. Try again in %(num)s minute, "
             "or reset your password.",
@@ -142,7 +147,7 @@ def _message(name: str, seconds: int) -> str:
             "or reset your password.",
             minutes,
         )
-    if name in ("login_per_address", "reset_per_address", "reset_per_account"):
+    if name in ("login_per_address", "reset_per_address", "reset_per_account_address"):
         return ngettext(
             "Too many attempts in a short time. Try again in %(num)s minute.",
             "Too many attempts in a short time. Try again in %(num)s minutes.",
@@ -160,38 +165,35 @@ def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def check_request(request: Request) -> None:
-    """The global dependency: count this request against the rules of its route (before anything else
-    of the route runs; async, as counting in memory waits for nothing)."""
-    limiter: Limiter | None = getattr(request.app.state, "limiter", None)
-    route = request.scope.get("route")
-    if limiter is None or not limiter.enabled or route is None:
+def check(request: Request, limiter: Limiter) -> None:
+    """Count this request against the rules of its path; raise RateLimited when one is over. Called by
+    the request middleware (``web.app.PerRequest``) before the application reads anything, so that a body
+    that fails to parse is counted too."""
+    if not limiter.enabled:
         return
-    for name, value in _rules_for(request, request.method, route.path):
+    for name, value in rules_for(address_of(request), request.method, request.url.path, request.headers):
         limiter.hit(name, value)
 
 
-def _rules_for(request: Request, method: str, path: str) -> list[tuple[str, str]]:
-    """The (rule, counted value) pairs of one request, by its route's method and path template."""
-    address = address_of(request)
+def rules_for(address: str, method: str, path: str, headers: Any = None) -> list[tuple[str, str]]:
+    """The (rule, counted value) pairs of one request, by its method and path."""
     if (method == "POST" and path == "/login") or path.startswith("/login/sso"):
         return [("login_per_address", address)]
     if method == "POST" and path == "/password/forgot":
         return [("reset_per_address", address)]
-    if path == PUBLIC_API_SUBMIT:
-        return [("public_posts_per_address", address), ("public_posts_per_link", _link(request))]
+    submit = PUBLIC_API_SUBMIT.match(path)
+    if submit:
+        return [("public_posts_per_address", address), ("public_posts_per_link", submit.group(1))]
     if path.startswith("/api/"):
-        header = request.headers.get("authorization", "")
+        header = (headers or {}).get("authorization", "")
+        rules = [("api_per_address", address)]  # always: a new made-up key per request escapes nothing
         if header.lower().startswith("bearer "):
-            return [("api_per_key", header[7:].strip())]
-        return [("api_per_address", address)]
-    if path.startswith(LINK_PAGES):
-        if method == "GET":
-            return [("public_pages_per_address", address)]
-        return [("public_posts_per_address", address), ("public_posts_per_link", _link(request))]
+            rules.append(("api_per_key", header[7:].strip()))
+        return rules
+    for prefix in LINK_PAGES:
+        if path.startswith(prefix):
+            if method == "GET":
+                return [("public_pages_per_address", address)]
+            link = path[len(prefix) :].split("/")[0]
+            return [("public_posts_per_address", address), ("public_posts_per_link", link)]
     return []
-
-
-def _link(request: Request) -> str:
-    params = request.path_params
-    return str(params.get("token") or params.get("key") or request.url.path)
