@@ -70,6 +70,7 @@ class World:
     run_id: int = 0  # a scan run of this organisation, likewise
     person_id: int = 0  # a customer of this organisation, likewise
     receipt: str = ""  # an erasure receipt of this organisation, likewise
+    session_id: int = 0  # a login session of one of its users, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

@@ -117,6 +117,7 @@ def test_an_erasure_by_e_mail_removes_the_person_from_every_table_and_gives_a_re
         "scan_invitations": 0,
         "scan_answers": 0,
         "mail_jobs": 1,
+        "import_files": 0,
     }
     assert receipt.completed_at is None  # the analytic store's part is queued
     assert db.scalar(select(Job).where(Job.kind == "complete_erasure")) is not None
@@ -258,3 +259,60 @@ def test_a_restored_person_is_erased_again_from_the_register(
     emails = set(db.scalars(select(Person.email).where(Person.organisation_id == bank_a.org.id)))
     assert EMAIL.lower() not in {e.lower() for e in emails if e}
     assert "kept@example.org" in emails
+
+
+def test_an_upload_waiting_for_its_mapping_and_report_rows_that_name_the_person_go_too(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    from pathlib import Path
+
+    from nineplus.imports import service as imports
+    from nineplus.imports.models import DataImport
+
+    customer(db, bank_a, target, EMAIL, "adviseur", "K-55")
+    admin = bank_a.principal(db, "admin")
+    waiting = imports.upload(db, admin, "persons", "list.csv", f"naam;e-mail\nEls;{EMAIL.lower()}\n".encode())
+    other = imports.upload(db, admin, "persons", "other.csv", b"naam;e-mail\nPiet;piet@example.org\n")
+    done = DataImport(kind="persons", filename="old.csv", stored_as="/nonexistent", status="done")
+    done.errors = [
+        {"row": 2, "column": "e-mail", "value": EMAIL, "reason": "twice"},
+        {"row": 3, "column": "e-mail", "value": "x@example.org", "reason": "twice"},
+    ]
+    db.add(done)
+    queue_email(db, "jo" + EMAIL.lower(), "Hello", "A plain e-mail", bank_a.org.id)  # joels.erasmus@...
+    db.commit()
+    scope(db, bank_a.org.id)
+    receipt = erasure.erase(db, admin, "email", EMAIL)
+    db.commit()
+    assert receipt.removed["import_files"] == 2
+    assert receipt.removed["mail_jobs"] == 1  # hers, not the one to jo + her address
+    system(db)
+    db.expire_all()
+    assert not Path(db.get_one(DataImport, waiting.id).stored_as).exists()
+    assert db.get_one(DataImport, waiting.id).status == "failed"
+    assert Path(db.get_one(DataImport, other.id).stored_as).exists()
+    assert [e["value"] for e in db.get_one(DataImport, done.id).errors] == ["x@example.org"]
+    payloads = [j.payload for j in db.scalars(select(Job).where(Job.kind == "send_email"))]
+    assert any(p.get("to") == "jo" + EMAIL.lower() for p in payloads)
+
+
+def test_a_backup_from_before_the_erasure_is_erased_again_from_the_register_file(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    from sqlalchemy import delete
+
+    admin = bank_a.principal(db, "admin")
+    customer(db, bank_a, target, EMAIL, "adviseur", "K-77")
+    erasure.erase(db, admin, "external_id", "K-77")
+    db.commit()
+    # the restored backup: the person is back and the register's row is gone (it was made after the backup)
+    system(db)
+    db.execute(delete(ErasureRequest))
+    scope(db, bank_a.org.id)
+    db.add(Person(email="back@example.org", external_id="K-77", name="Els Erasmus"))
+    db.commit()
+    scope(db, bank_a.org.id)
+    assert erasure.reapply(db, admin) == 1
+    db.commit()
+    system(db)
+    assert db.scalar(select(Person).where(Person.external_id == "K-77")) is None

@@ -130,3 +130,27 @@ def test_the_page_saves_periods_and_refuses_bad_ones_in_words(
         "/privacy/retention", data={"csrf_token": token, "survey_id": "999999", "responses_months": "3"}
     )
     assert wrong_survey.status_code == 422
+
+
+def test_contacts_in_use_elsewhere_are_kept_and_attributes_alone_count_as_contact_data(
+    db: Session, bank_a: World
+) -> None:
+    from nineplus.scans.models import ScanInvitation, ScanRun
+
+    scope(db, bank_a.org.id)
+    old = months_ago(40)
+    scanned = Person(kind="employee", email="staff@a.example", created_at=old)
+    profiled = Person(attributes={"regio": "Utrecht"}, created_at=old)
+    db.add_all([scanned, profiled])
+    db.flush()
+    run = ScanRun(instrument="four_bs", version=1, title="Now", created_at=NOW - timedelta(days=3))
+    db.add(run)
+    db.flush()
+    db.add(ScanInvitation(run_id=run.id, person_id=scanned.id, role="employee"))
+    retention.set_policy(db, bank_a.principal(db, "admin"), None, {"contacts_months": "36"})
+    db.flush()
+    retention.purge(db, NOW)
+    db.flush()
+    db.expire_all()
+    assert db.get_one(Person, scanned.id).email == "staff@a.example"  # invited to a scan this week
+    assert db.get_one(Person, profiled.id).attributes == {}

@@ -79,6 +79,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "run_id": world.run_id,
         "person_id": world.person_id,
         "receipt": world.receipt,
+        "session_id": world.session_id,
     }
 
 
@@ -164,6 +165,16 @@ def with_a_customer(db: Session, b: World) -> None:
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id
     b.link_id, b.run_id = screen.id, scan.id
     b.person_id, b.receipt = customer.id, erased.receipt
+    from sqlalchemy import select
+
+    from nineplus.accounts import auth
+    from nineplus.accounts.models import LoginSession
+
+    auth.start_session(db, b.users["member"], "Bank B's browser")
+    db.commit()
+    b.session_id = db.scalars(
+        select(LoginSession.id).where(LoginSession.user_id == b.users["member"].id)
+    ).one()
 
 
 def sweep(client: TestClient, b: World) -> list[str]:

@@ -75,21 +75,30 @@ def reset_engine() -> None:
     _factory = None
 
 
-def compact_sqlite() -> bool:
-    """Rewrite the embedded database whole (VACUUM) and empty its write-ahead log, so that no byte of a
-    deleted row is left anywhere in the files (an erasure); False on PostgreSQL. It takes the write lock
-    for as long as the copy lasts (a second or two for a database of 100 MB)."""
+class StillInTheLog(RuntimeError):
+    """The write-ahead log could not be emptied (a reader held it): the caller's job is tried again."""
+
+
+def compact_sqlite(first: tuple[str, ...] = ()) -> bool:
+    """Run ``first`` (each in its own transaction), rewrite the embedded database whole (VACUUM) and empty
+    its write-ahead log, so that no byte of a deleted row is left anywhere in the files (an erasure);
+    False on PostgreSQL. It takes the write lock for as long as the copy lasts (a second or two for a
+    database of 100 MB). Raises StillInTheLog when a reader kept the log from being emptied."""
     engine = get_engine()
     if engine.dialect.name != "sqlite":
         return False
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        for statement in first:
+            cursor.execute(statement)
         cursor.execute("VACUUM")
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _pages, _moved = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         cursor.close()
     finally:
         raw.close()
+    if busy:
+        raise StillInTheLog("a reader kept the write-ahead log from being emptied")
     return True
 
 

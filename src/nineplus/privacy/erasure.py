@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select, text
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.roles import Permission
@@ -40,6 +42,7 @@ from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import ORG_KEY
 from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from nineplus.imports.models import DataImport
 from nineplus.improve.models import Case, CaseNote
 from nineplus.jobs.models import Job
 from nineplus.jobs.runner import enqueue, handler
@@ -51,6 +54,8 @@ from nineplus.text.models import VerbatimAnalysis
 log = logging.getLogger(__name__)
 
 KINDS = ("email", "external_id")
+# SQLite's full-text index marks a deleted row deleted; merging its segments leaves none that keeps it
+SEARCH_INDEX_MERGED = ("INSERT INTO verbatim_search(verbatim_search) VALUES ('optimize')",)
 
 
 def identifier_hash(kind: str, value: str) -> str:
@@ -70,12 +75,21 @@ def _checked(kind: str, value: str) -> str:
     return value
 
 
-def find_persons(session: Session, kind: str, value: str) -> list[Person]:
-    """The organisation's persons with this e-mail address (any case) or external id."""
+def find_persons(session: Session, kind: str, value: str, *, lock: bool = False) -> list[Person]:
+    """The organisation's persons with this e-mail address (any case) or external id; ``lock`` takes
+    their rows and their invitations' for the transaction (PostgreSQL), so that a submission through one
+    of their links either commits before the erasure reads the responses or waits until it is done."""
     value = _checked(kind, value)
     by_email = func.lower(Person.email) == value.lower()
     where = by_email if kind == "email" else Person.external_id == value
-    return list(session.scalars(select(Person).where(where).order_by(Person.id)))
+    stmt = select(Person).where(where).order_by(Person.id)
+    found = list(session.scalars(stmt.with_for_update() if lock else stmt))
+    if lock and found:
+        ids = [p.id for p in found]
+        session.execute(
+            select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(ids)).with_for_update()
+        )
+    return found
 
 
 def erase(session: Session, actor: Principal, kind: str, value: str, reason: str = "") -> ErasureRequest:
@@ -85,11 +99,14 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     value = _checked(kind, value)
     if len(reason) > 1000:
         raise Invalid({"reason": _("At most 1,000 characters.")})
-    persons = find_persons(session, kind, value)
+    persons = find_persons(session, kind, value, lock=True)
     addresses = {p.email.lower() for p in persons if p.email} | (
         {value.lower()} if kind == "email" else set()
     )
-    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses)
+    identifiers = addresses | {p.external_id for p in persons if p.external_id}
+    if kind == "external_id":
+        identifiers.add(value)
+    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses, identifiers)
     receipt = ErasureRequest(
         receipt=secrets.token_hex(6).upper(),
         identifier_kind=kind,
@@ -100,6 +117,7 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     )
     session.add(receipt)
     session.flush()
+    _register_outside(actor.organisation_id, receipt)
     record(session, actor, "privacy.erasure", receipt, after={"receipt": receipt.receipt, "removed": removed})
     enqueue(
         session,
@@ -111,10 +129,9 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
 
 
 def _erase_rows(
-    session: Session, person_ids: list[int], addresses: set[str]
+    session: Session, person_ids: list[int], addresses: set[str], identifiers: set[str]
 ) -> tuple[dict[str, int], list[int]]:
     """Delete the persons' rows in every table of the row store; return the counts and response ids."""
-    sqlite = session.get_bind().dialect.name == "sqlite"  # (secure_delete is on: core.db)
     invitations = select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(person_ids))
     response_ids = list(
         session.scalars(
@@ -146,9 +163,7 @@ def _erase_rows(
     session.execute(delete(SurveyInvitation).where(SurveyInvitation.person_id.in_(person_ids)))
     session.execute(delete(Person).where(Person.id.in_(person_ids)))
     removed["mail_jobs"] = _delete_jobs_naming(session, addresses)
-    if sqlite and removed["text_analyses"]:
-        # the delete trigger marks the rows deleted; optimise merges the segments so none keeps them
-        session.execute(text("INSERT INTO verbatim_search(verbatim_search) VALUES ('optimize')"))
+    removed["import_files"] = _clear_imports_naming(session, identifiers)
     session.expire_all()
     return removed, response_ids
 
@@ -170,10 +185,48 @@ def _delete_jobs_naming(session: Session, addresses: Iterable[str]) -> int:
     organisation = session.info.get(ORG_KEY)
     total = 0
     for address in addresses:
-        naming = func.lower(cast(Job.payload, String)).contains(address, autoescape=True)
+        # the address as a whole JSON string ("ann@x" must not take "joann@x" with it)
+        naming = func.lower(cast(Job.payload, String)).contains(json.dumps(address), autoescape=True)
         where = naming & (Job.organisation_id == organisation) if organisation else naming
         total += session.execute(delete(Job).where(where)).rowcount or 0
     return total
+
+
+def _clear_imports_naming(session: Session, identifiers: set[str]) -> int:
+    """Uploads not yet stored (a file waits on the server for its mapping) and import reports whose rows
+    hold one of the identifiers: the file is deleted (the import can only be uploaded again) and the
+    report's rows that name it are dropped. Returns how many imports were touched."""
+    wanted = [i.lower().encode() for i in identifiers if i]
+    if not wanted:
+        return 0
+    touched = 0
+    for item in session.scalars(select(DataImport)):
+        changed = False
+        path = Path(item.stored_as)
+        if path.is_file() and _file_holds(path, wanted):
+            path.unlink()
+            item.status, item.message = "failed", "erased: the file held a person whose data was erased"
+            changed = True
+        kept = [e for e in item.errors or [] if not any(w.decode() in json.dumps(e).lower() for w in wanted)]
+        if len(kept) != len(item.errors or []):
+            item.errors = kept
+            changed = True
+        touched += changed
+    session.flush()
+    return touched
+
+
+def _file_holds(path: Path, wanted: list[bytes]) -> bool:
+    """Whether the file holds one of the (lower-case) identifiers, read in blocks (it may be large)."""
+    tail = b""
+    longest = max(len(w) for w in wanted)
+    with path.open("rb") as source:
+        while block := source.read(1 << 20):
+            window = (tail + block).lower()
+            if any(w in window for w in wanted):
+                return True
+            tail = window[-longest:]
+    return False
 
 
 def _count(session: Session, model: type, where: Any) -> int:
@@ -185,6 +238,36 @@ def chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
+def register_file() -> Path:
+    """The register's copy outside the database: a backup restored from before an erasure no longer holds
+    the erasure's row, so ``reapply`` also reads this file (keep it, and the secret key, with backups)."""
+    return get_settings().data_dir / "erasure-register.jsonl"
+
+
+def _register_outside(organisation_id: int, receipt: ErasureRequest) -> None:
+    path = register_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "organisation_id": organisation_id,
+        "kind": receipt.identifier_kind,
+        "hash": receipt.identifier_hash,
+        "receipt": receipt.receipt,
+    }
+    with path.open("a", encoding="utf-8") as register:
+        register.write(json.dumps(entry) + "\n")
+
+
+def _registered(session: Session, organisation_id: int) -> set[tuple[str, str]]:
+    wanted = {(r.identifier_kind, r.identifier_hash) for r in session.scalars(select(ErasureRequest))}
+    path = register_file()
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line) if line.strip() else {}
+            if entry.get("organisation_id") == organisation_id:
+                wanted.add((entry["kind"], entry["hash"]))
+    return wanted
+
+
 def receipts(session: Session, actor: Principal, limit: int = 50) -> list[ErasureRequest]:
     require(actor, Permission.MANAGE_PRIVACY)
     return list(session.scalars(select(ErasureRequest).order_by(ErasureRequest.id.desc()).limit(limit)))
@@ -194,7 +277,7 @@ def reapply(session: Session, actor: Principal) -> int:
     """Erase again every person whose identifier is in the register (after a backup was restored);
     return how many persons were found."""
     require(actor, Permission.MANAGE_PRIVACY)
-    wanted = {(r.identifier_kind, r.identifier_hash) for r in session.scalars(select(ErasureRequest))}
+    wanted = _registered(session, actor.organisation_id)
     if not wanted:
         return 0
     found = 0
@@ -219,7 +302,7 @@ def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
 
     # First, before this job's own transaction begins (VACUUM needs none open on its connection): the
     # embedded database is rewritten whole, so no copy of a deleted row survives in a page's free space.
-    compacted = compact_sqlite()
+    compacted = compact_sqlite(SEARCH_INDEX_MERGED)
     receipt = session.get(ErasureRequest, payload["erasure_id"])
     if receipt is None or receipt.completed_at is not None:
         return

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, cast, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import Organisation
@@ -37,8 +37,10 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.improve.models import Case
 from nineplus.jobs.runner import handler
+from nineplus.outcomes.models import CustomerOutcome
 from nineplus.privacy.erasure import chunks, delete_responses
 from nineplus.privacy.models import RetentionPolicy
+from nineplus.scans.models import ScanInvitation, ScanRun
 from nineplus.text.models import VerbatimAnalysis
 
 ORGANISATION = "organisation"
@@ -144,12 +146,27 @@ def _open_answers(survey_id: int, cutoff: datetime) -> Any:
 
 
 def _stale_contacts(cutoff: datetime) -> Any:
+    """Persons with contact data who were not added, invited (to a survey or a scan), answering, or given
+    an outcome within the period."""
     answered = select(Response.id).where(Response.person_id == Person.id, Response.started_at >= cutoff)
+    scanned = select(ScanInvitation.id).where(ScanInvitation.person_id == Person.id)
+    scanned = scanned.where(ScanInvitation.run_id.in_(select(ScanRun.id).where(ScanRun.created_at >= cutoff)))
+    measured = select(CustomerOutcome.id).where(
+        CustomerOutcome.person_id == Person.id, CustomerOutcome.created_at >= cutoff
+    )
+    has_contact = or_(
+        Person.email.is_not(None),
+        Person.external_id.is_not(None),
+        Person.name != "",
+        func.coalesce(func.length(cast(Person.attributes, String)), 0) > 2,  # more than {}
+    )
     return and_(
-        or_(Person.email.is_not(None), Person.external_id.is_not(None), Person.name != ""),
+        has_contact,
         Person.created_at < cutoff,
         or_(Person.last_invited_at.is_(None), Person.last_invited_at < cutoff),
         ~answered.exists(),
+        ~scanned.exists(),
+        ~measured.exists(),
     )
 
 
@@ -210,6 +227,11 @@ def purge(session: Session, now: datetime | None = None) -> list[PurgeLine]:
                 .where(_stale_contacts(line.cutoff))
                 .values(email=None, external_id=None, name="", attributes={})
             )
+    if session.get_bind().dialect.name == "sqlite" and any(
+        line.count for line in lines if line.kind in ("responses", "verbatims")
+    ):
+        # the full-text index keeps deleted words in its segments until they are merged
+        session.execute(text("INSERT INTO verbatim_search(verbatim_search) VALUES ('optimize')"))
     session.expire_all()
     return lines
 

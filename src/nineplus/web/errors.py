@@ -124,9 +124,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, exc: Exception) -> Response:
-        # a number past what the database's column holds (an id of 10^20 in a body or a query): bad input
+        # a value past what the database's column holds (an id of 10^20, a text too long): bad input
         log.info("value out of the database's range on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(request, 422, errors={"__all__": _("A number is out of range.")})
+        return error_response(request, 422, errors={"__all__": _("A value is out of range or too long.")})
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> Response:
