@@ -23,7 +23,9 @@ class Field:
     actor: Principal
 
 
-def build_live_survey(db: Session, world: World, *, email: str = "klant@example.org") -> Field:
+def build_live_survey(
+    db: Session, world: World, *, email: str = "klant@example.org", anonymous: bool = False
+) -> Field:
     scope(db, world.org.id)
     actor = world.principal(db, "cx_lead")
     assert world.journey is not None
@@ -34,7 +36,12 @@ def build_live_survey(db: Session, world: World, *, email: str = "klant@example.
         db,
         actor,
         survey.id,
-        ProtocolIn(frame="Customers who signed in March", excluded_domains=["a.example"], contact_days=30),
+        ProtocolIn(
+            frame="Customers who signed in March",
+            excluded_domains=["a.example"],
+            contact_days=30,
+            anonymous=anonymous,
+        ),
     )
     specs = [
         QuestionIn(key="nps", type="nps", text={"en": "Would you recommend us?"}, required=True),

@@ -29,7 +29,16 @@ from nineplus.core.security import constant_time_equals, id_of_signed, new_token
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import scope, system
 from nineplus.feedback import bounces, service
-from nineplus.feedback.models import SCALES, Answer, Person, Question, Response, Survey, SurveyInvitation
+from nineplus.feedback.models import (
+    SCALES,
+    Answer,
+    Person,
+    Question,
+    Response,
+    Survey,
+    SurveyInvitation,
+    SurveyVersion,
+)
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
 
@@ -77,7 +86,10 @@ def invite(
     person = get_or_404(session, Person, person_id)
     if survey.status != "live":
         raise Invalid({"__all__": _("Only a survey that is being fielded can invite.")})
-    protocol = service.current_version(session, survey.id).protocol
+    version = service.current_version(session, survey.id)
+    if service.is_anonymous(version):
+        raise Invalid({"__all__": _("An anonymous survey is answered through its anonymous link only.")})
+    protocol = version.protocol
     reason = refusal(person, protocol, now)
     if reason is not None:
         raise Invalid({"person_id": refusal_message(reason, protocol)})
@@ -333,8 +345,13 @@ def submit(
         if invitation.expires_at <= utcnow():
             raise Invalid({"__all__": _("This link has expired.")})
     response = _response_for(session, survey, invitation, data)
-    if source and not response.source_hash:
+    anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
+    if anonymous and invitation is not None:
+        raise Invalid({"__all__": _("An anonymous survey is answered through its anonymous link only.")})
+    if source and not response.source_hash and not anonymous:
         response.source_hash = source
+    if anonymous:
+        response.started_at = service.day_of(response.started_at or utcnow())
     if response.submitted_at is not None:
         return response  # a retry of a submit that already went through: same answer, nothing stored twice
     if data.moments_experienced is not None:
@@ -430,7 +447,8 @@ def _finish(
         ).rowcount
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
-    response.submitted_at = utcnow()
+    anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
+    response.submitted_at = service.day_of(utcnow()) if anonymous else utcnow()
 
 
 def invite_by_email(

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from nineplus.core import db
 from nineplus.core.errors import Conflict, Invalid, NotFound
 from nineplus.core.i18n import gettext as _
+from nineplus.core.models import utcnow
 from nineplus.core.security import sign
 from nineplus.core.settings import get_settings
 from nineplus.feedback import fielding, service
@@ -64,6 +65,7 @@ class OpenSurvey:
     questions: dict[int, fielding.QuestionView]  # of a frozen version: they do not change
     moment_ids: frozenset[int]
     read_at: float
+    anonymous: bool = False  # no device hash and the day only (the version's protocol)
 
 
 def _open_session(app: FastAPI, *, write: bool) -> Session:
@@ -88,6 +90,7 @@ def _read_survey(app: FastAPI, key: str) -> OpenSurvey | None:
             questions={q.id: fielding.QuestionView.of(q) for q in service.questions(session, version.id)},
             moment_ids=frozenset(m.id for m in journey_moments(session, survey.journey_id)),
             read_at=time.monotonic(),
+            anonymous=service.is_anonymous(version),
         )
         session.commit()
         return result
@@ -172,7 +175,8 @@ def _submission(survey: OpenSurvey, data: ResponseIn, source: str | None) -> Sub
         locale=data.locale,
         moments_experienced=experienced,
         answers=rows,
-        source_hash=source,
+        source_hash=None if survey.anonymous else source,
+        submitted_at=service.day_of(utcnow()) if survey.anonymous else None,
     )
 
 

@@ -46,6 +46,9 @@ class ProtocolIn(BaseModel):
     ends_on: date | None = None
     contact_days: int = Field(90, ge=0, le=3650)  # no person is invited more than once in this many days
     reminder_days: int = Field(5, ge=0, le=60)  # one reminder this many days after the invitation (0: none)
+    # Anonymous: answered through the anonymous link (or the public API) only; no person, no device
+    # hash and no time of day is kept with a response (its day only). Frozen with the version.
+    anonymous: bool = False
 
     @model_validator(mode="after")
     def _period(self) -> ProtocolIn:

@@ -3,6 +3,7 @@ live survey only by making the next version (audited, with who, when and why).""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,6 +40,17 @@ def current_version(session: Session, survey_id: int) -> SurveyVersion:
     version = session.scalar(stmt)
     assert version is not None, "every survey has a version from its creation"
     return version
+
+
+def is_anonymous(version: SurveyVersion) -> bool:
+    """Whether the version's protocol is anonymous: no person, device or time of day with a response."""
+    return bool((version.protocol or {}).get("anonymous"))
+
+
+def day_of(moment: datetime) -> datetime:
+    """An anonymous response's time: the start of its day (UTC), so answers cannot be matched to moments
+    of contact."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def questions(session: Session, version_id: int) -> list[Question]:

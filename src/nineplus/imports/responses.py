@@ -74,6 +74,7 @@ class Plan:
     timezones: dict[int, ZoneInfo] = field(default_factory=dict)  # a column's own zone (Qualtrics)
     fingerprint: str = ""  # of the file: rows without a response id get ids unique to this file
     persons: dict[str, int] = field(default_factory=dict)  # external id or e-mail, lower case -> person
+    anonymous: bool = False  # the survey keeps no person and only the day of each response
     staged: Any = None  # the checked rows, kept from the check for the write (imports.staging)
 
     def column_of(self, field_name: str) -> int | None:
@@ -222,6 +223,9 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
         columns[index] = target
     if not any(t.field == "answer" for t in columns.values()) and not errors:
         errors["__all__"] = _("Map at least one column to a question.")
+    anonymous = service.is_anonymous(version)
+    if anonymous and any(t.field == "person" for t in columns.values()):
+        errors["__all__"] = _("This survey is anonymous: leave out the column that names the respondent.")
     if errors:
         raise Invalid(errors)
     zones = {}
@@ -244,6 +248,7 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
         persons=_persons(session, survey.organisation_id)
         if any(t.field == "person" for t in columns.values())
         else {},
+        anonymous=anonymous,
     )
 
 

@@ -138,12 +138,15 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
             written.refused = count
     values = "".join(f", v{i}" for i in staged.answer_columns)
     now = sql_text(utcnow().astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
+    when = f"coalesce(c.submitted, {now}::TIMESTAMP)"
+    if plan.anonymous:  # an anonymous survey keeps the day only
+        when = f"date_trunc('day', {when})"
     con.execute(
         "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
         "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
         f"person_id, submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
         "c.person_id, "
-        f"coalesce(c.submitted, {now}::TIMESTAMP) AS submitted{values.replace(' v', ' c.v')} "
+        f"{when} AS submitted{values.replace(' v', ' c.v')} "
         "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
     )
     (count,) = con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
