@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
 
@@ -38,3 +40,13 @@ def require_schema() -> None:
 
     if not is_current():
         fail("the database schema is not up to date; run `nineplus db upgrade` first")
+
+
+def organisation_named(session: Any, name: str) -> Any:
+    """The organisation with this name or slug (the session a system one), or a one-line failure."""
+    from nineplus.accounts import repository, service
+
+    found = repository.organisation_by_slug(session, service.slugify(name))
+    if found is None:
+        fail(f"no organisation is called {name!r}")
+    return found

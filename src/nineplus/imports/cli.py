@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nineplus.cli_support import check_database, console, fail, require_schema
+from nineplus.cli_support import check_database, console, fail, organisation_named, require_schema
 
 import_app = typer.Typer(help="Load data from CSV or XLSX files.", no_args_is_help=True)
 
@@ -120,7 +120,6 @@ def _organisation_import(
     kind: str, file: str, organisation: str, map_: list[str] | None, valid_only: bool, check_only: bool
 ) -> None:
 
-    from nineplus.accounts import repository, service
     from nineplus.core.db import new_session
     from nineplus.core.errors import Invalid
     from nineplus.core.tenancy import system
@@ -132,10 +131,7 @@ def _organisation_import(
     session = new_session()
     try:
         system(session)
-        org = repository.organisation_by_slug(session, service.slugify(organisation))
-        if org is None:
-            fail(f"no organisation is called {organisation!r}")
-        assert org is not None
+        org = organisation_named(session, organisation)
         source = open_source(path)
         mapping = engine.suggest(source)
         for item in map_ or []:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from nineplus.cli_support import check_database, console, fail, require_schema
+from nineplus.cli_support import check_database, console, fail, organisation_named, require_schema
 from nineplus.core.principal import Principal
 
 privacy_app = typer.Typer(help="Erasure, a person's own data, retention and its purge.", no_args_is_help=True)
@@ -22,7 +22,6 @@ Organisation = Annotated[str, typer.Option(help="The organisation's name or slug
 @contextmanager
 def _acting(organisation: str) -> Iterator[tuple[Session, Principal]]:
     """A session scoped to the organisation and the command line as an admin of it; commits at the end."""
-    from nineplus.accounts import repository, service
     from nineplus.core.db import new_session
     from nineplus.core.errors import Invalid
     from nineplus.core.i18n import begin_request
@@ -36,10 +35,7 @@ def _acting(organisation: str) -> Iterator[tuple[Session, Principal]]:
     session = new_session(write=True)
     try:
         system(session)
-        org = repository.organisation_by_slug(session, service.slugify(organisation))
-        if org is None:
-            fail(f"no organisation is called {organisation!r}")
-        assert org is not None
+        org = organisation_named(session, organisation)
         scope(session, org.id)
         yield session, Principal(organisation_id=org.id, role="admin", name="command line")
         session.commit()
