@@ -130,6 +130,19 @@ def test_the_page_saves_periods_and_refuses_bad_ones_in_words(
         "/privacy/retention", data={"csrf_token": token, "survey_id": "999999", "responses_months": "3"}
     )
     assert wrong_survey.status_code == 422
+    # the survey's own form: its fields and its errors stay its own
+    mistaken = {"csrf_token": token, "survey_id": str(target.survey.id), "s_responses_months": "9999"}
+    refused = html(client.post("/privacy/retention", data=mistaken))
+    survey_field = refused.select_one("#survey-retention-form input[name=s_responses_months]")
+    assert survey_field is not None
+    assert survey_field["value"] == "9999"
+    assert refused.select_one("#survey-retention-form .field__error") is not None
+    organisation_field = refused.select_one("#retention-form input[name=responses_months]")
+    assert organisation_field is not None
+    assert organisation_field["value"] == "24"  # the organisation's saved value, untouched
+    own = {"csrf_token": token, "survey_id": str(target.survey.id), "s_responses_months": "6"}
+    assert client.post("/privacy/retention", data=own).status_code == 303
+    assert of_target(db, target, datetime.now(UTC)) == [(6, 0)]
 
 
 def test_contacts_in_use_elsewhere_are_kept_and_attributes_alone_count_as_contact_data(

@@ -154,22 +154,27 @@ def as_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(out)
     writer.writerow(["section", "item", "field", "value"])
     for field, value in data["person"].items():
-        writer.writerow(["person", 1, field, safe_cell(_flat(value))])
+        writer.writerow(["person", 1, field, _cell(value)])
     for section in ("invitations", "responses", "cases", "outcomes", "scan_answers"):
         for number, item in enumerate(data[section], start=1):
             for field, value in item.items():
                 if section == "responses" and field == "answers":
                     for answer in value:
                         label = answer["question"] + (f" ({answer['moment']})" if answer["moment"] else "")
-                        writer.writerow(
-                            [section, number, safe_cell(label), safe_cell(_flat(answer["value"]))]
-                        )
+                        writer.writerow([section, number, safe_cell(label), _cell(answer["value"])])
                 elif section == "cases" and field == "notes":
                     for note in value:
                         writer.writerow([section, number, f"note {note['at']}", safe_cell(note["text"])])
                 else:
-                    writer.writerow([section, number, field, safe_cell(_flat(value))])
+                    writer.writerow([section, number, field, _cell(value)])
     return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: a number as it is (a score of -2 is no formula), any text made safe for spreadsheets."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return safe_cell(_flat(value))
 
 
 def _flat(value: Any) -> str:

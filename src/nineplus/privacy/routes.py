@@ -113,9 +113,15 @@ async def set_retention(request: Request, db: Db, me: PagePrincipal) -> Response
         survey_id = int(raw) if raw else None
     except ValueError:
         survey_id = -1
+    if survey_id is not None:  # the survey's form names its fields apart from the organisation's
+        form = {key.removeprefix("s_"): value for key, value in form.items()}
     try:
         retention.set_policy(db, me, survey_id, form)
     except Invalid as exc:
+        if survey_id is not None:
+            survey_form = {("s_" + k if k != "survey_id" else k): v for k, v in form.items()}
+            context = _context(db, me, survey_form=survey_form, survey_errors=exc.errors)
+            return render(request, "privacy/privacy.html", context, status_code=422)
         return render(
             request, "privacy/privacy.html", _context(db, me, form=form, errors=exc.errors), status_code=422
         )
