@@ -56,6 +56,7 @@ def test_five_failed_logins_lock_the_account_even_against_the_right_password(
     locked = log_in(client, email, PASSWORD)
     assert locked.status_code == 429
     assert LOCKED_EN in html(locked).get_text(" ")
+    assert html(locked).select_one('a[href="/password/forgot"]') is not None  # the way out, on the page
     assert 800 <= int(locked.headers["retry-after"]) <= 900  # the 15-minute window
     assert "nineplus_session" not in locked.cookies
     # another account is not locked by it

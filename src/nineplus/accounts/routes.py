@@ -109,8 +109,14 @@ async def login(request: Request, db: Db) -> Response:
     # Failed attempts are counted per e-mail address typed, whether or not it has an account, so that
     # the lockout's message is the same for both and tells nothing about which accounts exist: from this
     # address, and (a higher bar, against many addresses at once) from all together.
-    limiter.check("login_failures_per_account_address", from_here)
-    limiter.check("login_failures_per_account", account)
+    try:
+        limiter.check("login_failures_per_account_address", from_here)
+        limiter.check("login_failures_per_account", account)
+    except limits.RateLimited as exc:  # the login page itself, with its "forgot your password?" link
+        context = {"next": target, "email": email, "error": exc.message, "sso": sso.button()}
+        response = render(request, "accounts/login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     system(db)
     user = auth.authenticate(db, email, password) if email and password else None
     if user is None:
