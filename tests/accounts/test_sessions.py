@@ -71,3 +71,35 @@ def test_the_user_sees_their_sessions_and_ends_one_or_all_others(
     assert auth.principal_from_session(db, laptop) is None
     assert auth.principal_from_session(db, here) is not None  # this browser stays logged in
     assert auth.principal_from_session(db, theirs) is not None  # another user's is untouched
+
+
+def test_a_page_answers_while_another_writer_holds_the_database(committed_session: Session) -> None:
+    """Saving a session's last use never makes a page wait for, or fail on, another writer (SQLite lets
+    one writer at a time: the update is skipped then)."""
+    from nineplus.accounts.models import Organisation
+    from nineplus.core.db import new_session
+    from nineplus.web.app import create_app
+    from tests import factories
+
+    db = committed_session
+    world = factories.bank(db, "Bank A", prefix="a")
+    token = _session(db, world, "admin")
+    system(db)
+    db.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=30)))
+    db.commit()
+    writer = new_session(write=True)
+    writer.execute(update(Organisation).values(locale="nl"))  # holds the write lock
+    try:
+        with TestClient(create_app(run_jobs=False), follow_redirects=False) as client:
+            client.cookies.set(SESSION_COOKIE, token)
+            assert client.get("/account").status_code == 200
+    finally:
+        writer.rollback()
+        writer.close()
+    with TestClient(create_app(run_jobs=False), follow_redirects=False) as client:
+        client.cookies.set(SESSION_COOKIE, token)
+        assert client.get("/account").status_code == 200
+    db.expire_all()
+    seen = db.scalar(select(LoginSession.last_seen_at))
+    assert seen is not None
+    assert utcnow() - seen < timedelta(minutes=1)  # saved once the database was free

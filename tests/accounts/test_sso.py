@@ -99,18 +99,68 @@ def test_a_new_staff_member_signs_in_with_the_role_their_groups_map_to(
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "user.created_by_sso")) is not None
 
 
-def test_the_groups_decide_the_role_at_every_login(
+def test_the_groups_decide_the_role_at_every_login_but_never_take_the_last_admin(
     client: TestClient, db: Session, bank_a: World, sso: str
 ) -> None:
-    viewer = bank_a.users["viewer"]
-    person_at(sso, "vic", email=viewer.email.upper(), email_verified=True, roles=["cx-admins"])
-    assert sign_in(client, "vic").status_code == 303  # type: ignore[attr-defined]
+    person_at(sso, "bo", email="bo@a.example", email_verified=True, roles=["staff"])
+    assert sign_in(client, "bo").status_code == 303  # type: ignore[attr-defined]
+    person_at(sso, "bo", email="bo@a.example", email_verified=True, roles=["cx-admins"])
+    client.cookies.clear()
+    assert sign_in(client, "bo").status_code == 303  # type: ignore[attr-defined]
     system(db)
     db.expire_all()
-    assert db.get_one(User, viewer.id).role == "admin"
+    bo = db.scalars(select(User).where(User.email == "bo@a.example")).one()
+    assert bo.role == "admin"
     changed = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_from_sso"))
     assert changed is not None
-    assert (changed.before, changed.after) == ({"role": "viewer"}, {"role": "admin"})
+    assert (changed.before, changed.after) == ({"role": "team_member"}, {"role": "admin"})
+    # the local admin leaves: Bo is the last admin, and losing the group at the provider keeps it
+    bank_a.users["admin"].is_active = False
+    db.commit()
+    person_at(sso, "bo", email="bo@a.example", email_verified=True, roles=["staff"])
+    client.cookies.clear()
+    assert sign_in(client, "bo").status_code == 303  # type: ignore[attr-defined]
+    db.expire_all()
+    assert db.get_one(User, bo.id).role == "admin"
+
+
+def test_no_one_takes_over_an_account_through_the_provider(
+    client: TestClient, db: Session, bank_a: World, sso: str
+) -> None:
+    client.headers["Accept-Language"] = "en"
+    admin = bank_a.users["admin"]  # a local account, with a password
+    person_at(sso, "mallory", email=admin.email, email_verified=True, roles=["staff"])
+    refused = sign_in(client, "mallory")
+    assert refused.status_code == 400  # type: ignore[attr-defined]
+    assert "log in with the password" in refused.text  # type: ignore[attr-defined]
+    system(db)
+    db.expire_all()
+    assert db.get_one(User, admin.id).role == "admin"
+    for claim in ({}, {"email_verified": "false"}):  # not said, or said as a string: not verified
+        person_at(sso, "eve", email="eve@a.example", roles=["staff"], **claim)
+        assert "no verified e-mail" in sign_in(client, "eve").text  # type: ignore[attr-defined]
+    # a linked account answers to its own subject only
+    person_at(sso, "cy", email="cy@a.example", email_verified=True, roles=["staff"])
+    assert sign_in(client, "cy").status_code == 303  # type: ignore[attr-defined]
+    client.cookies.clear()
+    person_at(sso, "cy-impostor", email="cy@a.example", email_verified=True, roles=["cx-admins"])
+    assert "another account at the sign-in service" in sign_in(client, "cy-impostor").text  # type: ignore[attr-defined]
+
+
+def test_a_provider_that_cannot_be_reached_is_a_message_not_an_error(
+    client: TestClient, bank_a: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nineplus.accounts import sso as sso_module
+
+    monkeypatch.setenv("NINEPLUS_OIDC_ISSUER", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NINEPLUS_OIDC_CLIENT_ID", "nineplus")
+    monkeypatch.setenv("NINEPLUS_OIDC_ORGANISATION", bank_a.org.slug)
+    get_settings.cache_clear()
+    sso_module._discovery.cache_clear()
+    client.headers["Accept-Language"] = "en"
+    reply = client.get("/login/sso")
+    assert reply.status_code == 503
+    assert "could not be reached" in reply.text
 
 
 def test_refusals_are_in_words_and_log_nobody_in(

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from nineplus.core.errors import Invalid
+from nineplus.core.i18n import set_locale
 from nineplus.core.tenancy import system
 from nineplus.feedback import fielding
 from nineplus.feedback.models import Response
@@ -22,13 +23,19 @@ def anonymous(db: Session, bank_a: World) -> Field:
     return build_live_survey(db, bank_a, anonymous=True)
 
 
+def _local(moment: object) -> object:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo("Europe/Amsterdam"))  # type: ignore[attr-defined]
+
+
 def _kept(response: Response) -> tuple[object, ...]:
-    times = (response.started_at, response.submitted_at)
-    return (
-        response.person_id,
-        response.source_hash,
-        all(t is not None and (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) for t in times),
+    """(person, device hash, whether both times are the start of a day in the organisation's zone)."""
+    times = [_local(t) for t in (response.started_at, response.submitted_at) if t is not None]
+    midnight = len(times) == 2 and all(
+        (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) for t in times
     )
+    return (response.person_id, response.source_hash, midnight)
 
 
 def test_the_public_api_keeps_the_day_only_and_no_device(
@@ -58,7 +65,8 @@ def test_the_anonymous_link_page_keeps_the_day_only_and_no_device(
 
 
 def test_an_anonymous_survey_invites_nobody(db: Session, anonymous: Field) -> None:
-    with pytest.raises(Invalid, match="alleen via de anonieme link"):
+    set_locale("en")
+    with pytest.raises(Invalid, match="anonymous link only"):
         fielding.invite(db, anonymous.actor, anonymous.survey.id, anonymous.person.id)
 
 
@@ -98,13 +106,43 @@ def test_an_import_into_an_anonymous_survey_may_not_name_its_respondents(
     from nineplus.imports.service import _questions_and_moments
     from nineplus.imports.sources import open_source
 
+    set_locale("en")
     path = tmp_path / "answers.csv"
     path.write_text("klantnummer;nps\nK-1;9\nK-2;3\n")
     source = open_source(path)
     questions, moments = _questions_and_moments(db, anonymous.survey.id)
     mapping = responses.suggest(source, questions, moments)
     assert mapping["klantnummer"] == "person"
-    with pytest.raises(Invalid, match="laat de kolom weg die de respondent noemt"):
+    with pytest.raises(Invalid, match="leave out the column that names the respondent"):
         responses.plan(db, anonymous.survey.id, source, mapping, "Europe/Amsterdam")
     plan = responses.plan(db, anonymous.survey.id, source, {**mapping, "klantnummer": ""}, "Europe/Amsterdam")
     assert plan.anonymous
+
+
+def test_an_anonymous_detractor_still_gets_a_case(db: Session, anonymous: Field, bank_a: World) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from nineplus.core.models import utcnow
+    from nineplus.improve.models import Case, CaseRule
+    from nineplus.improve.service import open_cases
+
+    db.add(CaseRule(kind="nps", threshold=6, applies_from=utcnow() - timedelta(days=3)))
+    db.flush()
+    assert open_cases(db, bank_a.org.id, notify_teams=False) == 0  # the scan's watermark: now
+    data = SubmitIn(
+        client_id="anon-detractor-1",
+        moments_experienced=[bank_a.moments[0].id],
+        final=True,
+        answers=[
+            AnswerIn(question_id=anonymous.questions["nps"].id, value=2),
+            AnswerIn(question_id=anonymous.questions["emotion"].id, moment_id=bank_a.moments[0].id, value=-3),
+        ],
+    )
+    response = fielding.submit(db, anonymous.survey.id, data)
+    db.flush()
+    assert response.submitted_at is not None
+    assert (_local(response.submitted_at).hour, _local(response.submitted_at).minute) == (0, 0)
+    assert open_cases(db, bank_a.org.id, notify_teams=False) == 1  # behind the watermark, yet found
+    assert db.scalar(select(Case.response_id)) == response.id

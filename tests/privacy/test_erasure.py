@@ -268,32 +268,52 @@ def test_an_upload_waiting_for_its_mapping_and_report_rows_that_name_the_person_
 ) -> None:
     from pathlib import Path
 
+    from openpyxl import Workbook
+
     from nineplus.imports import service as imports
     from nineplus.imports.models import DataImport
 
-    customer(db, bank_a, target, EMAIL, "adviseur", "K-55")
+    customer(db, bank_a, target, EMAIL, "adviseur", "K-1")
     admin = bank_a.principal(db, "admin")
     waiting = imports.upload(db, admin, "persons", "list.csv", f"naam;e-mail\nEls;{EMAIL.lower()}\n".encode())
-    other = imports.upload(db, admin, "persons", "other.csv", b"naam;e-mail\nPiet;piet@example.org\n")
+    book = Workbook()
+    book.active.append(["klantnummer", "naam"])  # type: ignore[union-attr]
+    book.active.append(["K-1", "Els"])  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    in_xlsx = imports.upload(db, admin, "persons", "list.xlsx", buffer.getvalue())
+    in_utf16 = imports.upload(db, admin, "persons", "u.csv", f"naam;e-mail\nEls;{EMAIL}\n".encode("utf-16"))
+    others = imports.upload(  # K-10 and joels.erasmus@... are other people
+        db, admin, "persons", "other.csv", f"klantnummer;e-mail\nK-10;jo{EMAIL.lower()}\n".encode()
+    )
     done = DataImport(kind="persons", filename="old.csv", stored_as="/nonexistent", status="done")
     done.errors = [
         {"row": 2, "column": "e-mail", "value": EMAIL, "reason": "twice"},
         {"row": 3, "column": "e-mail", "value": "x@example.org", "reason": "twice"},
     ]
     db.add(done)
-    queue_email(db, "jo" + EMAIL.lower(), "Hello", "A plain e-mail", bank_a.org.id)  # joels.erasmus@...
+    queue_email(db, "jo" + EMAIL.lower(), "Hello", "A plain e-mail", bank_a.org.id)
+    db.flush()
+    gone_ids = [waiting.id, in_xlsx.id, in_utf16.id]
+    others_id, done_id = others.id, done.id
     db.commit()
     scope(db, bank_a.org.id)
     receipt = erasure.erase(db, admin, "email", EMAIL)
     db.commit()
-    assert receipt.removed["import_files"] == 2
     assert receipt.removed["mail_jobs"] == 1  # hers, not the one to jo + her address
     system(db)
+    job = db.scalars(select(Job).where(Job.kind == "complete_erasure")).one()
+    assert EMAIL.lower() not in json.dumps(job.payload).lower()  # the job holds keyed hashes only
+    scope(db, bank_a.org.id)
+    assert erasure.clear_imports_naming(db, set(job.payload["hashes"])) == 4
+    db.commit()
+    system(db)
     db.expire_all()
-    assert not Path(db.get_one(DataImport, waiting.id).stored_as).exists()
-    assert db.get_one(DataImport, waiting.id).status == "failed"
-    assert Path(db.get_one(DataImport, other.id).stored_as).exists()
-    assert [e["value"] for e in db.get_one(DataImport, done.id).errors] == ["x@example.org"]
+    for gone in gone_ids:
+        assert not Path(db.get_one(DataImport, gone).stored_as).exists()
+        assert db.get_one(DataImport, gone).status == "failed"
+    assert Path(db.get_one(DataImport, others_id).stored_as).exists()
+    assert [e["value"] for e in db.get_one(DataImport, done_id).errors] == ["x@example.org"]
     payloads = [j.payload for j in db.scalars(select(Job).where(Job.kind == "send_email"))]
     assert any(p.get("to") == "jo" + EMAIL.lower() for p in payloads)
 

@@ -89,8 +89,17 @@ def principal_from_session(session: Session, token: str) -> Principal | None:
     if (login.last_seen_at or login.created_at) + idle <= now:
         return None  # idle too long
     if login.last_seen_at is None or now - login.last_seen_at > SEEN_EVERY:
-        login.last_seen_at = now  # (written now and then, not on every request)
+        # Written now and then, and not in this (perhaps read-only) transaction: web.deps does it apart.
+        session.info[TOUCH_KEY] = login.id
     return principal_for(session, user)
+
+
+TOUCH_KEY = "nineplus_touch_session"
+
+
+def touch(session: Session, login_id: int) -> None:
+    """Record that a login session was used just now (its idle expiry counts from here)."""
+    session.execute(update(LoginSession).where(LoginSession.id == login_id).values(last_seen_at=utcnow()))
 
 
 SEEN_EVERY = timedelta(minutes=5)

@@ -47,6 +47,8 @@ class User(TenantMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created]
     last_login_at: Mapped[datetime | None]
+    # "<issuer> <subject>" of the single sign-on account this user logs in with (None: not linked)
+    sso_subject: Mapped[str | None] = mapped_column(String(400))
 
     memberships: Mapped[list[TeamMembership]] = relationship(lazy="raise", back_populates="user")
 

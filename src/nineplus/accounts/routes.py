@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import suppress
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -30,6 +33,7 @@ from nineplus.web.forms import read_form
 from nineplus.web.pages import safe_next
 from nineplus.web.templating import redirect, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 NEW_KEY_COOKIE = "nineplus_new_key"
 
@@ -66,7 +70,13 @@ def sso_start(request: Request, next: str = "/") -> Response:
     """Off to the provider, with this flow's state, nonce and PKCE verifier in a signed cookie."""
     if not sso.enabled():
         raise NotFound("sso")
-    url, cookie = sso.start(_sso_callback(), safe_next(next))
+    try:
+        url, cookie = sso.start(_sso_callback(), safe_next(next))
+    except Exception:  # the provider unreachable, or its discovery document wrong: say so
+        log.warning("single sign-on: the provider's discovery document could not be read", exc_info=True)
+        message = _("The sign-in service could not be reached. Try again.")
+        context = {"next": safe_next(next), "email": "", "error": message, "sso": sso.button()}
+        return render(request, "accounts/login.html", context, status_code=503)
     response = RedirectResponse(url, status_code=303)
     secure = get_settings().secure_cookies
     response.set_cookie(
@@ -120,9 +130,11 @@ async def login(request: Request, db: Db) -> Response:
     system(db)
     user = auth.authenticate(db, email, password) if email and password else None
     if user is None:
-        if account:
-            limiter.hit("login_failures_per_account_address", from_here)
-            limiter.hit("login_failures_per_account", account)
+        if account:  # counted; a limit this reaches refuses the next attempt, with the login page
+            with suppress(limits.RateLimited):
+                limiter.hit("login_failures_per_account_address", from_here)
+            with suppress(limits.RateLimited):
+                limiter.hit("login_failures_per_account", account)
         return render(
             request,
             "accounts/login.html",

@@ -74,7 +74,7 @@ def _discovery(issuer: str) -> dict[str, Any]:
     answer.raise_for_status()
     document: dict[str, Any] = answer.json()
     if document.get("issuer", "").rstrip("/") != issuer.rstrip("/"):
-        raise SsoError("the provider's discovery document names another issuer")
+        raise ValueError("the provider's discovery document names another issuer")
     return document
 
 
@@ -161,7 +161,11 @@ def _id_token_claims(code: str, flow: Flow, redirect_uri: str) -> dict[str, Any]
 
 
 def role_map() -> list[tuple[str, str]]:
-    """``NINEPLUS_OIDC_ROLE_MAP`` as (claim value, role) pairs, the strongest role first."""
+    """``NINEPLUS_OIDC_ROLE_MAP`` as (claim value, role) pairs, the strongest role first (a role that does
+    not exist, there or in ``NINEPLUS_OIDC_DEFAULT_ROLE``, stops the start)."""
+    default = get_settings().oidc_default_role
+    if default and default not in ROLES:
+        raise ValueError(f"NINEPLUS_OIDC_DEFAULT_ROLE: {default!r} is not a role ({', '.join(ROLES)})")
     pairs = []
     for part in filter(None, (p.strip() for p in get_settings().oidc_role_map.split(";"))):
         value, _eq, role = part.partition("=")
@@ -181,10 +185,18 @@ def role_from(claims: dict[str, Any]) -> str | None:
     return get_settings().oidc_default_role or None
 
 
+def _last_admin(session: Session, user: User) -> bool:
+    from sqlalchemy import func, select
+
+    admins = select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True))
+    return (session.scalar(admins) or 0) <= 1
+
+
 def _user_for(session: Session, claims: dict[str, Any]) -> User:
     email = str(claims.get("email") or "").strip().lower()
-    if not email or claims.get("email_verified") is False:
+    if not email or claims.get("email_verified") is not True:  # absent or "false" is not verified
         raise SsoError(_("The sign-in service gave no verified e-mail address."))
+    subject = f"{get_settings().oidc_issuer.rstrip('/')} {claims.get('sub', '')}"
     role = role_from(claims)
     if role is None:
         raise SsoError(
@@ -203,7 +215,14 @@ def _user_for(session: Session, claims: dict[str, Any]) -> User:
 
     if user_id is None:
         name = str(claims.get("name") or email.split("@")[0])[:200]
-        user = User(organisation_id=organisation_id, email=email, name=name, role=role, password_hash=None)
+        user = User(
+            organisation_id=organisation_id,
+            email=email,
+            name=name,
+            role=role,
+            password_hash=None,
+            sso_subject=subject,
+        )
         session.add(user)
         session.flush()
         record(session, auth.principal_for(session, user), "user.created_by_sso", user, after={"role": role})
@@ -211,6 +230,14 @@ def _user_for(session: Session, claims: dict[str, Any]) -> User:
     user = session.get_one(User, user_id)
     if not user.is_active:
         raise SsoError(_("This account is deactivated."))
+    if user.sso_subject is None and user.password_hash is not None:
+        # A local account is not taken over by whoever holds its address at the provider.
+        raise SsoError(_("This address has an account with a password here: log in with the password."))
+    if user.sso_subject is not None and user.sso_subject != subject:
+        raise SsoError(_("This address belongs to another account at the sign-in service."))
+    user.sso_subject = subject
+    if user.role != role and user.role == "admin" and _last_admin(session, user):
+        role = user.role  # the organisation's last admin stays one (an admin changes it here)
     if user.role != role:
         before = user.role
         user.role = role

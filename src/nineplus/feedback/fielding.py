@@ -350,8 +350,9 @@ def submit(
         raise Invalid({"__all__": _("An anonymous survey is answered through its anonymous link only.")})
     if source and not response.source_hash and not anonymous:
         response.source_hash = source
+    zone = session.get_one(Organisation, survey.organisation_id).timezone
     if anonymous:
-        response.started_at = service.day_of(response.started_at or utcnow())
+        response.started_at = service.day_of(response.started_at or utcnow(), zone)
     if response.submitted_at is not None:
         return response  # a retry of a submit that already went through: same answer, nothing stored twice
     if data.moments_experienced is not None:
@@ -448,7 +449,8 @@ def _finish(
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
-    response.submitted_at = service.day_of(utcnow()) if anonymous else utcnow()
+    zone = session.get_one(Organisation, response.organisation_id).timezone
+    response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()
 
 
 def invite_by_email(

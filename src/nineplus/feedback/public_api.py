@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from nineplus.accounts.models import Organisation
 from nineplus.core import db
 from nineplus.core.errors import Conflict, Invalid, NotFound
 from nineplus.core.i18n import gettext as _
@@ -66,6 +67,7 @@ class OpenSurvey:
     moment_ids: frozenset[int]
     read_at: float
     anonymous: bool = False  # no device hash and the day only (the version's protocol)
+    timezone: str = "UTC"  # the organisation's, for an anonymous response's day
 
 
 def _open_session(app: FastAPI, *, write: bool) -> Session:
@@ -91,6 +93,7 @@ def _read_survey(app: FastAPI, key: str) -> OpenSurvey | None:
             moment_ids=frozenset(m.id for m in journey_moments(session, survey.journey_id)),
             read_at=time.monotonic(),
             anonymous=service.is_anonymous(version),
+            timezone=session.get_one(Organisation, organisation_id).timezone,
         )
         session.commit()
         return result
@@ -176,7 +179,7 @@ def _submission(survey: OpenSurvey, data: ResponseIn, source: str | None) -> Sub
         moments_experienced=experienced,
         answers=rows,
         source_hash=None if survey.anonymous else source,
-        submitted_at=service.day_of(utcnow()) if survey.anonymous else None,
+        submitted_at=service.day_of(utcnow(), survey.timezone) if survey.anonymous else None,
     )
 
 

@@ -3,8 +3,9 @@ live survey only by making the next version (audited, with who, when and why).""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,10 +48,12 @@ def is_anonymous(version: SurveyVersion) -> bool:
     return bool((version.protocol or {}).get("anonymous"))
 
 
-def day_of(moment: datetime) -> datetime:
-    """An anonymous response's time: the start of its day (UTC), so answers cannot be matched to moments
-    of contact."""
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+def day_of(moment: datetime, timezone: str = "UTC") -> datetime:
+    """An anonymous response's time: the start of its day in the organisation's zone (as a UTC moment),
+    so answers cannot be matched to moments of contact and still count on the day they were given."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def questions(session: Session, version_id: int) -> list[Question]:

@@ -38,6 +38,7 @@ from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
 
 log = logging.getLogger(__name__)
 LOOK_BACK = timedelta(minutes=5)  # responses submitted this long before the last look are looked at again
+ANONYMOUS_LOOK_BACK = timedelta(hours=26)  # a day, and a zone's offset
 WAIT_FOR_TEXT = timedelta(hours=1)  # how long a text rule waits for a response's comments to be analysed
 BATCH = 2_000
 TEXT_RULES = ("theme", "keyword")
@@ -61,7 +62,10 @@ def open_cases(
     scan = session.scalar(select(CaseScan)) or CaseScan(organisation_id=organisation_id)
     session.add(scan)
     earliest = min(rule.applies_from for rule in found)
-    since = max(earliest, scan.checked_until - LOOK_BACK) if scan.checked_until else earliest
+    # An anonymous survey's responses carry the start of their day, behind the last scan: while one is
+    # fielded, a day and more is looked at again (the responses with a case are passed over).
+    back = ANONYMOUS_LOOK_BACK if _fields_anonymously(session) else LOOK_BACK
+    since = max(earliest, scan.checked_until - back) if scan.checked_until else earliest
     office = office_of(session, organisation_id)
     moment_teams = dict(session.execute(select(Moment.id, Moment.team_id)).all())
     opened = 0
@@ -101,6 +105,15 @@ def open_cases(
         since, after_id = batch[-1][1], batch[-1][0]
     session.flush()
     return opened
+
+
+def _fields_anonymously(session: Session) -> bool:
+    from nineplus.feedback import service as surveys
+
+    live = list(
+        session.scalars(select(Survey.id).where(Survey.status == "live", Survey.audience == "customer"))
+    )
+    return any(surveys.is_anonymous(surveys.current_version(session, survey_id)) for survey_id in live)
 
 
 def _submitted(

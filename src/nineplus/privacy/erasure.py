@@ -103,10 +103,10 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     addresses = {p.email.lower() for p in persons if p.email} | (
         {value.lower()} if kind == "email" else set()
     )
-    identifiers = addresses | {p.external_id for p in persons if p.external_id}
+    identifiers = {p.external_id for p in persons if p.external_id}
     if kind == "external_id":
         identifiers.add(value)
-    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses, identifiers)
+    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses)
     receipt = ErasureRequest(
         receipt=secrets.token_hex(6).upper(),
         identifier_kind=kind,
@@ -122,14 +122,20 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     enqueue(
         session,
         "complete_erasure",
-        {"erasure_id": receipt.id, "person_ids": [p.id for p in persons], "response_ids": response_ids},
+        {
+            "erasure_id": receipt.id,
+            "person_ids": [p.id for p in persons],
+            "response_ids": response_ids,
+            # the identifiers as keyed hashes only, for the uploads the job looks through
+            "hashes": sorted({identifier_hash(k, v) for k, v in _kinds(addresses, identifiers)}),
+        },
         organisation_id=actor.organisation_id,
     )
     return receipt
 
 
 def _erase_rows(
-    session: Session, person_ids: list[int], addresses: set[str], identifiers: set[str]
+    session: Session, person_ids: list[int], addresses: set[str]
 ) -> tuple[dict[str, int], list[int]]:
     """Delete the persons' rows in every table of the row store; return the counts and response ids."""
     invitations = select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(person_ids))
@@ -163,7 +169,7 @@ def _erase_rows(
     session.execute(delete(SurveyInvitation).where(SurveyInvitation.person_id.in_(person_ids)))
     session.execute(delete(Person).where(Person.id.in_(person_ids)))
     removed["mail_jobs"] = _delete_jobs_naming(session, addresses)
-    removed["import_files"] = _clear_imports_naming(session, identifiers)
+    removed["import_files"] = 0  # (the job looks through the waiting uploads: they may be large)
     session.expire_all()
     return removed, response_ids
 
@@ -192,41 +198,47 @@ def _delete_jobs_naming(session: Session, addresses: Iterable[str]) -> int:
     return total
 
 
-def _clear_imports_naming(session: Session, identifiers: set[str]) -> int:
-    """Uploads not yet stored (a file waits on the server for its mapping) and import reports whose rows
-    hold one of the identifiers: the file is deleted (the import can only be uploaded again) and the
-    report's rows that name it are dropped. Returns how many imports were touched."""
-    wanted = [i.lower().encode() for i in identifiers if i]
-    if not wanted:
-        return 0
+def _kinds(addresses: set[str], external_ids: set[str]) -> list[tuple[str, str]]:
+    return [("email", a) for a in addresses] + [("external_id", x) for x in external_ids]
+
+
+def _names(cell: object, hashes: set[str]) -> bool:
+    """Whether a cell is one of the erased identifiers (whole, as the register hashes it)."""
+    text_value = str(cell or "").strip()
+    if not text_value:
+        return False
+    kinds = ("email", "external_id") if "@" in text_value else ("external_id",)
+    return any(identifier_hash(kind, text_value) in hashes for kind in kinds)
+
+
+def clear_imports_naming(session: Session, hashes: set[str]) -> int:
+    """Uploads not yet stored (a file waits on the server for its mapping) whose cells hold one of the
+    erased identifiers, read as the importer reads them (CSV in any encoding, XLSX), and import reports
+    with rows that name one: the file is deleted (the import can only be uploaded again) and those rows
+    dropped. Returns how many imports were touched."""
+    from nineplus.imports.sources import open_source
+
     touched = 0
     for item in session.scalars(select(DataImport)):
         changed = False
         path = Path(item.stored_as)
-        if path.is_file() and _file_holds(path, wanted):
-            path.unlink()
-            item.status, item.message = "failed", "erased: the file held a person whose data was erased"
-            changed = True
-        kept = [e for e in item.errors or [] if not any(w.decode() in json.dumps(e).lower() for w in wanted)]
+        if item.status != "done" and path.is_file():
+            try:
+                source = open_source(path)
+                holds = any(_names(cell, hashes) for _line, row in source.rows() for cell in row)
+            except Invalid:
+                holds = False  # not a table the importer can read: nothing in it can be imported either
+            if holds:
+                path.unlink()
+                item.status, item.message = "failed", "erased: the file held a person whose data was erased"
+                changed = True
+        kept = [e for e in item.errors or [] if not _names(e.get("value"), hashes)]
         if len(kept) != len(item.errors or []):
             item.errors = kept
             changed = True
         touched += changed
     session.flush()
     return touched
-
-
-def _file_holds(path: Path, wanted: list[bytes]) -> bool:
-    """Whether the file holds one of the (lower-case) identifiers, read in blocks (it may be large)."""
-    tail = b""
-    longest = max(len(w) for w in wanted)
-    with path.open("rb") as source:
-        while block := source.read(1 << 20):
-            window = (tail + block).lower()
-            if any(w in window for w in wanted):
-                return True
-            tail = window[-longest:]
-    return False
 
 
 def _count(session: Session, model: type, where: Any) -> int:
@@ -307,6 +319,12 @@ def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
     if receipt is None or receipt.completed_at is not None:
         return
     person_ids, response_ids = payload.get("person_ids", []), payload.get("response_ids", [])
+    files = clear_imports_naming(session, set(payload.get("hashes", [])))
     found = analytic.clear(session, person_ids, response_ids)
-    receipt.removed = {**receipt.removed, "analytic_store": found, "row_store_rewritten": compacted}
+    receipt.removed = {
+        **receipt.removed,
+        "import_files": files,
+        "analytic_store": found,
+        "row_store_rewritten": compacted,
+    }
     receipt.completed_at = utcnow()

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -160,7 +161,7 @@ class PerRequest:
         request = Request(scope)
         i18n.begin_request(choose_locale(request))
         new_cookie = ensure_csrf_cookie(request)
-        path = scope["path"]
+        path = get_route_path(scope)  # (without a proxy's root path)
         status = 500
         limit = BODY_LIMIT
         if UPLOADS.match(path) and await run_in_threadpool(logged_in, request):
@@ -196,7 +197,7 @@ class PerRequest:
         finally:
             key_use = scope.get("state", {}).get("api_key_use")
             bearer = request.headers.get("authorization", "")
-            if key_use is not None or bearer.lower().startswith("bearer "):
+            if key_use is not None or (path.startswith("/api/") and bearer.lower().startswith("bearer ")):
                 # every request made with an API key goes into the audit log, refused ones too (a 429, or
                 # a body that failed to parse before the key was looked at)
                 secret = bearer[7:].strip() if key_use is None else None

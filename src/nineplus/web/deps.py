@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from nineplus.accounts import apikeys, auth
@@ -85,6 +87,9 @@ def _session_principal(request: Request, session: Session) -> Principal | None:
     if principal is None:
         session.info.pop("nineplus_system", None)
         return None
+    login_id = session.info.pop(auth.TOUCH_KEY, None)
+    if login_id is not None:
+        _touch(request, login_id)
     scope(session, principal.organisation_id)
     user = session.get_one(User, principal.user_id)
     org = session.get_one(Organisation, principal.organisation_id)
@@ -112,6 +117,26 @@ def resolve_user_for_error_page(request: Request) -> None:
         session.commit()
     finally:
         session.close()
+
+
+def _touch(request: Request, login_id: int) -> None:
+    """Save a session's last use in a short write of its own: a page that only reads takes no write lock,
+    and a busy database (SQLite: another writer) costs the page nothing but this update, skipped."""
+    factory = getattr(request.app.state, "session_factory", None) or db.new_session
+    touching = factory(write=False)
+    sqlite = touching.get_bind().dialect.name == "sqlite"
+    try:
+        if sqlite:
+            touching.execute(text("PRAGMA busy_timeout = 100"))
+        system(touching)
+        auth.touch(touching, login_id)
+        touching.commit()
+    except OperationalError:
+        touching.rollback()  # skipped: the next request, five minutes on, tries again
+    finally:
+        if sqlite:
+            touching.execute(text("PRAGMA busy_timeout = 30000"))
+        touching.close()
 
 
 def optional_principal(request: Request, session: Db) -> Principal | None:
@@ -210,14 +235,17 @@ def record_api_key_use(
     """Write the audit event of one request made with an API key, in a transaction of its own; a key the
     request did not get as far as resolving (``secret``) is looked up first (an unknown one: nothing)."""
     factory = getattr(getattr(app, "state", None), "session_factory", None) or db.new_session
+    if principal is None:  # looked up in a read: a made-up key costs no write
+        reading = factory(write=False)
+        try:
+            system(reading)
+            principal = apikeys.principal_from_key(reading, secret or "")
+        finally:
+            reading.close()
+        if principal is None:
+            return
     session = factory(write=True)
     try:
-        if principal is None:
-            system(session)
-            principal = apikeys.principal_from_key(session, secret or "")
-            session.info.pop("nineplus_system", None)
-            if principal is None:
-                return
         scope(session, principal.organisation_id)
         apikeys.record_use(session, principal, method, path, status)
         session.commit()

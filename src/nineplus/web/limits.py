@@ -27,6 +27,7 @@ from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette._utils import get_route_path
 
 from nineplus.core.errors import DomainError
 from nineplus.core.i18n import ngettext
@@ -171,7 +172,8 @@ def check(request: Request, limiter: Limiter) -> None:
     that fails to parse is counted too."""
     if not limiter.enabled:
         return
-    for name, value in rules_for(address_of(request), request.method, request.url.path, request.headers):
+    path = get_route_path(request.scope)  # without the root path a proxy may put before it
+    for name, value in rules_for(address_of(request), request.method, path, request.headers):
         limiter.hit(name, value)
 
 
