@@ -86,6 +86,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "users.password_hash": _SECRET,
     "users.role": _CODE,
     "users.locale": _CODE,
+    "users.sso_subject": "the sign-in service's issuer and subject for the user, shown nowhere",
     "api_keys.prefix": _SECRET,
     "api_keys.key_hash": _SECRET,
     "api_keys.scopes": _CODE,
