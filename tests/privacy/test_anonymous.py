@@ -146,3 +146,37 @@ def test_an_anonymous_detractor_still_gets_a_case(db: Session, anonymous: Field,
     assert (_local(response.submitted_at).hour, _local(response.submitted_at).minute) == (0, 0)
     assert open_cases(db, bank_a.org.id, notify_teams=False) == 1  # behind the watermark, yet found
     assert db.scalar(select(Case.response_id)) == response.id
+
+
+def test_an_import_into_an_anonymous_survey_keeps_the_organisation_s_day_only(
+    committed_session: Session, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from nineplus.core.db import new_session
+    from nineplus.core.tenancy import scope
+    from nineplus.imports import responses, staging, storing
+    from nineplus.imports.service import _questions_and_moments
+    from nineplus.imports.sources import open_source
+    from tests import factories
+
+    db = committed_session
+    world = factories.bank(db, "Bank A", prefix="a")
+    field = build_live_survey(db, world, anonymous=True)
+    db.commit()
+    scope(db, world.org.id)
+    path = tmp_path / "answers.csv"
+    # 23:30 UTC on 5 March is 00:30 on 6 March in Amsterdam; 10:00 UTC is the 5th there too
+    path.write_text("ResponseId;datum;nps\nR1;2026-03-05T23:30:00Z;9\nR2;2026-03-05T10:00:00Z;3\n")
+    source = open_source(path)
+    questions, moments = _questions_and_moments(db, field.survey.id)
+    mapping = responses.suggest(source, questions, moments)
+    plan = responses.plan(db, field.survey.id, source, mapping, "Europe/Amsterdam")
+    assert staging.check(plan, source).valid == 2
+    db.commit()  # (the import writes through connections of its own)
+    storing.write(plan, source, lambda: new_session(write=True))
+    system(db)
+    stored = {r.submitted_at.astimezone(UTC).replace(tzinfo=None) for r in db.scalars(select(Response))}
+    assert stored == {datetime(2026, 3, 5, 23, 0), datetime(2026, 3, 4, 23, 0)}  # local midnights

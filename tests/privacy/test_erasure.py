@@ -338,3 +338,19 @@ def test_a_backup_from_before_the_erasure_is_erased_again_from_the_register_file
     db.commit()
     system(db)
     assert db.scalar(select(Person).where(Person.external_id == "K-77")) is None
+
+
+def test_an_erasure_that_is_rolled_back_leaves_no_entry_in_the_register_file(
+    db: Session, bank_a: World
+) -> None:
+    admin = bank_a.principal(db, "admin")
+    scope(db, bank_a.org.id)
+    erasure.erase(db, admin, "email", "never@example.org")
+    db.rollback()
+    path = erasure.register_file()
+    wanted = erasure.identifier_hash("email", "never@example.org")
+    assert not path.exists() or wanted not in path.read_text()
+    scope(db, bank_a.org.id)
+    erasure.erase(db, admin, "email", "kept@example.org")
+    db.commit()
+    assert erasure.identifier_hash("email", "kept@example.org") in path.read_text()

@@ -139,8 +139,10 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     values = "".join(f", v{i}" for i in staged.answer_columns)
     now = sql_text(utcnow().astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "))
     when = f"coalesce(c.submitted, {now}::TIMESTAMP)"
-    if plan.anonymous:  # an anonymous survey keeps the day only
-        when = f"date_trunc('day', {when})"
+    if plan.anonymous:  # an anonymous survey keeps the day only: the start of its day in the import's zone
+        zone = sql_text(str(plan.timezone))
+        local = f"timezone({zone}, timezone('UTC', {when}))"
+        when = f"timezone('UTC', timezone({zone}, date_trunc('day', {local})))"
     con.execute(
         "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
         "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "

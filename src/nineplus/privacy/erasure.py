@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy import String, cast, delete, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.roles import Permission
@@ -117,7 +117,14 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     )
     session.add(receipt)
     session.flush()
-    _register_outside(actor.organisation_id, receipt)
+    entry = {
+        "organisation_id": actor.organisation_id,
+        "kind": receipt.identifier_kind,
+        "hash": receipt.identifier_hash,
+        "receipt": receipt.receipt,
+    }
+    # written once the erasure is committed: a request that fails leaves no entry behind
+    event.listen(session, "after_commit", lambda _session: _register_outside(entry), once=True)
     record(session, actor, "privacy.erasure", receipt, after={"receipt": receipt.receipt, "removed": removed})
     enqueue(
         session,
@@ -256,15 +263,9 @@ def register_file() -> Path:
     return get_settings().data_dir / "erasure-register.jsonl"
 
 
-def _register_outside(organisation_id: int, receipt: ErasureRequest) -> None:
+def _register_outside(entry: dict[str, Any]) -> None:
     path = register_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    entry = {
-        "organisation_id": organisation_id,
-        "kind": receipt.identifier_kind,
-        "hash": receipt.identifier_hash,
-        "receipt": receipt.receipt,
-    }
     with path.open("a", encoding="utf-8") as register:
         register.write(json.dumps(entry) + "\n")
 
