@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
 from nineplus.audit.service import record
-from nineplus.core.errors import Invalid
+from nineplus.core.errors import Invalid, NotFound
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
@@ -284,6 +284,15 @@ def _registered(session: Session, organisation_id: int) -> set[tuple[str, str]]:
 def receipts(session: Session, actor: Principal, limit: int = 50) -> list[ErasureRequest]:
     require(actor, Permission.MANAGE_PRIVACY)
     return list(session.scalars(select(ErasureRequest).order_by(ErasureRequest.id.desc()).limit(limit)))
+
+
+def receipt_numbered(session: Session, actor: Principal, number: str) -> ErasureRequest:
+    """One of the organisation's receipts by its number, or NotFound."""
+    require(actor, Permission.MANAGE_PRIVACY)
+    found = session.scalar(select(ErasureRequest).where(ErasureRequest.receipt == number))
+    if found is None:
+        raise NotFound("erasure_requests")
+    return found
 
 
 def reapply(session: Session, actor: Principal) -> int:

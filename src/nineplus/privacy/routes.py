@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
-from nineplus.core.errors import Invalid, NotFound
+from nineplus.core.errors import Invalid
 from nineplus.core.i18n import get_locale
 from nineplus.core.i18n import gettext as _
 from nineplus.core.principal import Principal
@@ -79,10 +79,7 @@ async def erase(request: Request, db: Db, me: PagePrincipal) -> Response:
 
 @router.get("/privacy/receipts/{receipt}", response_class=HTMLResponse)
 def receipt_page(request: Request, db: Db, me: PagePrincipal, receipt: str) -> Response:
-    found = next((r for r in erasure.receipts(db, me, limit=10_000) if r.receipt == receipt), None)
-    if found is None:
-        raise NotFound("receipt")
-    return render(request, "privacy/receipt.html", {"receipt": found})
+    return render(request, "privacy/receipt.html", {"receipt": erasure.receipt_numbered(db, me, receipt)})
 
 
 @router.get("/privacy/persons/{person_id}/data.json")
