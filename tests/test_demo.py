@@ -72,14 +72,17 @@ def test_the_demo_survey_has_half_a_year_of_answers_and_raises_no_honesty_warnin
 def test_every_demo_respondent_is_a_known_customer_of_a_team_with_a_segment(db: Session) -> None:
     from collections import Counter
 
-    from nineplus.feedback.models import Person, Response
+    from nineplus.feedback.models import Person, RespondentKey, Response
 
     org, _ = load_demo(db)
     rows = db.execute(
-        select(Person.team_id, Person.attributes)
-        .join(Response, Response.person_id == Person.id)
+        select(Person.team_id, Person.attributes, Response.team_id)
+        .join(RespondentKey, RespondentKey.person_id == Person.id)
+        .join(Response, Response.respondent == RespondentKey.respondent)
         .where(Response.organisation_id == org.id, Person.kind == "customer")
     ).all()
+    assert all(team == answered_for for team, _, answered_for in rows)  # the team they were in
+    rows = [(team, attributes) for team, attributes, _ in rows]
     assert len(rows) == 1500  # every customer response, each from a different customer
     teams = Counter(team for team, _ in rows)
     assert len(teams) == 4
@@ -107,9 +110,7 @@ def test_the_demo_has_a_monthly_employee_pulse_and_every_customer_s_outcomes(db:
     cells = Counter(
         (team, submitted.strftime("%Y-%m"))
         for team, submitted in db.execute(
-            select(Person.team_id, Response.submitted_at)
-            .join(Person, Person.id == Response.person_id)
-            .where(Response.survey_id == pulse.id)
+            select(Response.team_id, Response.submitted_at).where(Response.survey_id == pulse.id)
         )
     )
     assert len({team for team, _ in cells}) == 4

@@ -62,3 +62,17 @@ def test_only_repositories_and_services_build_queries_on_models() -> None:
             if isinstance(n, ast.ImportFrom) and n.module == "sqlalchemy"
             for a in (x.name for x in n.names)
         }, path
+
+
+def test_only_the_pseudonyms_module_ties_a_respondent_to_a_person() -> None:
+    # Responses carry a pseudonym; the link to the person (respondent_keys) is read in privacy/pseudonyms.py
+    # alone, and by the analytic store's reading of the row store, which puts pseudonyms in place of persons.
+    allowed = {"feedback/models.py", "privacy/pseudonyms.py", "analytics/rowstore.py"}
+    readers = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "migrations" not in path.parts
+        and ("RespondentKey" in (source := path.read_text()) or "respondent_keys" in source)
+    }
+    assert readers <= allowed, readers - allowed
+    assert "privacy/pseudonyms.py" in readers

@@ -66,3 +66,50 @@ def test_clustering_the_answers_keeps_every_answer_both_ways(databases: Database
             ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'answers'")).scalar_one()
         assert "WITHOUT ROWID" in ddl
     engine.dispose()
+
+
+def test_pseudonymising_the_respondents_keeps_who_gave_what_both_ways(databases: Databases) -> None:
+    """0021 moves each response's link to its person into ``respondent_keys`` (a pseudonym on the
+    response) and gives the response its person's team: after a downgrade to direct links and an upgrade
+    back, every response still belongs to the same person, no response names a person any more, and
+    every person has a pseudonym of their own."""
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    from nineplus.core.tenancy import system
+    from nineplus.demo.loader import load_demo
+
+    _url, engine = databases.migrated()
+    with Session(engine) as session:
+        system(session)
+        load_demo(session)
+        session.commit()
+    who = text(
+        "SELECT r.id, k.person_id, r.team_id FROM responses r "
+        "LEFT JOIN respondent_keys k ON k.respondent = r.respondent ORDER BY r.id"
+    )
+    with engine.connect() as conn:
+        before = conn.execute(who).all()
+    assert sum(1 for _id, person, _team in before if person is not None) >= 100
+    with engine.connect() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0020")
+        conn.commit()
+        direct = conn.execute(text("SELECT id, person_id FROM responses ORDER BY id")).all()
+    assert direct == [(rid, person) for rid, person, _team in before]
+    with engine.connect() as conn:
+        migrate.upgrade(connection=conn)
+        conn.commit()
+        after = conn.execute(who).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("responses")}
+        persons, keyed, distinct = conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM persons), count(*), count(DISTINCT respondent) "
+                "FROM respondent_keys"
+            )
+        ).one()
+    assert "person_id" not in columns
+    assert [(rid, person) for rid, person, _team in after] == [(rid, p) for rid, p, _team in before]
+    teams = {rid: team for rid, _person, team in before}
+    assert all(team == teams[rid] for rid, _person, team in after if team is not None)
+    assert persons == keyed == distinct
+    engine.dispose()

@@ -17,6 +17,7 @@ from nineplus.feedback import fielding
 from nineplus.feedback.models import Answer, Response, SurveyInvitation
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys import service as journeys
+from nineplus.privacy import pseudonyms
 from tests import factories
 from tests.factories import World
 from tests.feedback.conftest import Field, build_live_survey
@@ -45,6 +46,28 @@ def test_a_token_answers_once_and_a_second_submit_is_told_so(
     assert invitation.used_at is not None
     with pytest.raises(fielding.AlreadyAnswered):
         fielding.submit(db, field.survey.id, page_one(field, "another-device"), token)
+    # Sent, the response lets go of the invitation (which names the person): only its pseudonym, through
+    # the link kept apart, leads to the person; its team is the person's.
+    assert response.invitation_id is None
+    assert response.invited
+    assert response.respondent == pseudonyms.respondent_of(db, field.person.id) is not None
+    assert response.team_id == field.person.team_id
+    person = pseudonyms.person_of_response(db, response.id)
+    assert person is not None
+    assert person.id == field.person.id
+
+
+def test_a_sent_response_is_not_reached_through_another_persons_link(
+    db: Session, field: Field, bank_a: World
+) -> None:
+    _invitation, token = fielding.invite(db, field.actor, field.survey.id, field.person.id)
+    moments = [bank_a.moments[0].id]
+    fielding.submit(db, field.survey.id, page_one(field, "mine-0001"), token)
+    fielding.submit(db, field.survey.id, page_two(field, "mine-0001", moments), token)
+    other = fielding.create_person(db, field.actor, PersonIn(email="ander@example.org", name="Ander"))
+    _other_invitation, other_token = fielding.invite(db, field.actor, field.survey.id, other.id)
+    with pytest.raises(Invalid):  # someone else's client id with another link: not theirs to see
+        fielding.submit(db, field.survey.id, page_two(field, "mine-0001", moments), other_token)
 
 
 def test_a_retried_submit_is_idempotent(db: Session, field: Field, bank_a: World) -> None:

@@ -20,6 +20,7 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Response
 from nineplus.improve import resurvey
 from nineplus.improve.models import Case
+from nineplus.privacy import pseudonyms
 from nineplus.scans import runs
 from nineplus.scans.models import ScanAnswer, ScanInvitation, ScanRun
 from nineplus.web.app import create_app
@@ -92,7 +93,7 @@ def test_a_resurvey_link_raced_keeps_the_first_answer_only(app: FastAPI, world) 
         survey_id=field.survey.id,
         version_id=version,
         client_id="resurvey-race",
-        person_id=field.person.id,
+        **pseudonyms.given_by(db, field.person),
         submitted_at=utcnow(),
     )
     db.add(response)

@@ -18,6 +18,7 @@ from nineplus.feedback.schemas import OptionIn, QuestionIn, SurveyIn
 from nineplus.journeys import service as journeys
 from nineplus.journeys.models import Moment
 from nineplus.journeys.schemas import JourneyIn, MomentIn
+from nineplus.privacy import pseudonyms
 from tests.factories import World
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "imports"
@@ -78,7 +79,7 @@ def respond(
         client_id=uuid.uuid4().hex,
         submitted_at=at,
         locale="nl",
-        person_id=person.id if person else None,
+        **pseudonyms.given_by(db, person),
     )
     db.add(response)
     db.flush()

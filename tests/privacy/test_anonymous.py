@@ -35,7 +35,7 @@ def _kept(response: Response) -> tuple[object, ...]:
     midnight = len(times) == 2 and all(
         (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0) for t in times
     )
-    return (response.person_id, response.source_hash, midnight)
+    return (response.respondent, response.source_hash, midnight)
 
 
 def test_the_public_api_keeps_the_day_only_and_no_device(

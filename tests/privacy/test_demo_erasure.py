@@ -21,7 +21,7 @@ from nineplus.feedback.models import Answer, Person, Response
 from nineplus.improve.models import Case
 from nineplus.jobs.models import Job
 from nineplus.jobs.runner import run_pending
-from nineplus.privacy import erasure
+from nineplus.privacy import erasure, pseudonyms
 from nineplus.privacy.analytic import left_in_export, left_in_store
 from nineplus.privacy.models import ErasureRequest
 from nineplus.text.models import VerbatimAnalysis
@@ -44,20 +44,27 @@ def test_an_erasure_in_the_demo_removes_the_customer_from_every_store(
     # The demo customer with the most responses among those with a case and words of their own.
     system(db)
     with_case = (
-        select(Response.person_id, func.count(Response.id.distinct()).label("n"))
+        select(Response.respondent, func.count(Response.id.distinct()).label("n"))
         .join(Case, Case.response_id == Response.id)
         .join(VerbatimAnalysis, VerbatimAnalysis.response_id == Response.id)
-        .where(Response.organisation_id == org.id, Response.person_id.is_not(None))
-        .group_by(Response.person_id)
-        .order_by(func.count(Response.id.distinct()).desc(), Response.person_id)
+        .where(Response.organisation_id == org.id, Response.respondent.is_not(None))
+        .group_by(Response.respondent)
+        .order_by(func.count(Response.id.distinct()).desc(), Response.respondent)
     )
-    person_id = db.execute(with_case).first()[0]  # type: ignore[index]
-    person = db.get_one(Person, person_id)
-    email, external_id = person.email, person.external_id
+    respondent = db.execute(with_case).first()[0]  # type: ignore[index]
+    person = pseudonyms.person_of(db, respondent)
+    assert person is not None
+    person_id, email, external_id = person.id, person.email, person.external_id
     assert email
-    response_ids = list(db.scalars(select(Response.id).where(Response.person_id == person_id)))
-    assert left_in_store(store, [person_id], response_ids)["responses"] == len(response_ids)
-    assert left_in_export(folder, [person_id], response_ids)["responses"] == len(response_ids)
+    response_ids = list(db.scalars(select(Response.id).where(Response.respondent == respondent)))
+    assert left_in_store(store, [respondent], response_ids)["responses"] == len(response_ids)
+    assert left_in_export(folder, [respondent], response_ids)["responses"] == len(response_ids)
+    # The store and the export hold pseudonyms, never a person's id
+    with store.snapshot() as cur:
+        for table in ("responses", "scores", "persons", "person_attributes", "outcomes"):
+            names = [row[0] for row in cur.execute(f"DESCRIBE {table}").fetchall()]
+            assert "respondent" in names, table
+            assert not {"id", "person_id"} & set(names), table
     sqlite_file = _sqlite_file(committed_db)
     if sqlite_file is not None:
         get_engine().dispose()  # checkpointed into the main file
@@ -93,8 +100,8 @@ def test_an_erasure_in_the_demo_removes_the_customer_from_every_store(
     assert (
         db.scalar(select(func.count()).select_from(Answer).where(Answer.response_id.in_(response_ids))) == 0
     )
-    assert left_in_store(store, [person_id], response_ids) == {}
-    assert left_in_export(folder, [person_id], response_ids) == {}
+    assert left_in_store(store, [respondent], response_ids) == {}
+    assert left_in_export(folder, [respondent], response_ids) == {}
     every_file = [str(p) for paths in table_files(folder).values() for p in paths]
     assert every_file == sorted(str(p) for p in folder.rglob("*.parquet")) or set(every_file) == {
         str(p) for p in folder.rglob("*.parquet")
@@ -102,7 +109,9 @@ def test_an_erasure_in_the_demo_removes_the_customer_from_every_store(
     con = duckdb.connect()
     persons = [str(p) for p in table_files(folder)["persons"]]
     assert (
-        con.execute("SELECT count(*) FROM read_parquet(?) WHERE id = ?", [persons, person_id]).fetchone()[0]
+        con.execute(
+            "SELECT count(*) FROM read_parquet(?) WHERE respondent = ?", [persons, respondent]
+        ).fetchone()[0]
         == 0
     )
     con.close()

@@ -20,11 +20,11 @@ from nineplus.audit.models import AuditEvent
 from nineplus.core.errors import Forbidden
 from nineplus.core.mail import queue_email
 from nineplus.core.tenancy import scope, system
-from nineplus.feedback.models import Person, Response, SurveyInvitation
+from nineplus.feedback.models import Person, RespondentKey, Response, SurveyInvitation
 from nineplus.improve.models import Case, CaseNote
 from nineplus.jobs.models import Job
 from nineplus.outcomes.models import CustomerOutcome
-from nineplus.privacy import erasure
+from nineplus.privacy import erasure, pseudonyms
 from nineplus.privacy.models import ErasureRequest
 from nineplus.text.models import VerbatimAnalysis
 from nineplus.text.repository import search
@@ -86,6 +86,7 @@ def test_an_erasure_by_e_mail_removes_the_person_from_every_table_and_gives_a_re
     other_id = customer(db, bank_a, target, "someone.else@example.org", "hypotheekadviseur", "K-1002").id
     analyse_organisation(db, bank_a.org.id)
     db.commit()
+    keys = pseudonyms.respondents_of(db, [person_id, other_id])
     assert len(search(db, [{"hypotheekadviseur"}])) == 2
     login(client, db, bank_a.users["admin"])
 
@@ -123,8 +124,10 @@ def test_an_erasure_by_e_mail_removes_the_person_from_every_table_and_gives_a_re
     assert db.scalar(select(Job).where(Job.kind == "complete_erasure")) is not None
     # nothing of the person is left; the other customer is whole
     assert db.get(Person, person_id) is None
-    assert db.scalar(select(func.count()).select_from(Response).where(Response.person_id == person_id)) == 0
-    assert db.scalar(select(func.count()).select_from(Response).where(Response.person_id == other_id)) == 2
+    of = select(func.count()).select_from(Response)
+    assert db.scalar(of.where(Response.respondent == keys[person_id])) == 0
+    assert db.scalar(of.where(Response.respondent == keys[other_id])) == 2
+    assert db.get(RespondentKey, person_id) is None  # nothing ties the pseudonym to anyone now
     assert db.scalar(select(func.count()).select_from(Case)) == 1
     assert db.scalar(select(func.count()).select_from(CaseNote)) == 1
     assert db.scalar(select(func.count()).select_from(CustomerOutcome)) == 1
@@ -149,6 +152,7 @@ def test_an_erasure_touches_no_other_organisation(
     client: TestClient, db: Session, bank_a: World, bank_b: World, target: Target
 ) -> None:
     theirs = customer(db, bank_b, build_target(db, bank_b), EMAIL, "taxateur", "K-1").id
+    theirs_key = pseudonyms.respondent_of(db, theirs)
     mine = customer(db, bank_a, target, EMAIL, "taxateur", "K-1").id
     db.commit()
     scope(db, bank_a.org.id)
@@ -158,7 +162,7 @@ def test_an_erasure_touches_no_other_organisation(
     system(db)
     assert db.get(Person, mine) is None
     assert db.get(Person, theirs) is not None
-    assert db.scalar(select(func.count()).select_from(Response).where(Response.person_id == theirs)) == 2
+    assert db.scalar(select(func.count()).select_from(Response).where(Response.respondent == theirs_key)) == 2
     theirs_mail = [j.payload for j in db.scalars(select(Job).where(Job.organisation_id == bank_b.org.id))]
     assert any(p.get("to") == EMAIL for p in theirs_mail)
 

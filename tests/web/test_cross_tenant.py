@@ -45,6 +45,7 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "ScanAnswer": "always read through a scan run of the caller's organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
+    "RespondentKey": "read only through privacy.pseudonyms, for a person or response of the caller's organisation",
 }
 
 
@@ -134,10 +135,12 @@ def with_a_customer(db: Session, b: World) -> None:
     assert b.survey is not None
     version = surveys.current_version(db, b.survey.id)
     now = datetime.now(UTC)
+    from nineplus.privacy import pseudonyms
+
     response = Response(
         survey_id=b.survey.id,
         version_id=version.id,
-        person_id=customer.id,
+        **pseudonyms.given_by(db, customer),
         client_id="b-sweep",
         submitted_at=now,
     )

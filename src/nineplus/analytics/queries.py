@@ -55,7 +55,7 @@ NPS_MONTH = ibis.table(
     name="nps_month",
 )
 SCORES = ibis.table(
-    {"response_id": "int64", **_ANSWER_KEYS, "person_id": "int32", "batch": "int32"}, name="scores"
+    {"response_id": "int64", **_ANSWER_KEYS, "respondent": "int64", "batch": "int32"}, name="scores"
 )
 RESPONSES = ibis.table(
     {
@@ -63,7 +63,7 @@ RESPONSES = ibis.table(
         "organisation_id": "int32",
         "survey_id": "int32",
         "version_id": "int32",
-        "person_id": "int32",
+        "respondent": "int64",
         "team_id": "int32",
         "submitted_at": "timestamp",
         "day": "date",
@@ -78,15 +78,15 @@ MOMENTS = ibis.table(
     {"id": "int32", "organisation_id": "int32", "channel": "string", "team_id": "int32"}, name="moments"
 )
 PERSONS = ibis.table(
-    {"id": "int32", "organisation_id": "int32", "kind": "string", "team_id": "int32"}, name="persons"
+    {"respondent": "int64", "organisation_id": "int32", "kind": "string", "team_id": "int32"}, name="persons"
 )
 ATTRIBUTES = ibis.table(
-    {"person_id": "int32", "organisation_id": "int32", "key": "string", "value": "string"},
+    {"respondent": "int64", "organisation_id": "int32", "key": "string", "value": "string"},
     name="person_attributes",
 )
 OUTCOMES = ibis.table(
     {
-        "person_id": "int32",
+        "respondent": "int64",
         "organisation_id": "int32",
         "period_start": "date",
         "active": "boolean",
@@ -174,8 +174,8 @@ def _grouped(
         key, wanted = attribute
         people = ATTRIBUTES.filter(
             (_.organisation_id == organisation_id) & (_.key == key) & (_.value == wanted)
-        ).person_id
-        t = SCORES.filter((_.organisation_id == organisation_id) & _.person_id.isin(people))
+        ).respondent
+        t = SCORES.filter((_.organisation_id == organisation_id) & _.respondent.isin(people))
         total = _.count()
     elif period in ("week", "day") or (since is not None and since.day != 1) or not _month_end(until):
         t, total = COUNTS.filter(_.organisation_id == organisation_id), _.n.sum()
@@ -224,9 +224,9 @@ def attribute_value_counts(
         & (_.moment_id == moment_id)
     )
     attrs = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == key)).select(
-        "person_id", attribute="value"
+        "respondent", attribute="value"
     )
-    joined = scores.left_join(attrs, "person_id")
+    joined = scores.left_join(attrs, "respondent")
     return (
         joined.group_by("attribute", "value")
         .aggregate(n=_.count().cast("int64"))
@@ -243,7 +243,7 @@ def population(organisation_id: int, attribute: str | None = None) -> Any:
         strata = people.filter(_.team_id.notnull()).select("kind", stratum=_.team_id.cast("string"))
     else:
         values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute))
-        strata = people.join(values, people.id == values.person_id).select(people.kind, stratum=values.value)
+        strata = people.join(values, "respondent").select(people.kind, stratum=values.value)
     return (
         strata.group_by("kind", "stratum")
         .aggregate(persons=_.count().cast("int64"))
@@ -260,9 +260,9 @@ def stratum_nps_counts(organisation_id: int, by: Sequence[str], attribute: str |
         t = t.mutate(stratum=(t.team_id == 0).ifelse(ibis.null("string"), t.team_id.cast("string")))
     else:
         values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
-            "person_id", stratum="value"
+            "respondent", stratum="value"
         )
-        t = SCORES.filter(_.organisation_id == organisation_id).left_join(values, "person_id")
+        t = SCORES.filter(_.organisation_id == organisation_id).left_join(values, "respondent")
     t = t.filter((t.kind == "nps") & (t.moment_id == 0))
     total = t.n.sum() if "n" in t.columns else t.count()
     grouped = _nps_aggregate(t, total, [*by, "stratum"])
@@ -358,7 +358,7 @@ def journey_answers(organisation_id: int, journey_id: int, every: int = 1) -> An
 
 def scored_outcomes(organisation_id: int, attribute: str | None = None, months: int = 3) -> Any:
     """Per customer whose latest NPS answer has a known outcome ``months`` months on: the score, whether the
-    customer stayed, and the value of ``attribute`` (null without one): columns person_id, score, stayed,
+    customer stayed, and the value of ``attribute`` (null without one): columns respondent, score, stayed,
     segment.
 
     The follow-up window runs from the month of the answer for ``months`` months. A customer left when an
@@ -372,12 +372,12 @@ def scored_outcomes(organisation_id: int, attribute: str | None = None, months: 
         (_.organisation_id == organisation_id)
         & (_.kind == "nps")
         & (_.moment_id == 0)
-        & _.person_id.notnull()
+        & _.respondent.notnull()
         & _.survey_id.isin(customer_surveys)
     )
-    last_day = answers.group_by("person_id").aggregate(last=_.day.max())
-    on_last_day = answers.join(last_day, "person_id").filter(_.day == _.last)
-    latest = on_last_day.group_by(["person_id", "day"]).aggregate(score=_.value.argmax(_.response_id))
+    last_day = answers.group_by("respondent").aggregate(last=_.day.max())
+    on_last_day = answers.join(last_day, "respondent").filter(_.day == _.last)
+    latest = on_last_day.group_by(["respondent", "day"]).aggregate(score=_.value.argmax(_.response_id))
     latest = latest.mutate(start=_.day.truncate("M"))
     latest = latest.mutate(
         end=(_.start + ibis.interval(months=months)).cast("date"),
@@ -386,20 +386,20 @@ def scored_outcomes(organisation_id: int, attribute: str | None = None, months: 
     outcomes = OUTCOMES.filter(
         (_.organisation_id == organisation_id) & (_.active.notnull() | _.churned_on.notnull())
     )
-    t = latest.join(outcomes, "person_id")
+    t = latest.join(outcomes, "respondent")
     t = t.mutate(churned=((t.churned_on >= t.day) & (t.churned_on < t.end)).fill_null(False))
     t = t.filter(((t.period_start >= t.start) & (t.period_start < t.end)) | t.churned)
     left = (t.active == False).fill_null(False) | t.churned  # noqa: E712 (an Ibis expression)
-    followed = t.group_by(["person_id", "score"]).aggregate(
+    followed = t.group_by(["respondent", "score"]).aggregate(
         left=left.any(), reached=(t.period_start >= t.final).any()
     )
-    known = followed.filter(_.left | _.reached).select("person_id", "score", stayed=~_.left)
+    known = followed.filter(_.left | _.reached).select("respondent", "score", stayed=~_.left)
     if attribute is None:
-        return known.mutate(segment=ibis.null("string")).order_by("person_id")
+        return known.mutate(segment=ibis.null("string")).order_by("respondent")
     values = ATTRIBUTES.filter((_.organisation_id == organisation_id) & (_.key == attribute)).select(
-        "person_id", segment="value"
+        "respondent", segment="value"
     )
-    return known.left_join(values, "person_id").drop("person_id_right").order_by("person_id")
+    return known.left_join(values, "respondent").drop("respondent_right").order_by("respondent")
 
 
 def outcome_cells(organisation_id: int) -> Any:
@@ -408,10 +408,10 @@ def outcome_cells(organisation_id: int) -> Any:
     revenue summed over those with one: columns team_id, period, customers, stayed, revenue,
     with_revenue."""
     people = PERSONS.filter((_.organisation_id == organisation_id) & (_.kind == "customer")).select(
-        person_key="id", team_id="team_id"
+        person_key="respondent", team_id="team_id"
     )
     t = OUTCOMES.filter(_.organisation_id == organisation_id)
-    t = t.join(people, t.person_id == people.person_key).filter(_.team_id.notnull())
+    t = t.join(people, t.respondent == people.person_key).filter(_.team_id.notnull())
     t = t.mutate(period=t.period_start.truncate("M"))
     known = t.active.notnull() | t.churned_on.notnull()
     stayed = (t.active & t.churned_on.isnull()).fill_null(False)

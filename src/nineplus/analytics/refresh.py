@@ -164,7 +164,7 @@ class Refresh:
             )
             con.execute(
                 f"""INSERT INTO responses
-                SELECT id, organisation_id, survey_id, version_id, person_id, team_id, submitted_at,
+                SELECT id, organisation_id, survey_id, version_id, respondent, team_id, submitted_at,
                        CAST(timezone(timezone, submitted_at AT TIME ZONE 'UTC') AS DATE), {self.batch}
                 FROM incoming WHERE submitted_at IS NOT NULL ORDER BY id"""
             )
@@ -172,7 +172,7 @@ class Refresh:
                 con.execute(
                     f"""INSERT INTO {table}
                     SELECT a.response_id, r.organisation_id, r.survey_id, r.version_id, a.question_id,
-                           a.type, a.moment_id, r.team_id, r.person_id, r.day, a.value_int, {self.batch}
+                           a.type, a.moment_id, r.team_id, r.respondent, r.day, a.value_int, {self.batch}
                     FROM read_parquet({answers}) a
                     JOIN responses r ON r.response_id = a.response_id
                     WHERE a.moment_id {where}"""
@@ -190,12 +190,11 @@ class Refresh:
         con.register("new_responses", rows)
         con.execute(
             f"""INSERT INTO responses
-            SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.person_id, coalesce(p.team_id, 0),
+            SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.respondent, coalesce(r.team_id, 0),
                    r.submitted_at, CAST(timezone(o.timezone, r.submitted_at AT TIME ZONE 'UTC') AS DATE),
                    {self.batch}
             FROM new_responses r
-            JOIN organisations o ON o.id = r.organisation_id
-            LEFT JOIN persons p ON p.id = r.person_id"""
+            JOIN organisations o ON o.id = r.organisation_id"""
         )
         con.unregister("new_responses")
         return rows.num_rows
@@ -207,7 +206,7 @@ class Refresh:
             con.execute(
                 f"""INSERT INTO {table}
                 SELECT s.response_id, r.organisation_id, r.survey_id, r.version_id, s.question_id, q.type,
-                       s.moment_id, r.team_id, r.person_id, r.day, s.value, {self.batch}
+                       s.moment_id, r.team_id, r.respondent, r.day, s.value, {self.batch}
                 FROM new_scores s
                 JOIN responses r ON r.response_id = s.response_id AND r.batch = {self.batch}
                 JOIN questions q ON q.id = s.question_id

@@ -98,22 +98,35 @@ def names(value: Any) -> tuple[str, str]:
 
 
 def read_persons(rs: Connection) -> tuple[pa.Table, pa.Table]:
+    """The persons and their attributes, each under the person's pseudonym (never the person's id: the
+    analytic store ties nothing to a person)."""
     people: list[list[Any]] = []
     attributes: list[list[Any]] = []
-    for pid, org, kind, team, raw in rs.execute(
-        text("SELECT id, organisation_id, kind, team_id, attributes FROM persons")
+    for respondent, org, kind, team, raw in rs.execute(
+        text(
+            "SELECT k.respondent, p.organisation_id, p.kind, p.team_id, p.attributes "
+            "FROM persons p JOIN respondent_keys k ON k.person_id = p.id"
+        )
     ):
-        people.append([pid, org, kind, team])
+        people.append([respondent, org, kind, team])
         values = json.loads(raw) if isinstance(raw, str) else (raw or {})
-        attributes.extend([pid, org, str(k), str(v)] for k, v in values.items() if v not in (None, ""))
+        attributes.extend([respondent, org, str(k), str(v)] for k, v in values.items() if v not in (None, ""))
     return (
-        table(["id", "organisation_id", "kind", "team_id"], people),
-        table(["person_id", "organisation_id", "key", "value"], attributes),
+        table(
+            ["respondent", "organisation_id", "kind", "team_id"],
+            people,
+            [pa.int64(), pa.int32(), pa.string(), pa.int32()],
+        ),
+        table(
+            ["respondent", "organisation_id", "key", "value"],
+            attributes,
+            [pa.int64(), pa.int32(), pa.string(), pa.string()],
+        ),
     )
 
 
 OUTCOME_COLUMNS = (
-    "person_id INTEGER, organisation_id INTEGER, period_start DATE, active BOOLEAN, churned_on DATE, "
+    "respondent BIGINT, organisation_id INTEGER, period_start DATE, active BOOLEAN, churned_on DATE, "
     "revenue DOUBLE"
 )
 # Changes when outcomes are added, removed or re-imported with other values (the nightly full refresh
@@ -125,18 +138,19 @@ OUTCOMES_MARK = (
 
 
 def read_outcomes(rs: Connection) -> pa.Table:
-    """Customer outcomes (still a customer, churn date, revenue per person and period)."""
+    """Customer outcomes (still a customer, churn date, revenue per person and period), under the
+    person's pseudonym."""
     rows = [
         [person, org, as_date(start), None if active is None else bool(active), as_date(churned),
          None if revenue is None else float(revenue)]
         for person, org, start, active, churned, revenue in rs.execute(
             text(
-                "SELECT person_id, organisation_id, period_start, active, churned_on, revenue "
-                "FROM customer_outcomes"
+                "SELECT k.respondent, o.organisation_id, o.period_start, o.active, o.churned_on, o.revenue "
+                "FROM customer_outcomes o JOIN respondent_keys k ON k.person_id = o.person_id"
             )
         )
     ]  # fmt: skip
-    types = [pa.int32(), pa.int32(), pa.date32(), pa.bool_(), pa.date32(), pa.float64()]
+    types = [pa.int64(), pa.int32(), pa.date32(), pa.bool_(), pa.date32(), pa.float64()]
     return table([c.split()[0] for c in OUTCOME_COLUMNS.split(", ")], rows, types)
 
 
@@ -150,12 +164,12 @@ def as_date(value: Any) -> date | None:
 def read_responses(rs: Connection, where: str) -> pa.Table:
     rows = rs.execute(
         text(
-            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.person_id, r.submitted_at "
-            f"FROM responses r WHERE {where} AND r.submitted_at IS NOT NULL"
+            "SELECT r.id, r.organisation_id, r.survey_id, r.version_id, r.respondent, r.team_id, "
+            f"r.submitted_at FROM responses r WHERE {where} AND r.submitted_at IS NOT NULL"
         )
     ).all()
-    columns = ["id", "organisation_id", "survey_id", "version_id", "person_id", "submitted_at"]
-    types = [pa.int64(), pa.int32(), pa.int32(), pa.int32(), pa.int32(), pa.timestamp("us")]
+    columns = ["id", "organisation_id", "survey_id", "version_id", "respondent", "team_id", "submitted_at"]
+    types = [pa.int64(), pa.int32(), pa.int32(), pa.int32(), pa.int64(), pa.int32(), pa.timestamp("us")]
     return table(columns, [list(r) for r in rows], types)
 
 

@@ -30,12 +30,12 @@ import pyarrow as pa
 
 from nineplus.analytics import rowstore
 
-SCHEMA_VERSION = "5"  # a store written by another version is rebuilt whole
+SCHEMA_VERSION = "6"  # a store written by another version is rebuilt whole
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS responses (
     response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER,
-    person_id INTEGER, team_id INTEGER, submitted_at TIMESTAMP, day DATE, batch INTEGER);
+    respondent BIGINT, team_id INTEGER, submitted_at TIMESTAMP, day DATE, batch INTEGER);
 CREATE TABLE IF NOT EXISTS answers_once ({answer_columns});
 CREATE TABLE IF NOT EXISTS answers_per_moment ({answer_columns});
 CREATE OR REPLACE VIEW scores AS
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS pending (response_id BIGINT, started_at TIMESTAMP);
 """.replace(
     "{answer_columns}",
     "response_id BIGINT, organisation_id INTEGER, survey_id INTEGER, version_id INTEGER, "
-    "question_id INTEGER, kind VARCHAR, moment_id INTEGER, team_id INTEGER, person_id INTEGER, day DATE, "
+    "question_id INTEGER, kind VARCHAR, moment_id INTEGER, team_id INTEGER, respondent BIGINT, day DATE, "
     "value SMALLINT, batch INTEGER",
 )
 ANSWER_TABLES = {"answers_once": "= 0", "answers_per_moment": "<> 0"}  # table: which moment ids it holds
@@ -79,11 +79,12 @@ def summed(table: str) -> str:
     return f"SELECT * EXCLUDE ({', '.join(measures)}), {sums} FROM {table} GROUP BY ALL"
 
 
+# Persons, their attributes and outcomes under their pseudonyms (``respondent``), as the responses carry
 PERSONS = (
     "persons",
-    "id INTEGER, organisation_id INTEGER, kind VARCHAR, team_id INTEGER",
+    "respondent BIGINT, organisation_id INTEGER, kind VARCHAR, team_id INTEGER",
 )
-ATTRIBUTES = ("person_attributes", "person_id INTEGER, organisation_id INTEGER, key VARCHAR, value VARCHAR")
+ATTRIBUTES = ("person_attributes", "respondent BIGINT, organisation_id INTEGER, key VARCHAR, value VARCHAR")
 OUTCOMES = ("outcomes", rowstore.OUTCOME_COLUMNS)
 
 

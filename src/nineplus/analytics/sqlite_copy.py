@@ -54,11 +54,10 @@ def _read(database: Path, top: int, folder: Path, memory_limit: str) -> None:
         con.execute(
             f"""COPY (
                 SELECT r.id, r.organisation_id::INTEGER AS organisation_id, r.survey_id::INTEGER AS survey_id,
-                       r.version_id::INTEGER AS version_id, r.person_id::INTEGER AS person_id,
-                       coalesce(p.team_id, 0)::INTEGER AS team_id, r.submitted_at, r.started_at, o.timezone
+                       r.version_id::INTEGER AS version_id, r.respondent::BIGINT AS respondent,
+                       coalesce(r.team_id, 0)::INTEGER AS team_id, r.submitted_at, r.started_at, o.timezone
                 FROM rowstore.responses r
                 JOIN rowstore.organisations o ON o.id = r.organisation_id
-                LEFT JOIN rowstore.persons p ON p.id = r.person_id
                 WHERE r.id <= {top}
             ) TO {quoted(folder / RESPONSES)} (FORMAT parquet)"""
         )

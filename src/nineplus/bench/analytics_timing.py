@@ -285,10 +285,10 @@ def baseline(folder: Path, org: int, runs: int, seed: int, minimum: int) -> dict
             (attributes["organisation_id"] == org)
             & (attributes["key"] == key)
             & (attributes["value"] == value),
-            "person_id",
+            "respondent",
         ]
         s = scores[of_org & (scores["kind"] == "nps") & (scores["moment_id"] == 0)]
-        s = s[s["person_id"].isin(people)]
+        s = s[s["respondent"].isin(people)]
         rows = nps_counted(
             s, ["version_id", "question_id", month(s)], ["version_id", "question_id", "period"]
         )

@@ -28,6 +28,7 @@ from nineplus.feedback import intake, service
 from nineplus.feedback.models import Person, Response, Survey
 from nineplus.feedback.schemas import ProtocolIn, QuestionIn, SurveyIn
 from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy import pseudonyms
 
 RESPONSES = 1500
 DAYS = 180
@@ -344,12 +345,14 @@ def _store_from(
     session: Session, organisation_id: int, items: list[intake.Submission], people: list[Person]
 ) -> None:
     """Store the submissions through the writer's own path (it serves every organisation, so the session
-    is scoped again after it) and link each response to the person who gave it."""
+    is scoped again after it) and give each response the pseudonym and team of the person who gave it."""
+    who = [(person.id, person.team_id) for person in people]  # read before the writer rescopes the session
     stored = intake.store_batch(session, items)
     scope(session, organisation_id)
+    keys = pseudonyms.respondents_of(session, [person_id for person_id, _team in who])
     links = [
-        {"id": o.response_id, "person_id": person.id}
-        for o, person in zip(stored, people, strict=True)
+        {"id": o.response_id, "respondent": keys[person_id], "team_id": team_id}
+        for o, (person_id, team_id) in zip(stored, who, strict=True)
         if o.response_id
     ]
     session.execute(update(Response), links)

@@ -41,6 +41,7 @@ from nineplus.feedback.models import (
 )
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
+from nineplus.privacy import pseudonyms
 
 INVITATION_DAYS = 30
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # removed from text answers (a regex class)
@@ -297,27 +298,40 @@ def asked(question: Question, experienced: list[int]) -> list[int | None]:
     return [None]
 
 
+def _through(session: Session, response: Response, invitation: SurveyInvitation) -> bool:
+    """Whether ``response`` may be given (or retried) through ``invitation``: it is being given through
+    it, or was sent through it (a sent response keeps only its respondent's pseudonym), or came through
+    no personal link at all."""
+    if response.invitation_id is not None:
+        return response.invitation_id == invitation.id
+    if not response.invited:
+        return True
+    return response.respondent == pseudonyms.respondent_of(session, invitation.person_id)
+
+
 def _response_for(
     session: Session, survey: Survey, invitation: SurveyInvitation | None, data: SubmitIn
 ) -> Response:
     existing = session.scalar(select(Response).where(Response.client_id == data.client_id))
     if existing is not None:
-        if existing.survey_id != survey.id or (
-            invitation and existing.invitation_id not in (None, invitation.id)
-        ):
+        if existing.survey_id != survey.id or (invitation and not _through(session, existing, invitation)):
             raise Invalid({"client_id": _("This response belongs to another survey.")})
         return existing
     if invitation is not None:
+        if invitation.used_at is not None:  # sent already (the response no longer names its invitation)
+            raise AlreadyAnswered("survey_invitation")
         earlier = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         if earlier is not None:
             if earlier.submitted_at is not None:
                 raise AlreadyAnswered("survey_invitation")
             return earlier  # the same link, another device or a closed tab: carry on where it stopped
+    person = session.get_one(Person, invitation.person_id) if invitation else None
     response = Response(
         survey_id=survey.id,
         version_id=service.current_version(session, survey.id).id,
         invitation_id=invitation.id if invitation else None,
-        person_id=invitation.person_id if invitation else None,
+        invited=invitation is not None,
+        **pseudonyms.given_by(session, person),
         client_id=data.client_id,
         locale=data.locale,
     )
@@ -448,6 +462,7 @@ def _finish(
         ).rowcount
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
+        response.invitation_id = None  # answered: the invitation no longer leads to the response
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()

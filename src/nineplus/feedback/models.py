@@ -6,10 +6,22 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from nineplus.core.models import Base, TenantMixin, created, intpk
+from nineplus.core.tenancy import ORG_KEY
 
 QUESTION_TYPES = (
     "nps",
@@ -55,6 +67,40 @@ class Person(TenantMixin, Base):
     bounced_at: Mapped[datetime | None]
     last_invited_at: Mapped[datetime | None]
     created_at: Mapped[created]
+    respondent_key: Mapped[RespondentKey] = relationship(
+        cascade="all, delete-orphan", lazy="raise", passive_deletes=True
+    )
+
+
+def new_respondent() -> int:
+    """A random pseudonym: 63 bits, so that it fits a signed 64-bit column and never repeats in practice."""
+    return secrets.randbits(63)
+
+
+class RespondentKey(TenantMixin, Base):
+    """The link between a person and the pseudonym their responses carry, kept apart from both.
+
+    A response holds only its respondent's pseudonym (a random number); so do the analytic store and its
+    Parquet exports, with the person's team, attributes and outcomes. Only this table ties a pseudonym to a
+    person, and it is read through ``privacy.pseudonyms`` alone: to follow up a case, to re-survey, to
+    export or erase one person's data. Every person has one, made with the person."""
+
+    __tablename__ = "respondent_keys"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    respondent: Mapped[int] = mapped_column(BigInteger, unique=True, default=new_respondent)
+
+
+@event.listens_for(Session, "before_flush")
+def _key_new_persons(session: Session, _context: Any, _instances: Any) -> None:
+    """Give every new person their pseudonym (in the same flush, so no person is ever without one)."""
+    for obj in session.new:
+        if isinstance(obj, Person) and "respondent_key" not in obj.__dict__:
+            obj.respondent_key = RespondentKey(
+                organisation_id=obj.organisation_id or session.info.get(ORG_KEY), respondent=new_respondent()
+            )
 
 
 class Survey(TenantMixin, Base):
@@ -159,12 +205,18 @@ class Response(TenantMixin, Base):
     id: Mapped[intpk]
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="RESTRICT"))
+    # The personal link it is being given through, until it is sent: then the link is let go (the
+    # invitation is marked used), so that only the pseudonym ties a submitted response to anyone.
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("survey_invitations.id", ondelete="SET NULL")
     )
-    # The respondent when known: the invited person, or the person an imported row names (customer
-    # number or e-mail address). Gives the response the person's team and attributes in the analytics.
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="SET NULL"))
+    invited: Mapped[bool] = mapped_column(default=False, server_default=false())  # through a personal link
+    # The respondent's pseudonym when known (the invited person, or the person an imported row names by
+    # customer number or e-mail address): never the person. Links the response to the respondent's
+    # attributes and outcomes in the analytics; ``RespondentKey`` alone ties it to the person.
+    respondent: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The respondent's team when they answered (a customer who moves later keeps this response's team).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     client_id: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     moments_experienced: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -63,7 +63,7 @@ def rates_by_channel(session: Session, survey_id: int) -> dict[str, tuple[int, i
         func.count(SurveyInvitation.bounced_at),
     ).where(SurveyInvitation.survey_id == survey_id)
     link = select(func.count(), func.count(Response.submitted_at)).where(
-        Response.survey_id == survey_id, Response.invitation_id.is_(None)
+        Response.survey_id == survey_id, Response.invited.is_(False)
     )
     sent, used, bounced = session.execute(invited).one()
     started, submitted = session.execute(link).one()

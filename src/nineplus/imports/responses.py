@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nineplus.core.errors import Invalid
 from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized
 from nineplus.feedback import fielding, service
-from nineplus.feedback.models import SCALES, Person, Question, Survey
+from nineplus.feedback.models import SCALES, Question, Survey
 from nineplus.imports.sources import Source
 from nineplus.journeys.models import Moment
 from nineplus.journeys.repository import moments as journey_moments
+from nineplus.privacy import pseudonyms
 
 META = ("client_id", "submitted_at", "locale", "finished", "person")
 
@@ -73,7 +73,8 @@ class Plan:
     skip_unsubmitted: bool = False  # LimeSurvey: a row without a submit date was never finished
     timezones: dict[int, ZoneInfo] = field(default_factory=dict)  # a column's own zone (Qualtrics)
     fingerprint: str = ""  # of the file: rows without a response id get ids unique to this file
-    persons: dict[str, int] = field(default_factory=dict)  # external id or e-mail, lower case -> person
+    # external id or e-mail, lower case -> the person's pseudonym and team (never the person)
+    persons: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     anonymous: bool = False  # the survey keeps no person and only the day of each response
     staged: Any = None  # the checked rows, kept from the check for the write (imports.staging)
 
@@ -252,20 +253,17 @@ def plan(session: Session, survey_id: int, source: Source, mapping: dict[str, st
     )
 
 
-def _persons(session: Session, organisation_id: int) -> dict[str, int]:
-    """The organisation's persons by lower-case external id and e-mail address (the external id wins
-    where one person's id is another's address)."""
-    keys: dict[str, int] = {}
-    query = select(Person.id, Person.external_id, Person.email).where(
-        Person.organisation_id == organisation_id
-    )
-    rows = session.execute(query).all()
-    for person_id, _external, email in rows:
+def _persons(session: Session, organisation_id: int) -> dict[str, tuple[int, int | None]]:
+    """The organisation's persons' pseudonyms and teams by lower-case external id and e-mail address (the
+    external id wins where one person's id is another's address)."""
+    keys: dict[str, tuple[int, int | None]] = {}
+    rows = pseudonyms.directory(session, organisation_id)
+    for _external, email, respondent, team_id in rows:
         if email:
-            keys[email.strip().lower()] = person_id
-    for person_id, external, _email in rows:
+            keys[email.strip().lower()] = (respondent, team_id)
+    for external, _email, respondent, team_id in rows:
         if external:
-            keys[external.strip().lower()] = person_id
+            keys[external.strip().lower()] = (respondent, team_id)
     return keys
 
 

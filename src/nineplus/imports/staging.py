@@ -366,8 +366,12 @@ def _people(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
     """Table ``people``: the organisation's persons by lower-case external id and e-mail address, for a
     column that names the respondent."""
     keys = pa.table(
-        {"k": list(plan.persons), "person_id": list(plan.persons.values())},
-        schema=pa.schema([("k", pa.string()), ("person_id", pa.int32())]),
+        {
+            "k": list(plan.persons),
+            "respondent": [respondent for respondent, _team in plan.persons.values()],
+            "team_id": [team for _respondent, team in plan.persons.values()],
+        },
+        schema=pa.schema([("k", pa.string()), ("respondent", pa.int64()), ("team_id", pa.int32())]),
     )
     con.register("people_in", keys)
     con.execute("CREATE TABLE people AS SELECT * FROM people_in")
@@ -385,7 +389,8 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
         "source_id": "NULL",
         "submitted": "NULL::TIMESTAMP",
         "locale": "'nl'",
-        "person_id": "NULL::INTEGER",
+        "respondent": "NULL::BIGINT",
+        "team_id": "NULL::INTEGER",
     }
     by_moment: dict[int, list[str]] = {}  # moment -> when a per-moment answer names it
     for index, target in sorted(plan.columns.items()):
@@ -396,10 +401,11 @@ def _check_rows(con: duckdb.DuckDBPyConnection, plan: responses.Plan) -> None:
             meta["locale"] = f"CASE WHEN starts_with(lower({cell}), 'en') THEN 'en' ELSE 'nl' END"
         elif target.field == "person":
             joins.append(f"LEFT JOIN people pp{index} ON pp{index}.k = lower({cell})")
-            meta["person_id"] = f"pp{index}.person_id"
+            meta["respondent"] = f"pp{index}.respondent"
+            meta["team_id"] = f"pp{index}.team_id"
             reason = sql_text(_("No person of this organisation has this customer number or e-mail address."))
             errors.append(
-                (index, f"CASE WHEN {cell} <> '' AND pp{index}.person_id IS NULL THEN {reason} END")
+                (index, f"CASE WHEN {cell} <> '' AND pp{index}.respondent IS NULL THEN {reason} END")
             )
         elif target.field == "finished":
             accepted = ", ".join(sql_text(v) for v in sorted(responses.FINISHED))

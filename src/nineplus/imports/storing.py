@@ -146,8 +146,8 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     con.execute(
         "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
         "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
-        f"person_id, submitted{values} FROM (SELECT c.line, f.key, c.locale, c.experienced AS moments, "
-        "c.person_id, "
+        f"respondent, team_id, submitted{values} FROM (SELECT c.line, f.key, c.locale, "
+        "c.experienced AS moments, c.respondent, c.team_id, "
         f"{when} AS submitted{values.replace(' v', ' c.v')} "
         "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
     )
@@ -179,9 +179,9 @@ def _insert_sql(staged: Staged, plan: responses.Plan, table: str, postgres: bool
     chunk = f"FROM {table} WHERE rn BETWEEN :a AND :b"
     into_responses = (
         "INSERT INTO responses (id, organisation_id, survey_id, version_id, client_id, locale, "
-        "moments_experienced, person_id, pages_done, started_at, submitted_at) "
+        "moments_experienced, respondent, team_id, pages_done, started_at, submitted_at) "
         f"SELECT :base + rn - :a, :org, :survey, :version, client_id, locale, {cast('moments', 'json')}, "
-        "person_id, 1, "
+        "respondent, team_id, 1, "
         f"{cast('submitted', 'timestamptz')}, {cast('submitted', 'timestamptz')} {chunk}"
     )
     # Each staged row becomes one answer per answered column: the row is read once and joined with a
@@ -222,7 +222,7 @@ def _export(staged: Staged, postgres: bool, rows: tuple[int, int] | None = None)
     suffix = " || '+00:00'" if postgres else ""
     values = "".join(f", v{i}" for i in staged.answer_columns)
     return (
-        "SELECT rn, client_id, locale, moments, person_id, "
+        "SELECT rn, client_id, locale, moments, respondent, team_id, "
         f"strftime(submitted, '{stamp}'){suffix} AS submitted{values} "
         f"FROM ready {f'WHERE rn BETWEEN {rows[0]} AND {rows[1]} ' if rows else ''}ORDER BY rn"
     )
@@ -234,7 +234,15 @@ def _staging_columns(staged: Staged, plan: responses.Plan) -> str:
         question = plan.questions[plan.columns[index].question_id]  # type: ignore[index]
         types.append(f"v{index} {'INTEGER' if question.type in fielding.SCALES else 'TEXT'}")
     return ", ".join(
-        ["client_id TEXT", "locale TEXT", "moments TEXT", "person_id INTEGER", "submitted TEXT", *types]
+        [
+            "client_id TEXT",
+            "locale TEXT",
+            "moments TEXT",
+            "respondent BIGINT",
+            "team_id INTEGER",
+            "submitted TEXT",
+            *types,
+        ]
     )
 
 

@@ -238,7 +238,7 @@ def measure(session: Session, action: ImprovementAction, today: date | None = No
     """Read the respondents' feelings at the action's moment and their NPS, per team and week (in the
     organisation's time zone), and estimate the effect for the action's team."""
 
-    from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+    from nineplus.feedback.models import Answer, Question, Response, Survey
 
     today = today or date.today()
     if action.team_id is None or action.moment_id is None:
@@ -250,15 +250,14 @@ def measure(session: Session, action: ImprovementAction, today: date | None = No
     zone = targets.zone_of(session, action.organisation_id)
     first = action.starts_on - timedelta(weeks=WINDOW_WEEKS)
     rows = session.execute(
-        select(Person.team_id, Response.submitted_at, Question.type, Answer.moment_id, Answer.value_int)
+        select(Response.team_id, Response.submitted_at, Question.type, Answer.moment_id, Answer.value_int)
         .join(Response, Response.id == Answer.response_id)
         .join(Question, Question.id == Answer.question_id)
         .join(Survey, Survey.id == Response.survey_id)
-        .join(Person, Person.id == Response.person_id)
         .where(
             Survey.audience == "customer",
             Response.submitted_at >= datetime.combine(first, time(0), zone),
-            Person.team_id.is_not(None),
+            Response.team_id.is_not(None),
             Answer.value_int.is_not(None),
             or_(
                 and_(Question.type == "emotion", Answer.moment_id == action.moment_id),

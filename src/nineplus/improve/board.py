@@ -182,14 +182,14 @@ def build(
 def quotes(session: Session, team_id: int, since: datetime, limit: int = QUOTES) -> list[Quote]:
     """The team's customers' comments since ``since``, newest first, as masked by the text analysis (a
     comment not analysed yet waits: only masked words reach a board)."""
-    from nineplus.feedback.models import Person, Response
+    from nineplus.feedback.models import Response, Survey
     from nineplus.text.models import VerbatimAnalysis
 
     rows = session.execute(
         select(VerbatimAnalysis.masked, VerbatimAnalysis.polarity, Response.submitted_at)
         .join(Response, Response.id == VerbatimAnalysis.response_id)
-        .join(Person, Person.id == Response.person_id)
-        .where(Person.team_id == team_id, Person.kind == "customer", Response.submitted_at >= since)
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Response.team_id == team_id, Survey.audience == "customer", Response.submitted_at >= since)
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(limit)
     ).all()

@@ -31,11 +31,9 @@ DAYS = 7
 
 
 def _person(session: Session, case: Case) -> Any:
-    from nineplus.feedback.models import Person, Response
+    from nineplus.privacy import pseudonyms
 
-    return session.scalar(
-        select(Person).join(Response, Response.person_id == Person.id).where(Response.id == case.response_id)
-    )
+    return pseudonyms.person_of_response(session, case.response_id)
 
 
 def refusal(session: Session, case: Case) -> str | None:

@@ -27,7 +27,7 @@ from nineplus.core.i18n import gettext as _
 from nineplus.core.models import localized, utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.tenancy import scope, system
-from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.feedback.models import Answer, Question, Response, Survey
 from nineplus.improve import notify
 from nineplus.improve import rules as caserules
 from nineplus.improve.models import OUTCOMES, RULE_KINDS, STATUSES, Case, CaseNote, CaseRule, CaseScan
@@ -122,9 +122,8 @@ def _submitted(
     """The customers' responses submitted after ``since`` (or at it, with an id above ``after_id``) and up
     to ``now``, oldest first."""
     rows = session.execute(
-        select(Response.id, Response.submitted_at, Person.team_id)
+        select(Response.id, Response.submitted_at, Response.team_id)
         .join(Survey, Survey.id == Response.survey_id)
-        .outerjoin(Person, Person.id == Response.person_id)
         .where(
             or_(
                 Response.submitted_at > since,

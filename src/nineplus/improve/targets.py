@@ -104,7 +104,7 @@ def _counts(score: float, n: int) -> float:
 def team_answers(columns: Sequence[Any], team_id: int, since: datetime, until: datetime | None = None) -> Any:
     """A select of ``columns`` over the overall NPS answers of ``team_id``'s customers submitted from
     ``since`` (and before ``until``)."""
-    from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+    from nineplus.feedback.models import Answer, Question, Response, Survey
 
     stmt = (
         select(*columns)
@@ -112,13 +112,12 @@ def team_answers(columns: Sequence[Any], team_id: int, since: datetime, until: d
         .join(Response, Response.id == Answer.response_id)
         .join(Question, Question.id == Answer.question_id)
         .join(Survey, Survey.id == Response.survey_id)
-        .join(Person, Person.id == Response.person_id)
         .where(
             Survey.audience == "customer",
             Question.type == "nps",
             Answer.moment_key == 0,
             Answer.value_int.is_not(None),
-            Person.team_id == team_id,
+            Response.team_id == team_id,
             Response.submitted_at >= since,
         )
     )

@@ -16,11 +16,11 @@ from nineplus.core.settings import get_settings
 
 # table -> the columns that name a person or a response
 COLUMNS = {
-    "responses": ("person_id", "response_id"),
-    "scores": ("person_id", "response_id"),
-    "persons": ("id",),
-    "person_attributes": ("person_id",),
-    "outcomes": ("person_id",),
+    "responses": ("respondent", "response_id"),
+    "scores": ("respondent", "response_id"),
+    "persons": ("respondent",),
+    "person_attributes": ("respondent",),
+    "outcomes": ("respondent",),
 }
 
 
@@ -28,16 +28,16 @@ class StillThere(RuntimeError):
     """Rows of an erased person are still in the analytic store or its export (the job is retried)."""
 
 
-def clear(session: Session, person_ids: list[int], response_ids: list[int]) -> dict[str, Any]:
+def clear(session: Session, respondents: list[int], response_ids: list[int]) -> dict[str, Any]:
     """Refresh the store (rebuilt whole if anything is left), write the export again where one is
     configured, and check both; return what the receipt records."""
     store, engine = get_store(), db.get_engine()
     report = store.refresh(engine)
     rebuilt = False
-    if left_in_store(store, person_ids, response_ids):
+    if left_in_store(store, respondents, response_ids):
         store.refresh(engine, full=True)
         rebuilt = True
-    if left := left_in_store(store, person_ids, response_ids):
+    if left := left_in_store(store, respondents, response_ids):
         raise StillThere(f"the analytic store still holds rows of an erased person: {left}")
     with store._write_lock:
         store.connection().execute("CHECKPOINT")  # the freed blocks are written over, not kept
@@ -45,26 +45,26 @@ def clear(session: Session, person_ids: list[int], response_ids: list[int]) -> d
     folder = get_settings().analytics_export_dir
     if folder is not None and (Path(folder) / "_manifest.json").exists():
         written = export(store, Path(folder))
-        if left := left_in_export(Path(folder), person_ids, response_ids):
+        if left := left_in_export(Path(folder), respondents, response_ids):
             raise StillThere(f"the Parquet export still holds rows of an erased person: {left}")
         found["export"] = {"rewritten": written.rewritten, "checked": True}
     return found
 
 
-def _where(columns: tuple[str, ...], person_ids: list[int], response_ids: list[int]) -> str:
+def _where(columns: tuple[str, ...], respondents: list[int], response_ids: list[int]) -> str:
     parts = []
     for column in columns:
-        ids = response_ids if column == "response_id" else person_ids
+        ids = response_ids if column == "response_id" else respondents
         if ids:
             parts.append(f"{column} IN ({', '.join(str(int(i)) for i in ids)})")
     return " OR ".join(parts)
 
 
-def left_in_store(store: AnalyticStore, person_ids: list[int], response_ids: list[int]) -> dict[str, int]:
+def left_in_store(store: AnalyticStore, respondents: list[int], response_ids: list[int]) -> dict[str, int]:
     left: dict[str, int] = {}
     with store.snapshot() as cur:
         for table, columns in COLUMNS.items():
-            where = _where(columns, person_ids, response_ids)
+            where = _where(columns, respondents, response_ids)
             if where:
                 count = cur.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()[0]  # noqa: S608
                 if count:
@@ -72,13 +72,13 @@ def left_in_store(store: AnalyticStore, person_ids: list[int], response_ids: lis
     return left
 
 
-def left_in_export(folder: Path, person_ids: list[int], response_ids: list[int]) -> dict[str, int]:
+def left_in_export(folder: Path, respondents: list[int], response_ids: list[int]) -> dict[str, int]:
     left: dict[str, int] = {}
     files = table_files(folder)
     con = duckdb.connect()
     try:
         for table, columns in COLUMNS.items():
-            where = _where(columns, person_ids, response_ids)
+            where = _where(columns, respondents, response_ids)
             paths = [str(p) for p in files.get(table, [])]
             if where and paths:
                 query = f"SELECT count(*) FROM read_parquet(?) WHERE {where}"  # noqa: S608 (integers)

@@ -47,6 +47,7 @@ from nineplus.improve.models import Case, CaseNote
 from nineplus.jobs.models import Job
 from nineplus.jobs.runner import enqueue, handler
 from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy import pseudonyms
 from nineplus.privacy.models import ErasureRequest
 from nineplus.scans.models import ScanAnswer, ScanInvitation
 from nineplus.text.models import VerbatimAnalysis
@@ -106,7 +107,8 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
     identifiers = {p.external_id for p in persons if p.external_id}
     if kind == "external_id":
         identifiers.add(value)
-    removed, response_ids = _erase_rows(session, [p.id for p in persons], addresses)
+    respondents = sorted(pseudonyms.respondents_of(session, [p.id for p in persons]).values())
+    removed, response_ids = _erase_rows(session, [p.id for p in persons], respondents, addresses)
     receipt = ErasureRequest(
         receipt=secrets.token_hex(6).upper(),
         identifier_kind=kind,
@@ -131,7 +133,7 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
         "complete_erasure",
         {
             "erasure_id": receipt.id,
-            "person_ids": [p.id for p in persons],
+            "respondents": respondents,  # their pseudonyms, which nothing ties to them any more
             "response_ids": response_ids,
             # the identifiers as keyed hashes only, for the uploads the job looks through
             "hashes": sorted({identifier_hash(k, v) for k, v in _kinds(addresses, identifiers)}),
@@ -142,14 +144,16 @@ def erase(session: Session, actor: Principal, kind: str, value: str, reason: str
 
 
 def _erase_rows(
-    session: Session, person_ids: list[int], addresses: set[str]
+    session: Session, person_ids: list[int], respondents: list[int], addresses: set[str]
 ) -> tuple[dict[str, int], list[int]]:
-    """Delete the persons' rows in every table of the row store; return the counts and response ids."""
+    """Delete the persons' rows in every table of the row store (their responses found by their pseudonyms
+    and their invitations; the link between person and pseudonym goes with the person); return the counts
+    and response ids."""
     invitations = select(SurveyInvitation.id).where(SurveyInvitation.person_id.in_(person_ids))
     response_ids = list(
         session.scalars(
             select(Response.id).where(
-                or_(Response.person_id.in_(person_ids), Response.invitation_id.in_(invitations))
+                or_(Response.respondent.in_(respondents), Response.invitation_id.in_(invitations))
             )
         )
     )
@@ -328,9 +332,9 @@ def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
     receipt = session.get(ErasureRequest, payload["erasure_id"])
     if receipt is None or receipt.completed_at is not None:
         return
-    person_ids, response_ids = payload.get("person_ids", []), payload.get("response_ids", [])
+    respondents, response_ids = payload.get("respondents", []), payload.get("response_ids", [])
     files = clear_imports_naming(session, set(payload.get("hashes", [])))
-    found = analytic.clear(session, person_ids, response_ids)
+    found = analytic.clear(session, respondents, response_ids)
     receipt.removed = {
         **receipt.removed,
         "import_files": files,

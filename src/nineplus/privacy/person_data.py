@@ -24,6 +24,7 @@ from nineplus.feedback.models import Answer, Person, Question, Response, Survey,
 from nineplus.improve.models import Case, CaseNote
 from nineplus.journeys.models import Moment
 from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy import pseudonyms
 from nineplus.scans.models import ScanAnswer
 
 
@@ -77,7 +78,10 @@ def person_data(session: Session, actor: Principal, person_id: int, locale: str 
         session.scalars(
             select(Response)
             .where(
-                or_(Response.person_id == person.id, Response.invitation_id.in_([i.id for i in invitations]))
+                or_(
+                    Response.id.in_(pseudonyms.responses_of_person(person.id)),
+                    Response.invitation_id.in_([i.id for i in invitations]),
+                )
             )
             .order_by(Response.id)
         )

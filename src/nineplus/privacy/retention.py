@@ -38,6 +38,7 @@ from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.improve.models import Case
 from nineplus.jobs.runner import handler
 from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy import pseudonyms
 from nineplus.privacy.erasure import chunks, delete_responses
 from nineplus.privacy.models import RetentionPolicy
 from nineplus.scans.models import ScanInvitation, ScanRun
@@ -148,7 +149,7 @@ def _open_answers(survey_id: int, cutoff: datetime) -> Any:
 def _stale_contacts(cutoff: datetime) -> Any:
     """Persons with contact data who were not added, invited (to a survey or a scan), answering, or given
     an outcome within the period."""
-    answered = select(Response.id).where(Response.person_id == Person.id, Response.started_at >= cutoff)
+    answered = pseudonyms.responses_of_person(Person.id).where(Response.started_at >= cutoff)
     scanned = select(ScanInvitation.id).where(ScanInvitation.person_id == Person.id)
     scanned = scanned.where(ScanInvitation.run_id.in_(select(ScanRun.id).where(ScanRun.created_at >= cutoff)))
     measured = select(CustomerOutcome.id).where(

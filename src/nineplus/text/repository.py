@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Integer, Select, column, func, literal_column, select, text
 from sqlalchemy.orm import Session, aliased
 
-from nineplus.feedback.models import Answer, Person, Question, Response, Survey
+from nineplus.feedback.models import Answer, Question, Response, Survey
 from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
 
 LIMIT = 20_000  # the newest verbatims a page reads
@@ -102,7 +102,7 @@ def of_moment(session: Session, moment_id: int) -> list[Said]:
 
 
 def of_team(session: Session, team_id: int) -> list[Said]:
-    stmt = _customers(_base()).join(Person, Person.id == Response.person_id).where(Person.team_id == team_id)
+    stmt = _customers(_base()).where(Response.team_id == team_id)
     return _rows(session, stmt)
 
 

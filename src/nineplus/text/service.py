@@ -31,6 +31,7 @@ from nineplus.core.tenancy import scope, system
 from nineplus.feedback.models import Answer, Person, Question, Response, Survey
 from nineplus.jobs.runner import extend_lock, handler
 from nineplus.journeys.models import Moment
+from nineplus.privacy import pseudonyms
 from nineplus.text import embeddings, repository
 from nineplus.text.masking import mask
 from nineplus.text.models import TextModelState, VerbatimAnalysis, VerbatimMoment
@@ -80,7 +81,7 @@ def verbatims(session: Session, organisation_id: int) -> list[Verbatim]:
         score,
         Person.name,
     ).select_from(Answer)
-    stmt = _text_answers(columns, organisation_id).outerjoin(Person, Person.id == Response.person_id)
+    stmt = pseudonyms.with_person(_text_answers(columns, organisation_id))
     rows = session.execute(stmt.order_by(Answer.response_id))
     return [Verbatim(*row) for row in rows if row.value_text and row.value_text.strip()]
 

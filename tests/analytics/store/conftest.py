@@ -20,6 +20,7 @@ from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import system
 from nineplus.feedback import service
 from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from nineplus.privacy import pseudonyms
 from nineplus.web.app import create_app
 from nineplus.web.deps import SESSION_COOKIE
 from tests.factories import World
@@ -77,7 +78,7 @@ class Feed:
             survey_id=self.target.survey.id,
             version_id=version.id,
             invitation_id=invitation_id,
-            person_id=self.persons[person].id if person is not None else None,
+            **pseudonyms.given_by(self.db, self.persons[person] if person is not None else None),
             client_id=f"feed-{self._number}",
             submitted_at=_utc(at),
         )
@@ -111,11 +112,13 @@ class Feed:
         ``persons`` in order when given."""
         version = service.current_version(self.db, self.target.survey.id)
         start = self._number
+        keys = pseudonyms.respondents_of(self.db, [p.id for p in persons or []])
         responses = [
             Response(
                 survey_id=self.target.survey.id,
                 version_id=version.id,
-                person_id=None if persons is None else persons[index].id,
+                respondent=None if persons is None else keys[persons[index].id],
+                team_id=None if persons is None else persons[index].team_id,
                 client_id=f"feed-{start + index + 1}",
                 submitted_at=_utc(at),
             )

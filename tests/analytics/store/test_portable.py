@@ -15,6 +15,7 @@ from nineplus.analytics.engine import Engine, on_duckdb, on_parquet_duckdb, on_s
 from nineplus.analytics.export import export, read_manifest
 from nineplus.feedback import service
 from nineplus.outcomes.models import CustomerOutcome
+from nineplus.privacy import pseudonyms
 from tests.analytics.store.conftest import Feed
 
 
@@ -134,11 +135,12 @@ def test_the_store_and_its_parquet_export_agree_on_duckdb(feed: Feed, exported: 
     newest = from_store["NPS per team, newest two months"]
     assert {(team, period): [n, p, d] for team, period, n, p, d in newest} == derived
     # ben left in May: his outcomes from his last answer's month (June) on say so; ann and cas stayed.
-    stayed = {person: kept for person, _score, kept, _segment in from_store["the same per segment"]}
+    stayed = {respondent: kept for respondent, _score, kept, _segment in from_store["the same per segment"]}
+    key = pseudonyms.respondents_of(feed.db, [p.id for p in feed.persons.values()])
     assert stayed == {
-        feed.persons["ann"].id: True,
-        feed.persons["ben"].id: False,
-        feed.persons["cas"].id: True,
+        key[feed.persons["ann"].id]: True,
+        key[feed.persons["ben"].id]: False,
+        key[feed.persons["cas"].id]: True,
     }
     cells = from_store["outcomes per team and month"]
     advice_may = next(c for c in cells if c[0] == feed.world.teams["advice"].id and c[1].month == 5)

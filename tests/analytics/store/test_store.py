@@ -11,6 +11,7 @@ import pytest
 
 from nineplus.analytics.rowstore import PENDING_DAYS
 from nineplus.analytics.store import StoreBusy
+from nineplus.privacy import pseudonyms
 from tests.analytics.store.conftest import Feed
 
 
@@ -146,6 +147,23 @@ def test_the_respondents_team_and_attributes_come_with_the_response(feed: Feed) 
     assert not feed.refresh().persons  # unchanged persons are not copied again
 
 
+def test_a_response_keeps_the_team_its_respondent_was_in_when_they_answered(feed: Feed) -> None:
+    ann = feed.person("ann", "contact")
+    feed.respond(9, person="ann")
+    ann.team_id = feed.world.teams["advice"].id  # she moves to the advice team's area
+    feed.db.commit()
+    feed.respond(3, person="ann")
+    feed.refresh()
+    contact, advice = feed.world.teams["contact"].id, feed.world.teams["advice"].id
+    assert feed.rows("SELECT team_id, value FROM scores WHERE kind = 'nps' ORDER BY value") == [
+        (advice, 3),
+        (contact, 9),
+    ]
+    assert feed.rows("SELECT team_id FROM persons") == [(advice,)]  # the population: her team now
+    [(one,)] = feed.rows("SELECT count(DISTINCT respondent) FROM scores")
+    assert one == 1  # both answers are hers, under one pseudonym
+
+
 def test_customer_outcomes_are_copied_when_they_change(feed: Feed) -> None:
     from decimal import Decimal
 
@@ -161,9 +179,9 @@ def test_customer_outcomes_are_copied_when_they_change(feed: Feed) -> None:
     feed.db.add(outcome)
     feed.db.commit()
     assert feed.refresh().outcomes
-    assert feed.rows("SELECT person_id, period_start, active, revenue FROM outcomes") == [
-        (ann.id, date(2026, 6, 1), True, 120.5)
-    ]
+    assert feed.rows("SELECT respondent, period_start, active, revenue FROM outcomes") == [
+        (pseudonyms.respondent_of(feed.db, ann.id), date(2026, 6, 1), True, 120.5)
+    ]  # under the customer's pseudonym, never their id
     assert not feed.refresh().outcomes  # unchanged: not copied again
     outcome.active = False  # a re-import that changes a value
     feed.db.commit()
@@ -214,7 +232,8 @@ def test_a_full_refresh_gives_what_the_incremental_ones_gave(feed: Feed, full: b
     assert [len(rows) for rows in incremental[:3]] == [11, 22, 1]
     assert incremental[-2:] == [[(0,)], [(0,)]]
     assert feed.rows("SELECT count(*) FROM answers_once") == [(11,)]
-    assert {row[8] for row in incremental[1]} == {None, feed.persons["ann"].id}  # scores carry the person
+    ann = pseudonyms.respondent_of(feed.db, feed.persons["ann"].id)
+    assert {row[8] for row in incremental[1]} == {None, ann}  # scores carry the pseudonym
     assert incremental[2][0][0] == open_one.id
     feed.refresh(full=full)
     assert [feed.rows(q) for q in queries] == incremental

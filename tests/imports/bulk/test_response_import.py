@@ -14,6 +14,7 @@ from nineplus.core.i18n import begin_request
 from nineplus.feedback.models import Answer, Person, Response
 from nineplus.imports import responses, staging, storing
 from nineplus.imports.sources import open_source
+from nineplus.privacy import pseudonyms
 from tests.factories import World
 from tests.imports.conftest import FIXTURES, Target
 
@@ -226,10 +227,11 @@ def test_a_customer_number_column_names_the_respondent(
     db.commit()
     linked = dict(
         db.execute(
-            select(Response.client_id, Response.person_id).where(Response.survey_id == target.survey.id)
+            select(Response.client_id, Response.respondent).where(Response.survey_id == target.survey.id)
         ).all()
     )
-    assert sorted(linked.values(), key=str) == sorted([ann.id, bob.id, None], key=str)
+    keys = pseudonyms.respondents_of(db, [ann.id, bob.id])
+    assert sorted(linked.values(), key=str) == sorted([keys[ann.id], keys[bob.id], None], key=str)
 
     by_mail = tmp_path / "by_mail.csv"
     by_mail.write_text("respondent;mail;nps\nB-1;BOB@example.org;10\n", encoding="utf-8")
@@ -239,5 +241,5 @@ def test_a_customer_number_column_names_the_respondent(
     assert staging.check(plan, source).valid == 1
     assert storing.write(plan, source, session_of(db)).stored == 1
     db.commit()
-    of_bob = select(func.count()).select_from(Response).where(Response.person_id == bob.id)
+    of_bob = select(func.count()).select_from(Response).where(Response.respondent == keys[bob.id])
     assert db.scalar(of_bob) == 2  # A-2 and B-1

@@ -1,0 +1,103 @@
+"""Pseudonymised respondents: a response carries its respondent's pseudonym, never the person.
+
+The link between a person and their pseudonym lives in one table (``respondent_keys``) and is read here
+alone, for the few things that need the person behind a response: following up a case, asking a
+customer again, masking the customer's own name in their words, and one person's export or erasure. The
+analytic store and its Parquet exports hold pseudonyms only (with the team, attributes and outcomes that
+the analyses group by), so what leaves the row store names no one. A person's pseudonym is drawn at random
+when the person is made (``feedback.models.RespondentKey``): it says nothing about the person, and with
+the person erased nothing ties it to anyone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from nineplus.feedback.models import Person, RespondentKey, Response
+
+
+def respondent_of(session: Session, person_id: int) -> int | None:
+    """The person's pseudonym (None for a person of another organisation or none at all)."""
+    return session.scalar(select(RespondentKey.respondent).where(RespondentKey.person_id == person_id))
+
+
+def given_by(session: Session, person: Person | None) -> dict[str, int | None]:
+    """What a response takes from the person who gives it: their pseudonym and their team now (never the
+    person). Nothing for an unknown respondent."""
+    if person is None:
+        return {"respondent": None, "team_id": None}
+    session.flush()  # a person made in this transaction gets their pseudonym on the flush
+    return {"respondent": respondent_of(session, person.id), "team_id": person.team_id}
+
+
+def respondents_of(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
+    """The pseudonyms of the persons, by person id."""
+    ids = sorted(set(person_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 500):  # a bounded IN list
+        rows = session.execute(
+            select(RespondentKey.person_id, RespondentKey.respondent).where(
+                RespondentKey.person_id.in_(ids[start : start + 500])
+            )
+        )
+        found.update({int(row[0]): int(row[1]) for row in rows})
+    return found
+
+
+def directory(session: Session, organisation_id: int) -> list[tuple[str | None, str | None, int, int | None]]:
+    """The organisation's persons as an import names them: (external id, e-mail address, pseudonym, team)
+    each, in the order they were made."""
+    rows = session.execute(
+        select(Person.external_id, Person.email, RespondentKey.respondent, Person.team_id)
+        .join(RespondentKey, RespondentKey.person_id == Person.id)
+        .where(Person.organisation_id == organisation_id)
+        .order_by(Person.id)
+    )
+    return [(external, email, respondent, team) for external, email, respondent, team in rows]
+
+
+def person_of(session: Session, respondent: int | None) -> Person | None:
+    """The person behind a pseudonym (None for an anonymous response or an erased person)."""
+    if respondent is None:
+        return None
+    return session.scalar(
+        select(Person)
+        .join(RespondentKey, RespondentKey.person_id == Person.id)
+        .where(RespondentKey.respondent == respondent)
+    )
+
+
+def with_person(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` (which reads responses) with the person behind each response joined, where known: for the
+    text analysis, which masks the customer's own name in their words."""
+    return stmt.outerjoin(RespondentKey, RespondentKey.respondent == Response.respondent).outerjoin(
+        Person, Person.id == RespondentKey.person_id
+    )
+
+
+def responses_of_person(person_id: Any) -> Select[Any]:
+    """A select of the ids of the responses given by ``person_id`` (a number, or a column to correlate)."""
+    return (
+        select(Response.id)
+        .join(RespondentKey, RespondentKey.respondent == Response.respondent)
+        .where(RespondentKey.person_id == person_id)
+    )
+
+
+def person_of_response(session: Session, response_id: int) -> Person | None:
+    """The person who gave a response, where known."""
+    return person_of(session, session.scalar(select(Response.respondent).where(Response.id == response_id)))
+
+
+def responses_of(session: Session, person_ids: Iterable[int]) -> list[int]:
+    """The ids of the persons' responses."""
+    keys = list(respondents_of(session, person_ids).values())
+    found: list[int] = []
+    for start in range(0, len(keys), 500):
+        found.extend(
+            session.scalars(select(Response.id).where(Response.respondent.in_(keys[start : start + 500])))
+        )
+    return sorted(found)
