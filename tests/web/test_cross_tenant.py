@@ -45,7 +45,7 @@ READ_ONLY_THROUGH_PARENT_OR_TOKEN = {
     "ScanAnswer": "always read through a scan run of the caller's organisation",
     "VerbatimAnalysis": "always read joined to a response of the caller's organisation",
     "VerbatimMoment": "always read through an analysis joined to a response of the caller's organisation",
-    "RespondentKey": "read only through privacy.pseudonyms, for a person or response of the caller's organisation",
+    "RespondentKey": "read only through privacy.pseudonyms, for a person or response of the caller's org",
 }
 
 
