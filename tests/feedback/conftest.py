@@ -24,7 +24,12 @@ class Field:
 
 
 def build_live_survey(
-    db: Session, world: World, *, email: str = "klant@example.org", anonymous: bool = False
+    db: Session,
+    world: World,
+    *,
+    email: str = "klant@example.org",
+    anonymous: bool = False,
+    extra: list[QuestionIn] | None = None,
 ) -> Field:
     scope(db, world.org.id)
     actor = world.principal(db, "cx_lead")
@@ -63,6 +68,7 @@ def build_live_survey(
             required=True,
         ),
         QuestionIn(key="why", type="text", text={"en": "Why?"}, page=2),
+        *(extra or []),
     ]
     questions = {spec.key: service.add_question(db, actor, survey.id, spec) for spec in specs}
     service.start_fielding(db, actor, survey.id)

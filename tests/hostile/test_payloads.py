@@ -141,6 +141,7 @@ NOT_FREE_TEXT: dict[str, str] = {
     "survey_versions.protocol": "the protocol's fields: frame and period (frame checked on its page)",
     "questions.key": "letters, digits and underscores",
     "questions.type": _CODE,
+    "questions.purpose": _CODE,
     "questions.options": "option values and labels, written by the survey's designer: filled below",
     "responses.client_id": "an id the client chose, shown nowhere",
     "responses.locale": _CODE,

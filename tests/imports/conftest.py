@@ -32,7 +32,7 @@ class Target:
     actor: Principal
 
 
-def build_target(db: Session, world: World) -> Target:
+def build_target(db: Session, world: World, extra: list[QuestionIn] | None = None) -> Target:
     scope(db, world.org.id)
     actor = world.principal(db, "cx_lead")
     journey = journeys.create_journey(db, actor, JourneyIn(name={"nl": "Hypotheek"}, start_feeling=1))
@@ -54,6 +54,7 @@ def build_target(db: Session, world: World) -> Target:
         QuestionIn(
             key="waarom", type="text", page=2, text={"nl": "Wat is de belangrijkste reden voor je score?"}
         ),
+        *(extra or []),
     ]
     questions = {s.key: service.add_question(db, actor, survey.id, s) for s in specs}
     service.start_fielding(db, actor, survey.id)

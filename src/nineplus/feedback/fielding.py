@@ -41,7 +41,7 @@ from nineplus.feedback.models import (
 )
 from nineplus.feedback.schemas import AnswerIn, PersonIn, SubmitIn
 from nineplus.journeys.repository import moments as journey_moments
-from nineplus.privacy import pseudonyms
+from nineplus.privacy import consent, pseudonyms
 
 INVITATION_DAYS = 30
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # removed from text answers (a regex class)
@@ -138,6 +138,7 @@ class QuestionView:
     moment_id: int | None
     required: bool
     text: dict[str, str]
+    purpose: str | None = None  # a consent question's
 
     @staticmethod
     def of(question: Question) -> QuestionView:
@@ -150,6 +151,7 @@ class QuestionView:
             question.moment_id,
             question.required,
             dict(question.text or {}),
+            question.purpose,
         )
 
 
@@ -463,6 +465,8 @@ def _finish(
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
         response.invitation_id = None  # answered: the invitation no longer leads to the response
+    if not consent.granted(session, response.id, "link"):
+        response.respondent = None  # kept, but linked to no one: the respondent did not agree to the link
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()

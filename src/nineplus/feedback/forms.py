@@ -23,7 +23,9 @@ def question_data(form: dict[str, Any]) -> dict[str, Any]:
     data = {**form, "options": options}
     for flag in ("per_moment", "required"):
         data[flag] = form.get(flag) == "on"
-    return none_if_blank(data, "moment_id")
+    if data.get("type") != "consent":
+        data.pop("purpose", None)  # the form offers it for every type; only consent has one
+    return none_if_blank(data, "moment_id", "purpose")
 
 
 def protocol_data(form: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +87,7 @@ def revision_from_form(form: dict[str, Any], questions: list[Question], protocol
                 "moment_id": q.moment_id,
                 "required": required.get(q.key) == "on" if complete else q.required,
                 "page": pages.get(q.key) or q.page,
+                "purpose": q.purpose,
             }
         )
     new = _part(form, "new")

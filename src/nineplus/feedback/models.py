@@ -34,6 +34,11 @@ QUESTION_TYPES = (
     "text",
     "consent",
 )
+# What a consent question can ask permission for. Only "yes" grants it; "no" and no answer withhold it.
+CONSENT_PURPOSES = (
+    "contact",  # to be contacted about the answers (a case's follow-up, asking again after it)
+    "link",  # to keep the answers linked to the respondent (without it they are kept unlinked)
+)
 # The scale each numeric type stores (inclusive); choices and text carry no scale.
 SCALES: dict[str, tuple[int, int]] = {
     "nps": (0, 10),
@@ -168,6 +173,9 @@ class Question(TenantMixin, Base):
     per_moment: Mapped[bool] = mapped_column(default=False)  # asked once for every moment experienced
     moment_id: Mapped[int | None] = mapped_column(ForeignKey("moments.id", ondelete="RESTRICT"))
     required: Mapped[bool] = mapped_column(default=False)
+    # What a consent question asks permission for (CONSENT_PURPOSES), frozen with the version like its
+    # wording, so that an answer records what the respondent agreed to. None for other questions.
+    purpose: Mapped[str | None] = mapped_column(String(20))
 
 
 class SurveyInvitation(TenantMixin, Base):

@@ -127,6 +127,7 @@ def _add(session: Session, version: SurveyVersion, data: QuestionIn, position: i
         per_moment=data.per_moment,
         moment_id=data.moment_id,
         required=data.required,
+        purpose=data.purpose,
     )
     session.add(question)
     return question
@@ -196,6 +197,7 @@ def describe(session: Session, version: SurveyVersion) -> dict[str, Any]:
                 "moment_id": q.moment_id,
                 "required": q.required,
                 "page": q.page,
+                **({"purpose": q.purpose} if q.purpose else {}),
             }
             for q in questions(session, version.id)
         ],

@@ -147,12 +147,25 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
         "CREATE TABLE ready AS SELECT row_number() OVER (ORDER BY submitted, line) AS rn, "
         "'imp-' || strftime(submitted, '%Y%m%d%H%M%S') || '-' || key AS client_id, locale, moments, "
         f"respondent, team_id, submitted{values} FROM (SELECT c.line, f.key, c.locale, "
-        "c.experienced AS moments, c.respondent, c.team_id, "
+        f"c.experienced AS moments, {_linked(plan)} AS respondent, c.team_id, "
         f"{when} AS submitted{values.replace(' v', ' c.v')} "
         "FROM checked c JOIN fate f ON f.line = c.line AND f.fate = 'new')"
     )
     (count,) = con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
     return int(count)
+
+
+def _linked(plan: responses.Plan) -> str:
+    """The respondent's pseudonym as a row keeps it: only where the version's consent questions that ask
+    to keep the answers linked were answered yes in the row (a column left unmapped is no answer)."""
+    asking = {q.id for q in plan.questions.values() if q.type == "consent" and q.purpose == "link"}
+    if not asking:
+        return "c.respondent"
+    given = {t.question_id: index for index, t in plan.columns.items() if t.field == "answer"}
+    if not asking <= set(given):
+        return "NULL::BIGINT"
+    agreed = " AND ".join(f"c.v{given[q]} = 'yes'" for q in sorted(asking))
+    return f"CASE WHEN {agreed} THEN c.respondent END"
 
 
 def _answer_targets(staged: Staged, plan: responses.Plan) -> list[tuple[int, int, int, str]]:

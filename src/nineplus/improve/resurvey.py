@@ -38,8 +38,14 @@ def _person(session: Session, case: Case) -> Any:
 
 def refusal(session: Session, case: Case) -> str | None:
     """Why this customer cannot be asked again, in words; None when they can."""
+    from nineplus.privacy import consent
+
+    if not consent.granted(session, case.response_id, "contact"):
+        return _("The customer did not agree to be contacted about their answers.")
     person = _person(session, case)
-    if person is None or not person.email:
+    if person is None:
+        return _("The answers are linked to no customer, so no one can be asked again.")
+    if not person.email:
         return _("The customer left no e-mail address, so cannot be asked again.")
     if person.unsubscribed_at is not None:
         return _("The customer asked for no more surveys.")

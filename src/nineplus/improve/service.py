@@ -34,6 +34,7 @@ from nineplus.improve.models import OUTCOMES, RULE_KINDS, STATUSES, Case, CaseNo
 from nineplus.improve.worktime import Office, due, working_hours_between
 from nineplus.jobs.runner import handler
 from nineplus.journeys.models import Moment
+from nineplus.privacy import consent
 from nineplus.text.models import VerbatimAnalysis, VerbatimMoment
 
 log = logging.getLogger(__name__)
@@ -350,6 +351,8 @@ class CaseView:
     reasons: list[str]  # what caught it, in words
     now: datetime
     resurvey_refusal: str | None = None  # why the customer cannot be asked again after recovery
+    # None: the survey did not ask; False: the customer said no (or did not answer) to being contacted
+    contact_agreed: bool | None = None
 
 
 def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:
@@ -412,6 +415,9 @@ def view(session: Session, case: Case) -> CaseView:
         [reason_words(code, names) for code in case.reasons],
         now,
         again.refusal(session, case),
+        consent.granted(session, case.response_id, "contact")
+        if consent.asked(session, case.response_id, "contact")
+        else None,
     )
 
 

@@ -1,0 +1,44 @@
+"""Consent asked in a survey: a consent question names what it asks permission for (``purpose``, frozen
+with its version like its wording), and only a "yes" grants it; a "no", or no answer, withholds it.
+
+- ``contact``: to be contacted about the answers. Withheld, the case opened on the response says so and
+  the customer is not asked again after it.
+- ``link``: to keep the answers linked to the respondent. Withheld, the response is stored without its
+  respondent's pseudonym (its team stays): it counts in every figure but is tied to no one, not even
+  through the link kept apart.
+
+A survey whose version asks nothing about a purpose does not restrict it (its basis lies elsewhere, e.g.
+the organisation's legitimate interest in following up a complaint)."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from nineplus.feedback.models import Answer, Question, Response
+
+
+def granted(session: Session, response_id: int, purpose: str) -> bool:
+    """Whether the response's version leaves ``purpose`` unasked or the respondent said yes to every
+    question that asks it."""
+    answers = session.execute(
+        select(Answer.value_text)
+        .select_from(Response)
+        .join(Question, Question.version_id == Response.version_id)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.question_id == Question.id))
+        .where(Response.id == response_id, Question.type == "consent", Question.purpose == purpose)
+    ).all()
+    return all(value == "yes" for (value,) in answers)
+
+
+def asked(session: Session, response_id: int, purpose: str) -> bool:
+    """Whether the response's version asks permission for ``purpose``."""
+    return (
+        session.scalar(
+            select(Question.id)
+            .join(Response, Response.version_id == Question.version_id)
+            .where(Response.id == response_id, Question.type == "consent", Question.purpose == purpose)
+            .limit(1)
+        )
+        is not None
+    )
