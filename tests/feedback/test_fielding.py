@@ -44,6 +44,11 @@ def test_a_token_answers_once_and_a_second_submit_is_told_so(
     response = fielding.submit(db, field.survey.id, page_two(field, "phone-tab-1", moments), token)
     assert response.submitted_at is not None
     assert invitation.used_at is not None
+    assert (invitation.used_at.hour, invitation.used_at.minute, invitation.used_at.second) == (
+        0,
+        0,
+        0,
+    )  # the day
     with pytest.raises(fielding.AlreadyAnswered):
         fielding.submit(db, field.survey.id, page_one(field, "another-device"), token)
     # Sent, the response lets go of the invitation (which names the person): only its pseudonym, through

@@ -460,7 +460,8 @@ def _finish(
         used = session.execute(
             update(SurveyInvitation)
             .where(SurveyInvitation.id == invitation.id, SurveyInvitation.used_at.is_(None))
-            .values(used_at=utcnow())
+            # the day only: the exact moment would pair the invitation with its response again
+            .values(used_at=utcnow().replace(hour=0, minute=0, second=0, microsecond=0))
         ).rowcount
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
