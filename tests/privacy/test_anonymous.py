@@ -94,9 +94,12 @@ def test_the_protocol_form_sets_anonymous_mode_and_the_survey_page_says_so(
     assert saved.status_code == 303, saved.text[:300]
     system(db)
     assert service.is_anonymous(service.current_version(db, draft.id))
-    assert (
-        "yes: no person, device or time of day is kept" in client.get(f"/surveys/{anonymous.survey.id}").text
-    )
+    page = client.get(f"/surveys/{anonymous.survey.id}").text
+    assert "yes: no person, device or time of day is kept" in page
+    assert 'id="honesty-anonymous"' in page  # the honesty panel says which check it cannot make
+    named = build_live_survey(db, bank_a, email="named@example.org")
+    db.commit()
+    assert 'id="honesty-anonymous"' not in client.get(f"/surveys/{named.survey.id}").text
 
 
 def test_an_import_into_an_anonymous_survey_may_not_name_its_respondents(
