@@ -84,6 +84,26 @@ def test_pseudonymising_the_respondents_keeps_who_gave_what_both_ways(databases:
         system(session)
         load_demo(session)
         session.commit()
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from nineplus.feedback.models import Person, Survey, SurveyInvitation
+
+        person = session.scalars(select(Person).limit(1)).one()
+        survey = session.scalars(select(Survey).limit(1)).one()
+        answered = datetime(2026, 3, 4, 15, 16, 17, tzinfo=UTC)
+        invitation = SurveyInvitation(
+            organisation_id=person.organisation_id,
+            survey_id=survey.id,
+            person_id=person.id,
+            token_hash="f" * 64,
+            expires_at=answered,
+            used_at=answered,
+        )
+        session.add(invitation)
+        session.commit()
+        invitation_id = invitation.id
     who = text(
         "SELECT r.id, k.person_id, r.team_id FROM responses r "
         "LEFT JOIN respondent_keys k ON k.respondent = r.respondent ORDER BY r.id"
@@ -112,4 +132,8 @@ def test_pseudonymising_the_respondents_keeps_who_gave_what_both_ways(databases:
     teams = {rid: team for rid, _person, team in before}
     assert all(team == teams[rid] for rid, _person, team in after if team is not None)
     assert persons == keyed == distinct
+    with Session(engine) as session:
+        system(session)
+        kept = session.get_one(SurveyInvitation, invitation_id).used_at
+    assert kept == datetime(2026, 3, 4, tzinfo=UTC)  # the day it was answered, no longer the moment
     engine.dispose()

@@ -215,3 +215,58 @@ def test_two_racing_submits_of_one_token_store_one_response(committed_db: str) -
             == 1
         )
         assert session.scalar(select(SurveyInvitation.used_at).where(SurveyInvitation.survey_id == survey_id))
+
+
+def test_a_page_saved_while_another_device_sends_the_last_one_adds_no_response(committed_db: str) -> None:
+    """A sent response no longer names its invitation, so the link itself is locked: a first page saved
+    from a second device while the first device's last page is being stored waits, then finds the link
+    used, and no second (never finished) response points at the invitation."""
+    import time
+
+    with transaction() as session:
+        world = factories.bank(session, "Page Race Bank", prefix="pr")
+        field = build_live_survey(session, world, email="pager@example.org")
+        _invitation, token = fielding.invite(session, field.actor, field.survey.id, field.person.id)
+        survey_id, org_id, nps_id = field.survey.id, world.org.id, field.questions["nps"].id
+        moment_id, emotion_id = world.moments[0].id, field.questions["emotion"].id
+    last = SubmitIn(
+        client_id="device-one-1",
+        moments_experienced=[moment_id],
+        final=True,
+        answers=[
+            AnswerIn(question_id=nps_id, value=10),
+            AnswerIn(question_id=emotion_id, moment_id=moment_id, value=3),
+        ],
+    )
+    first_page = SubmitIn(client_id="device-two-1", answers=[AnswerIn(question_id=nps_id, value=2)])
+    outcomes: list[str] = []
+    started = threading.Event()
+
+    def second_device() -> None:
+        started.wait()
+        try:
+            with transaction() as session:
+                scope(session, org_id)
+                fielding.submit(session, survey_id, first_page, token)
+            outcomes.append("stored")
+        except fielding.AlreadyAnswered:
+            outcomes.append("already answered")
+
+    other = threading.Thread(target=second_device)
+    other.start()
+    with transaction() as session:
+        scope(session, org_id)
+        fielding.submit(session, survey_id, last, token)
+        session.flush()
+        started.set()
+        time.sleep(0.5)  # the second device reaches the link meanwhile (the outcome is the same if not)
+    other.join(30)
+    assert outcomes == ["already answered"]
+    with transaction(write=False) as session:
+        system(session)
+        stored = session.execute(
+            select(Response.client_id, Response.invitation_id, Response.submitted_at.is_not(None)).where(
+                Response.survey_id == survey_id
+            )
+        ).all()
+    assert stored == [("device-one-1", None, True)]

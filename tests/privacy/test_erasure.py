@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from nineplus.audit.models import AuditEvent
@@ -320,6 +320,32 @@ def test_an_upload_waiting_for_its_mapping_and_report_rows_that_name_the_person_
     assert [e["value"] for e in db.get_one(DataImport, done_id).errors] == ["x@example.org"]
     payloads = [j.payload for j in db.scalars(select(Job).where(Job.kind == "send_email"))]
     assert any(p.get("to") == "jo" + EMAIL.lower() for p in payloads)
+
+
+def test_a_response_that_arrives_under_an_erased_pseudonym_is_removed_by_the_job(
+    db: Session, bank_a: World, target: Target
+) -> None:
+    customer(db, bank_a, target, EMAIL, "adviseur", "K-1")
+    other = customer(db, bank_a, target, "other@example.org", "adviseur", "K-2")
+    late_id = respond(db, target, 2, text="Nog steeds niet teruggebeld").id
+    other_id = other.id
+    db.commit()
+    scope(db, bank_a.org.id)
+    erasure.erase(db, bank_a.principal(db, "admin"), "email", EMAIL)
+    db.commit()
+    system(db)
+    job = db.scalars(select(Job).where(Job.kind == "complete_erasure")).one()
+    [gone] = job.payload["respondents"]
+    # a page sent meanwhile, or an import checked before the erasure, brings a response back under it
+    db.execute(update(Response).where(Response.id == late_id).values(respondent=gone))
+    db.commit()
+    scope(db, bank_a.org.id)
+    assert erasure.remove_late(db, job.payload["respondents"]) == [late_id]
+    db.commit()
+    system(db)
+    assert db.get(Response, late_id) is None
+    kept = pseudonyms.respondent_of(db, other_id)
+    assert db.scalar(select(func.count()).select_from(Response).where(Response.respondent == kept)) == 2
 
 
 def test_a_backup_from_before_the_erasure_is_erased_again_from_the_register_file(

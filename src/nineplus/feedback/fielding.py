@@ -320,7 +320,11 @@ def _response_for(
             raise Invalid({"client_id": _("This response belongs to another survey.")})
         return existing
     if invitation is not None:
-        if invitation.used_at is not None:  # sent already (the response no longer names its invitation)
+        # Locked (on PostgreSQL) until this transaction ends: a page saved while another device sends the
+        # last one waits, then finds the link used. (A sent response no longer names its invitation, so
+        # the unique invitation id cannot stop a second response on its own.)
+        session.refresh(invitation, with_for_update=True)
+        if invitation.used_at is not None:
             raise AlreadyAnswered("survey_invitation")
         earlier = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         if earlier is not None:

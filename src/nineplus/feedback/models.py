@@ -224,7 +224,7 @@ class Response(TenantMixin, Base):
     # attributes and outcomes in the analytics; ``RespondentKey`` alone ties it to the person.
     respondent: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # The respondent's team when they answered (a customer who moves later keeps this response's team).
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     client_id: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     moments_experienced: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -23,11 +23,13 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from nineplus.core.models import utcnow
+from nineplus.core.tenancy import system
 from nineplus.feedback import fielding
 from nineplus.imports import responses
 from nineplus.imports.report import Report
 from nineplus.imports.sources import Source
 from nineplus.imports.staging import Staged, sql_text, stage
+from nineplus.privacy import pseudonyms
 
 CHUNK = 20_000  # responses per write transaction
 
@@ -56,6 +58,7 @@ def write(
         # One import at a time: what the next one finds stored must include what this one stores.
         with _one_import_at_a_time(engine):
             count = _ready(staged, plan, engine, written)
+            count = _without_the_erased(staged, open_session, count, written)
             if count:
                 loader = _load_sqlite if engine.dialect.name == "sqlite" else _load_postgresql
                 loader(staged, plan, engine, count, written, progress)
@@ -153,6 +156,37 @@ def _ready(staged: Staged, plan: responses.Plan, engine: Engine, written: Report
     )
     (count,) = con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
     return int(count)
+
+
+def _without_the_erased(
+    staged: Staged, open_session: Callable[[], Session], count: int, written: Report
+) -> int:
+    """Leave out the ready rows of persons erased since the file was checked (their pseudonym leads to
+    no one now: their answers must not come back); return how many rows are left."""
+    named = [
+        r
+        for (r,) in staged.con.execute(
+            "SELECT DISTINCT respondent FROM ready WHERE respondent IS NOT NULL"
+        ).fetchall()
+    ]
+    if not named:
+        return count
+    session = open_session()
+    try:
+        system(session)
+        gone = pseudonyms.unkeyed(session, named)
+    finally:
+        session.close()
+    if not gone:
+        return count
+    listed = ", ".join(str(int(r)) for r in sorted(gone))
+    staged.con.execute(
+        "CREATE OR REPLACE TABLE ready AS SELECT row_number() OVER (ORDER BY rn) AS rn, * EXCLUDE (rn) "
+        f"FROM ready WHERE respondent IS NULL OR respondent NOT IN ({listed})"
+    )
+    (left,) = staged.con.execute("SELECT count(*) FROM ready").fetchone()  # type: ignore[misc]
+    written.refused += count - int(left)
+    return int(left)
 
 
 def _linked(plan: responses.Plan) -> str:

@@ -316,6 +316,22 @@ def reapply(session: Session, actor: Principal) -> int:
     return found
 
 
+def remove_late(session: Session, respondents: list[int]) -> list[int]:
+    """Delete the responses that arrived under erased pseudonyms after the erasure (an import checked
+    before it, a page sent meanwhile): the pseudonym leads to no one now, and the person's words must not
+    stay. Returns their ids."""
+    late = sorted(
+        rid
+        for start in range(0, len(respondents), 500)
+        for rid in session.scalars(
+            select(Response.id).where(Response.respondent.in_(respondents[start : start + 500]))
+        )
+    )
+    if late:
+        delete_responses(session, late)
+    return late
+
+
 # The analytic store's part ------------------------------------------------------------------------------
 
 
@@ -333,11 +349,14 @@ def complete_erasure(session: Session, payload: dict[str, Any]) -> None:
     if receipt is None or receipt.completed_at is not None:
         return
     respondents, response_ids = payload.get("respondents", []), payload.get("response_ids", [])
+    late = remove_late(session, respondents)
+    response_ids = sorted({*response_ids, *late})
     files = clear_imports_naming(session, set(payload.get("hashes", [])))
     found = analytic.clear(session, respondents, response_ids)
     receipt.removed = {
         **receipt.removed,
         "import_files": files,
+        "late_responses": len(late),
         "analytic_store": found,
         "row_store_rewritten": compacted,
     }

@@ -59,6 +59,18 @@ def directory(session: Session, organisation_id: int) -> list[tuple[str | None, 
     return [(external, email, respondent, team) for external, email, respondent, team in rows]
 
 
+def unkeyed(session: Session, respondents: Iterable[int]) -> set[int]:
+    """The pseudonyms among ``respondents`` that no longer lead to anyone (their person was erased)."""
+    wanted = sorted(set(respondents))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            session.scalars(select(RespondentKey.respondent).where(RespondentKey.respondent.in_(chunk)))
+        )
+    return set(wanted) - found
+
+
 def person_of(session: Session, respondent: int | None) -> Person | None:
     """The person behind a pseudonym (None for an anonymous response or an erased person)."""
     if respondent is None:

@@ -50,3 +50,32 @@ def test_an_import_keeps_the_link_only_where_the_row_says_yes(
     after = dict(db.execute(select(Response.client_id, Response.respondent)).all())
     [new] = set(after) - set(kept)
     assert after[new] is None
+
+
+def test_a_person_erased_between_the_check_and_the_write_does_not_come_back(
+    db: Session, bank_a: World, tmp_path: Path
+) -> None:
+    from nineplus.core.tenancy import scope
+    from nineplus.imports import staging
+    from nineplus.privacy import erasure
+
+    begin_request("en")
+    target = build_target(db, bank_a)
+    ann = Person(external_id="K-7", email="ann@example.org", name="Ann")
+    bob = Person(external_id="K-8", name="Bob")
+    db.add_all([ann, bob])
+    db.commit()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("respondent;klantnummer;nps\nA-1;K-7;9\nA-2;K-8;3\nA-3;;7\n", encoding="utf-8")
+    source, suggested, plan = run(db, target, rows, None)
+    source, _suggested, plan = run(db, target, rows, {**suggested, "klantnummer": "person"})
+    assert staging.check(plan, source).valid == 3
+    scope(db, bank_a.org.id)
+    erasure.erase(db, bank_a.principal(db, "admin"), "external_id", "K-7", "asked by letter")
+    db.commit()
+    written = storing.write(plan, source, session_of(db))
+    assert (written.stored, written.refused) == (2, 1)  # Ann's row is left out
+    db.commit()  # a new transaction sees what the writer committed
+    system(db)
+    kept = set(db.scalars(select(Response.respondent)))
+    assert kept == {pseudonyms.respondent_of(db, bob.id), None}

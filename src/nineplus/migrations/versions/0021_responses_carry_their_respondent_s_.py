@@ -49,18 +49,26 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("invited", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index(batch_op.f("ix_responses_respondent"), ["respondent"], unique=False)
+        batch_op.create_index(batch_op.f("ix_responses_team_id"), ["team_id"], unique=False)
 
     _key_persons()
-    # each response takes its respondent's pseudonym and the team they are in now (the team it counted for)
+    # In one pass over the responses: each takes its respondent's pseudonym and the team they are in now
+    # (the team it counted for until now), and a submitted one lets go of the invitation it came through
+    # (which names the person).
     op.execute(
         "UPDATE responses SET "
         "respondent = (SELECT k.respondent FROM respondent_keys k WHERE k.person_id = responses.person_id), "
-        "team_id = (SELECT p.team_id FROM persons p WHERE p.id = responses.person_id) "
-        "WHERE person_id IS NOT NULL"
+        "team_id = (SELECT p.team_id FROM persons p WHERE p.id = responses.person_id), "
+        "invited = (invitation_id IS NOT NULL), "
+        "invitation_id = CASE WHEN submitted_at IS NULL THEN invitation_id END "
+        "WHERE person_id IS NOT NULL OR invitation_id IS NOT NULL"
     )
-    # a submitted response lets go of the invitation it came through (which names the person)
-    op.execute("UPDATE responses SET invited = (invitation_id IS NOT NULL)")
-    op.execute("UPDATE responses SET invitation_id = NULL WHERE submitted_at IS NOT NULL")
+    # An answered invitation keeps the day only: its exact moment would pair it with its response.
+    if op.get_bind().dialect.name == "postgresql":
+        day = "date_trunc('day', used_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+    else:
+        day = "substr(used_at, 1, 10) || ' 00:00:00.000000'"
+    op.execute(f"UPDATE survey_invitations SET used_at = {day} WHERE used_at IS NOT NULL")  # noqa: S608
 
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_responses_person_id_persons"), type_="foreignkey")
@@ -118,6 +126,7 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_responses_respondent"))
+        batch_op.drop_index(batch_op.f("ix_responses_team_id"))
         batch_op.drop_column("team_id")
         batch_op.drop_column("invited")
         batch_op.drop_column("respondent")
