@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nineplus.cli import app
+from tests.conftest import Databases
 
 BIN = Path(sys.executable).parent
 runner = CliRunner()
@@ -37,6 +38,8 @@ runner = CliRunner()
         ["import", "persons"],
         ["import", "outcomes"],
         ["bounces", "serve"],
+        ["db", "backup"],
+        ["db", "restore"],
     ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
@@ -116,3 +119,44 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "nineplus db upgrade" in result.stderr
+
+
+def test_db_backup_and_restore_from_the_command_line(
+    committed_db: str, databases: Databases, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The demo backed up while nothing stops, refused by a database that holds rows, restored into an
+    empty one, where an erasure made after the backup is applied again from the register."""
+    from sqlalchemy import func, select
+
+    from nineplus.core.db import new_session, reset_engine
+    from nineplus.core.settings import get_settings
+    from nineplus.core.tenancy import system
+    from nineplus.feedback.models import Person
+
+    assert runner.invoke(app, ["demo", "load"]).exit_code == 0
+    path = tmp_path / "backup.tar"
+    made = runner.invoke(app, ["db", "backup", str(path)])
+    assert made.exit_code == 0, made.output
+    assert "rows in 45 tables" in made.output
+    session = new_session()
+    system(session)
+    customer = session.scalars(select(Person.email).where(Person.email.is_not(None)).limit(1)).one()
+    persons = session.scalar(select(func.count()).select_from(Person))
+    session.close()
+    erased = runner.invoke(app, ["privacy", "erase", "--organisation", "demo-bank", "--email", customer])
+    assert erased.exit_code == 0, erased.output
+    refused = runner.invoke(app, ["db", "restore", str(path)])
+    assert refused.exit_code == 1
+    assert "already holds rows" in refused.output
+    monkeypatch.setenv("NINEPLUS_DATABASE_URL", databases.new_url())  # an empty database, no schema
+    get_settings.cache_clear()
+    reset_engine()
+    restored = runner.invoke(app, ["db", "restore", str(path)])
+    assert restored.exit_code == 0, restored.output
+    assert "1 person(s) erased since then erased again" in restored.output
+    session = new_session()
+    system(session)
+    assert session.scalar(select(func.count()).select_from(Person)) == persons - 1
+    assert session.scalar(select(Person.id).where(Person.email == customer)) is None
+    session.close()
+    reset_engine()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,6 +46,45 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     check_database()
     upgrade(revision)
     console.print(f"database is at revision {revision}")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write (a .tar).")],
+) -> None:
+    """Back up every table while the server runs (one consistent snapshot) into one file."""
+    from nineplus.core.backup import backup
+    from nineplus.core.db import get_engine
+
+    check_database()
+    require_schema()
+    manifest = backup(get_engine(), path)
+    console.print(
+        f"{path}: {manifest.rows:,} rows in {len(manifest.tables)} tables, schema {manifest.revision}, "
+        f"{path.stat().st_size / 1e6:,.1f} MB. Keep it with DATA_DIR's secret key and erasure register."
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A backup written by `nineplus db backup`.")],
+) -> None:
+    """Restore a backup into the configured, empty database (SQLite or PostgreSQL, whichever the backup
+    came from), upgrade it, and erase again everyone the erasure register names."""
+    from nineplus.core.backup import BackupError, restore
+    from nineplus.core.db import get_engine
+    from nineplus.privacy.cli import reapply_everywhere
+
+    check_database()
+    try:
+        manifest = restore(get_engine(), path)
+    except BackupError as exc:
+        fail(str(exc))
+    erased = reapply_everywhere()
+    console.print(
+        f"restored {manifest.rows:,} rows in {len(manifest.tables)} tables from a backup of "
+        f"{manifest.created_at[:19]} ({manifest.engine}); {erased} person(s) erased since then erased again"
+    )
 
 
 @db_app.command("check")

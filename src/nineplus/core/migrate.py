@@ -31,6 +31,17 @@ def upgrade(revision: str = "head", connection: Connection | None = None) -> Non
         command.upgrade(alembic_config(conn), revision)
 
 
+def downgrade(revision: str, connection: Connection) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema's revision, or None for a database without one."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def check(connection: Connection | None = None) -> None:
     if connection is not None:
         command.check(alembic_config(connection))

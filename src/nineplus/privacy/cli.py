@@ -113,6 +113,28 @@ def purge(
         console.print(f"{line.kind}{where} {period}: {verb} {line.count}")
 
 
+def reapply_everywhere() -> int:
+    """Erase again, in every organisation, everyone the erasure register names (after a restore)."""
+    from sqlalchemy import select
+
+    from nineplus.accounts.models import Organisation as Org
+    from nineplus.core.db import new_session
+    from nineplus.core.tenancy import system
+    from nineplus.privacy import erasure
+
+    session = new_session()
+    try:
+        system(session)
+        slugs = list(session.scalars(select(Org.slug)))
+    finally:
+        session.close()
+    found = 0
+    for slug in slugs:
+        with _acting(slug) as (session, actor):
+            found += erasure.reapply(session, actor)
+    return found
+
+
 @privacy_app.command("reapply")
 def reapply(organisation: Organisation) -> None:
     """After a backup was restored: erase again everyone the erasure register names."""
