@@ -35,14 +35,18 @@ LINK = QuestionIn(
     page=2,
     text={"en": "May we keep your answers with your name?"},
 )
-CONTACT = QuestionIn(key="contact", type="consent", text={"en": "May we contact you about your answers?"})
+CONTACT = QuestionIn(
+    key="contact", type="consent", purpose="contact", text={"en": "May we contact you about your answers?"}
+)
 
 
 def in_dutch(question: QuestionIn, text: str) -> QuestionIn:
     return QuestionIn(**{**question.model_dump(), "text": {"nl": text}})
 
 
-def _answer(db: Session, field: Field, world: World, person: Person, client_id: str, **said: str) -> Response:
+def _answer(
+    db: Session, field: Field, world: World, person: Person, client_id: str, **said: str
+) -> tuple[Response, str]:
     _invitation, token = fielding.invite(db, field.actor, field.survey.id, person.id)
     answers = [
         AnswerIn(question_id=field.questions["nps"].id, value=3),
@@ -52,13 +56,19 @@ def _answer(db: Session, field: Field, world: World, person: Person, client_id: 
     data = SubmitIn(
         client_id=client_id, moments_experienced=[world.moments[0].id], answers=answers, final=True
     )
-    return fielding.submit(db, field.survey.id, data, token)
+    return fielding.submit(db, field.survey.id, data, token), token
+
+
+def _resend(db: Session, field: Field, client_id: str, token: str) -> Response:
+    answers = [AnswerIn(question_id=field.questions["nps"].id, value=3)]
+    return fielding.submit(db, field.survey.id, SubmitIn(client_id=client_id, answers=answers), token)
 
 
 def test_a_consent_question_names_its_purpose_and_keeps_it_in_every_version(
     db: Session, bank_a: World
 ) -> None:
-    assert CONTACT.purpose == "contact"  # asking to be contacted is what a consent question asks by default
+    plain = QuestionIn(key="ok", type="consent", text={"en": "Agreed?"})
+    assert plain.purpose is None  # recorded, restricting nothing (as consent questions made before purposes)
     with pytest.raises(ValidationError):
         QuestionIn(key="nps", type="nps", purpose="link", text={"en": "Recommend?"})
     field = build_live_survey(db, bank_a, extra=[LINK])
@@ -95,15 +105,31 @@ def test_without_permission_to_link_a_response_is_tied_to_no_one(db: Session, ba
         )
         for name in ("yes", "no", "silent")
     }
-    agreed = _answer(db, field, bank_a, people["yes"], "consent-yes-1", link="yes")
-    refused = _answer(db, field, bank_a, people["no"], "consent-no-01", link="no")
-    silent = _answer(db, field, bank_a, people["silent"], "consent-none-1")
+    agreed, _token = _answer(db, field, bank_a, people["yes"], "consent-yes-1", link="yes")
+    refused, token = _answer(
+        db, field, bank_a, people["no"], "consent-no-01", link="no", why="Ik ben no en ik wacht al weken"
+    )
+    silent, _token = _answer(db, field, bank_a, people["silent"], "consent-none-1")
     assert agreed.respondent == pseudonyms.respondent_of(db, people["yes"].id) is not None
     assert refused.respondent is None
     assert silent.respondent is None  # no answer is no permission
     assert (agreed.team_id, refused.team_id, silent.team_id) == (team, team, team)  # the team counts on
     assert refused.invitation_id is None
     assert pseudonyms.person_of_response(db, refused.id) is None
+    # sent twice (a retry, another tab): told it was answered, not that it belongs elsewhere
+    with pytest.raises(fielding.AlreadyAnswered):
+        _resend(db, field, "consent-no-01", token)
+    # their own name is masked in their words before the link goes (the text analysis cannot know it)
+    from nineplus.feedback.models import Answer
+
+    words = db.scalar(
+        select(Answer.value_text).where(
+            Answer.response_id == refused.id, Answer.question_id == field.questions["why"].id
+        )
+    )
+    assert words is not None
+    assert " no " not in f" {words} "
+    assert "wacht al weken" in words
     assert pseudonyms.person_of_response(db, agreed.id).id == people["yes"].id  # type: ignore[union-attr]
 
 
@@ -137,7 +163,28 @@ def test_without_permission_to_contact_the_case_says_so_and_no_one_asks_again(
     no = html(client.get(f"/cases/{refused.id}", headers={"Accept-Language": "en"}))
     assert no.select_one("#case-no-contact") is not None
     assert no.select_one("#resurvey") is None  # no offer to ask again
-    yes = html(client.get(f"/cases/{agreed.id}", headers={"Accept-Language": "en"}))
+    # the e-mail about the new case says the same, not "contact the customer"
+    from nineplus.core.mail import compose
+    from nineplus.core.tenancy import system
+
+    lead = bank_a.users["cx_lead"].id
+    refused_id, agreed_id = refused.id, agreed.id
+    system(db)
+    said_no = compose(db, {"compose": "case_opened", "case_id": refused_id, "user_id": lead})
+    said_yes = compose(db, {"compose": "case_opened", "case_id": agreed_id, "user_id": lead})
+    assert said_no is not None
+    assert said_yes is not None
+    assert "do not call or write" in said_no.text or "bel of schrijf niet" in said_no.text
+    assert "do not call" not in said_yes.text
+    assert "bel of schrijf niet" not in said_yes.text
+    yes = html(client.get(f"/cases/{agreed_id}", headers={"Accept-Language": "en"}))
     assert yes.select_one("#case-contact") is not None
     assert yes.select_one("#case-no-contact") is None
     scope(db, bank_a.org.id)
+
+
+def test_an_anonymous_survey_does_not_ask_for_consent(db: Session, bank_a: World) -> None:
+    from nineplus.core.errors import Invalid
+
+    with pytest.raises(Invalid, match="anonymous"):
+        build_live_survey(db, bank_a, anonymous=True, extra=[CONTACT])

@@ -316,15 +316,16 @@ def _response_for(
 ) -> Response:
     existing = session.scalar(select(Response).where(Response.client_id == data.client_id))
     if existing is not None:
-        if existing.survey_id != survey.id or (invitation and not _through(session, existing, invitation)):
+        if invitation and not _through(session, existing, invitation):
+            if existing.submitted_at is not None and invitation.used_at is not None:
+                # sent, and no longer tied to anyone (no permission to link): a retry, or another tab
+                raise AlreadyAnswered("survey_invitation")
+            raise Invalid({"client_id": _("This response belongs to another survey.")})
+        if existing.survey_id != survey.id:
             raise Invalid({"client_id": _("This response belongs to another survey.")})
         return existing
     if invitation is not None:
-        # Locked (on PostgreSQL) until this transaction ends: a page saved while another device sends the
-        # last one waits, then finds the link used. (A sent response no longer names its invitation, so
-        # the unique invitation id cannot stop a second response on its own.)
-        session.refresh(invitation, with_for_update=True)
-        if invitation.used_at is not None:
+        if invitation.used_at is not None:  # locked by ``submit``: sent already
             raise AlreadyAnswered("survey_invitation")
         earlier = session.scalar(select(Response).where(Response.invitation_id == invitation.id))
         if earlier is not None:
@@ -364,6 +365,10 @@ def submit(
             raise NotFound("survey_invitation")
         if invitation.expires_at <= utcnow():
             raise Invalid({"__all__": _("This link has expired.")})
+        # Locked (on PostgreSQL) until this transaction ends, before any response is read: a page from a
+        # second device waits while another sends the last one, then finds it sent. (A sent response no
+        # longer names its invitation, so the unique invitation id cannot stop a second response alone.)
+        session.refresh(invitation, with_for_update=True)
     response = _response_for(session, survey, invitation, data)
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     if anonymous and invitation is not None:
@@ -471,10 +476,26 @@ def _finish(
             raise AlreadyAnswered("survey_invitation")
         response.invitation_id = None  # answered: the invitation no longer leads to the response
     if not consent.granted(session, response.id, "link"):
-        response.respondent = None  # kept, but linked to no one: the respondent did not agree to the link
+        _unlink(session, response, by_id)
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()
+
+
+def _unlink(session: Session, response: Response, by_id: dict[int, Question]) -> None:
+    """Keep the response but tie it to no one: the respondent did not agree to the link. Their own name
+    is masked in their words first (the text analysis, which masks it otherwise, will not know it)."""
+    from nineplus.text.masking import mask
+
+    person = pseudonyms.person_of(session, response.respondent)
+    if person is not None and person.name.strip():
+        texts = [q.id for q in by_id.values() if q.type == "text"]
+        for answer in session.scalars(
+            select(Answer).where(Answer.response_id == response.id, Answer.question_id.in_(texts))
+        ):
+            if answer.value_text:
+                answer.value_text = mask(answer.value_text, response.locale or "nl", [person.name]).text
+    response.respondent = None
 
 
 def invite_by_email(

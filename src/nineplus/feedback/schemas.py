@@ -74,14 +74,12 @@ class QuestionIn(BaseModel):
     moment_id: int | None = None
     required: bool = False
     page: int = Field(1, ge=1, le=20)
-    # a consent question: what it asks permission for (to be contacted about the answers by default)
+    # a consent question: what it asks permission for (none: the answer is recorded and restricts nothing)
     purpose: Literal["contact", "link"] | None = None
 
     @model_validator(mode="after")
     def _options_for_choices(self) -> QuestionIn:
-        if self.type == "consent":
-            self.purpose = self.purpose or "contact"
-        elif self.purpose is not None:
+        if self.type != "consent" and self.purpose is not None:
             raise ValueError("only a consent question has a purpose")
         if (self.type in ("single", "multiple")) != bool(self.options):
             raise ValueError("choice questions need options; other questions have none")

@@ -161,6 +161,7 @@ def start_fielding(session: Session, actor: Principal, survey_id: int) -> Survey
     version = _draft(session, survey)
     if not questions(session, version.id):
         raise Invalid({"__all__": _("Add at least one question before fielding the survey.")})
+    _no_consent_when_anonymous(version.protocol, [q.type for q in questions(session, version.id)])
     version.frozen_at = utcnow()
     survey.status = "live"
     record(
@@ -171,6 +172,19 @@ def start_fielding(session: Session, actor: Principal, survey_id: int) -> Survey
         after={"version": version.number, "protocol": version.protocol},
     )
     return survey
+
+
+def _no_consent_when_anonymous(protocol: dict[str, Any], types: list[str]) -> None:
+    """An anonymous survey keeps no one to contact or link answers to: asking permission would mislead."""
+    if protocol.get("anonymous") and "consent" in types:
+        raise Invalid(
+            {
+                "__all__": _(
+                    "An anonymous survey keeps no one to contact or to link answers to: leave out the "
+                    "consent question, or make the survey personal."
+                )
+            }
+        )
 
 
 def close_survey(session: Session, actor: Principal, survey_id: int) -> Survey:
@@ -219,6 +233,7 @@ def revise(session: Session, actor: Principal, survey_id: int, data: RevisionIn)
             _check_question(session, survey, question)
         except Invalid as exc:
             raise Invalid({f"questions.{index}.{k}": v for k, v in exc.errors.items()}) from None
+    _no_consent_when_anonymous(data.protocol.model_dump(), [q.type for q in data.questions])
     version = SurveyVersion(
         survey_id=survey.id,
         number=previous.number + 1,

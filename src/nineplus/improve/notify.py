@@ -121,10 +121,20 @@ def _case_email(session: Session, payload: dict[str, Any], *, overdue: bool) -> 
     else:
         subject = _("New case %(number)s for %(team)s", number=case.id, team=where)
         lead = _("An unhappy customer is waiting to hear from you.")
+    from nineplus.privacy import consent
+
+    if consent.granted(session, case.response_id, "contact"):
+        act = _("Contact the customer before %(due)s (working hours).", due=due)
+    else:
+        act = _(
+            "The customer did not agree to be contacted about their answers: do not call or write. Read "
+            "the case and close it before %(due)s (working hours) with what the team will do about it.",
+            due=due,
+        )
     text = "\n\n".join(
         [
             lead,
-            _("Contact the customer before %(due)s (working hours).", due=due),
+            act,
             _("Open the case: %(link)s", link=link),
             organisation.name,
         ]

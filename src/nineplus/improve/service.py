@@ -355,6 +355,17 @@ class CaseView:
     contact_agreed: bool | None = None
 
 
+def _contact_agreed(session: Session, response_id: int) -> bool | None:
+    """False when the response withholds permission to be contacted; True when it gives it and the
+    response is linked to a customer who could be contacted; None when the survey did not ask (or the
+    answers are linked to no one, so there is nobody to contact either way)."""
+    if not consent.asked(session, response_id, "contact"):
+        return None
+    if not consent.granted(session, response_id, "contact"):
+        return False
+    return True if session.scalar(select(Response.respondent).where(Response.id == response_id)) else None
+
+
 def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:
     """A case's reason code ("nps:3", "emotion:-3:12", "theme:wait", "keyword:taxateur") in words."""
     from nineplus.text.themes import seeded
@@ -415,9 +426,7 @@ def view(session: Session, case: Case) -> CaseView:
         [reason_words(code, names) for code in case.reasons],
         now,
         again.refusal(session, case),
-        consent.granted(session, case.response_id, "contact")
-        if consent.asked(session, case.response_id, "contact")
-        else None,
+        _contact_agreed(session, case.response_id),
     )
 
 

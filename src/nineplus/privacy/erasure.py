@@ -41,7 +41,7 @@ from nineplus.core.models import utcnow
 from nineplus.core.principal import Principal
 from nineplus.core.settings import get_settings
 from nineplus.core.tenancy import ORG_KEY
-from nineplus.feedback.models import Answer, Person, Response, SurveyInvitation
+from nineplus.feedback.models import Answer, Person, Question, Response, SurveyInvitation
 from nineplus.imports.models import DataImport
 from nineplus.improve.models import Case, CaseNote
 from nineplus.jobs.models import Job
@@ -163,8 +163,12 @@ def _erase_rows(
         "invitations": _count(session, SurveyInvitation, SurveyInvitation.person_id.in_(person_ids)),
         "responses": len(response_ids),
         "answers": _count(session, Answer, Answer.response_id.in_(response_ids)),
-        "verbatims": _count(
-            session, Answer, Answer.response_id.in_(response_ids) & Answer.value_text.is_not(None)
+        "verbatims": _count(  # the customer's own words: text questions' answers (not a consent's yes)
+            session,
+            Answer,
+            Answer.response_id.in_(response_ids)
+            & Answer.value_text.is_not(None)
+            & Answer.question_id.in_(select(Question.id).where(Question.type == "text")),
         ),
         "text_analyses": _count(session, VerbatimAnalysis, VerbatimAnalysis.response_id.in_(response_ids)),
         "cases": _count(session, Case, Case.response_id.in_(response_ids)),
