@@ -170,6 +170,33 @@ def test_a_moment_with_answers_is_archived_not_deleted(db: Session, field: Field
     assert journeys.remove_moment(db, bank_a.principal(db, "admin"), bank_a.moments[2].id) == "archived"
 
 
+def _last_page(client_id: str, nps_id: int, emotion_id: int, moment_id: int) -> SubmitIn:
+    return SubmitIn(
+        client_id=client_id,
+        moments_experienced=[moment_id],
+        final=True,
+        answers=[
+            AnswerIn(question_id=nps_id, value=10),
+            AnswerIn(question_id=emotion_id, moment_id=moment_id, value=3),
+        ],
+    )
+
+
+def _submit_in_own_transaction(
+    org_id: int, survey_id: int, data: SubmitIn, token: str, outcomes: list[str]
+) -> None:
+    """Submit as a request would (its own transaction) and note what came of it in ``outcomes``."""
+    try:
+        with transaction() as session:
+            scope(session, org_id)
+            fielding.submit(session, survey_id, data, token)
+        outcomes.append("stored")
+    except fielding.AlreadyAnswered:
+        outcomes.append("already answered")
+    except Exception as exc:  # anything else is a failure the test's assertion shows
+        outcomes.append(f"{type(exc).__name__}: {exc}")
+
+
 def test_two_racing_submits_of_one_token_store_one_response(committed_db: str) -> None:
     with transaction() as session:
         world = factories.bank(session, "Race Bank", prefix="r")
@@ -182,25 +209,9 @@ def test_two_racing_submits_of_one_token_store_one_response(committed_db: str) -
     outcomes: list[str] = []
 
     def answer(client_id: str) -> None:
-        data = SubmitIn(
-            client_id=client_id,
-            moments_experienced=[moment_id],
-            final=True,
-            answers=[
-                AnswerIn(question_id=nps_id, value=10),
-                AnswerIn(question_id=emotion_id, moment_id=moment_id, value=3),
-            ],
-        )
+        data = _last_page(client_id, nps_id, emotion_id, moment_id)
         barrier.wait()
-        try:
-            with transaction() as session:
-                scope(session, org_id)
-                fielding.submit(session, survey_id, data, token)
-            outcomes.append("stored")
-        except fielding.AlreadyAnswered:
-            outcomes.append("already answered")
-        except Exception as exc:  # anything else is a failure the assertion below shows
-            outcomes.append(f"{type(exc).__name__}: {exc}")
+        _submit_in_own_transaction(org_id, survey_id, data, token, outcomes)
 
     threads = [threading.Thread(target=answer, args=(f"racer-client-{i}",)) for i in range(2)]
     for thread in threads:
@@ -232,15 +243,7 @@ def test_a_page_saved_while_another_device_sends_the_last_one_adds_no_response(
         _invitation, token = fielding.invite(session, field.actor, field.survey.id, field.person.id)
         survey_id, org_id, nps_id = field.survey.id, world.org.id, field.questions["nps"].id
         moment_id, emotion_id = world.moments[0].id, field.questions["emotion"].id
-    last = SubmitIn(
-        client_id="device-one-1",
-        moments_experienced=[moment_id],
-        final=True,
-        answers=[
-            AnswerIn(question_id=nps_id, value=10),
-            AnswerIn(question_id=emotion_id, moment_id=moment_id, value=3),
-        ],
-    )
+    last = _last_page("device-one-1", nps_id, emotion_id, moment_id)
     # a new tab (its own client id) or the same response resumed elsewhere (the page gives its client id)
     first_page = SubmitIn(client_id=second_client, answers=[AnswerIn(question_id=nps_id, value=2)])
     outcomes: list[str] = []
@@ -248,13 +251,7 @@ def test_a_page_saved_while_another_device_sends_the_last_one_adds_no_response(
 
     def second_device() -> None:
         started.wait()
-        try:
-            with transaction() as session:
-                scope(session, org_id)
-                fielding.submit(session, survey_id, first_page, token)
-            outcomes.append("stored")
-        except fielding.AlreadyAnswered:
-            outcomes.append("already answered")
+        _submit_in_own_transaction(org_id, survey_id, first_page, token, outcomes)
 
     other = threading.Thread(target=second_device)
     other.start()
