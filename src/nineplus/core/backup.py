@@ -172,7 +172,9 @@ def restore(engine: Engine, path: Path) -> Manifest:
     """Restore the backup at ``path`` into the empty database behind ``engine`` and upgrade it to the
     newest schema; return the backup's manifest."""
     manifest = read_manifest(path)
-    known = {t.name for t in Base.metadata.sorted_tables}
+    known = {t.name for t in tables()}  # (imports every model first)
+    if unknown := set(manifest.tables) - known:
+        raise BackupError(f"the backup holds tables this version does not know: {sorted(unknown)}")
     with engine.connect() as conn:
         _refuse_rows(conn)
         current = migrate.current_revision(conn)
@@ -180,10 +182,6 @@ def restore(engine: Engine, path: Path) -> Manifest:
             migrate.downgrade("base", connection=conn)  # an empty schema of another revision: rebuilt
         migrate.upgrade(manifest.revision, connection=conn)
         conn.commit()
-    if set(manifest.tables) - known:
-        raise BackupError(
-            f"the backup holds tables this version does not know: {set(manifest.tables) - known}"
-        )
     with engine.begin() as conn, tarfile.open(path, "r") as archive:
         by_name = {t.name: t for t in tables()}
         schema = inspect(conn)
