@@ -170,6 +170,23 @@ def test_a_moment_with_answers_is_archived_not_deleted(db: Session, field: Field
     assert journeys.remove_moment(db, bank_a.principal(db, "admin"), bank_a.moments[2].id) == "archived"
 
 
+def _raced_link(bank: str, prefix: str, email: str) -> tuple[int, int, str, int, int, int]:
+    """A committed live survey and one personal link to it: (survey, organisation, token, NPS question,
+    emotion question, first moment)."""
+    with transaction() as session:
+        world = factories.bank(session, bank, prefix=prefix)
+        field = build_live_survey(session, world, email=email)
+        _invitation, token = fielding.invite(session, field.actor, field.survey.id, field.person.id)
+        return (
+            field.survey.id,
+            world.org.id,
+            token,
+            field.questions["nps"].id,
+            field.questions["emotion"].id,
+            world.moments[0].id,
+        )
+
+
 def _last_page(client_id: str, nps_id: int, emotion_id: int, moment_id: int) -> SubmitIn:
     return SubmitIn(
         client_id=client_id,
@@ -198,12 +215,9 @@ def _submit_in_own_transaction(
 
 
 def test_two_racing_submits_of_one_token_store_one_response(committed_db: str) -> None:
-    with transaction() as session:
-        world = factories.bank(session, "Race Bank", prefix="r")
-        field = build_live_survey(session, world, email="racer@example.org")
-        _invitation, token = fielding.invite(session, field.actor, field.survey.id, field.person.id)
-        survey_id, org_id, nps_id = field.survey.id, world.org.id, field.questions["nps"].id
-        moment_id, emotion_id = world.moments[0].id, field.questions["emotion"].id
+    survey_id, org_id, token, nps_id, emotion_id, moment_id = _raced_link(
+        "Race Bank", "r", "racer@example.org"
+    )
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -237,12 +251,9 @@ def test_a_page_saved_while_another_device_sends_the_last_one_adds_no_response(
     used, and no second (never finished) response points at the invitation."""
     import time
 
-    with transaction() as session:
-        world = factories.bank(session, "Page Race Bank", prefix="pr")
-        field = build_live_survey(session, world, email="pager@example.org")
-        _invitation, token = fielding.invite(session, field.actor, field.survey.id, field.person.id)
-        survey_id, org_id, nps_id = field.survey.id, world.org.id, field.questions["nps"].id
-        moment_id, emotion_id = world.moments[0].id, field.questions["emotion"].id
+    survey_id, org_id, token, nps_id, emotion_id, moment_id = _raced_link(
+        "Page Race Bank", "pr", "pager@example.org"
+    )
     last = _last_page("device-one-1", nps_id, emotion_id, moment_id)
     # a new tab (its own client id) or the same response resumed elsewhere (the page gives its client id)
     first_page = SubmitIn(client_id=second_client, answers=[AnswerIn(question_id=nps_id, value=2)])

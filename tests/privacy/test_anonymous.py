@@ -38,6 +38,20 @@ def _kept(response: Response) -> tuple[object, ...]:
     return (response.respondent, response.source_hash, midnight)
 
 
+def _page(anonymous: Field, world: World, client_id: str, *, nps: int, feeling: int) -> SubmitIn:
+    """The whole survey on one page: the NPS and the feeling at the first moment."""
+    moment = world.moments[0].id
+    return SubmitIn(
+        client_id=client_id,
+        moments_experienced=[moment],
+        final=True,
+        answers=[
+            AnswerIn(question_id=anonymous.questions["nps"].id, value=nps),
+            AnswerIn(question_id=anonymous.questions["emotion"].id, moment_id=moment, value=feeling),
+        ],
+    )
+
+
 def test_the_public_api_keeps_the_day_only_and_no_device(
     client: TestClient, db: Session, anonymous: Field, bank_a: World
 ) -> None:
@@ -50,15 +64,7 @@ def test_the_public_api_keeps_the_day_only_and_no_device(
 def test_the_anonymous_link_page_keeps_the_day_only_and_no_device(
     db: Session, anonymous: Field, bank_a: World
 ) -> None:
-    data = SubmitIn(
-        client_id="anon-page-0001",
-        moments_experienced=[bank_a.moments[0].id],
-        final=True,
-        answers=[
-            AnswerIn(question_id=anonymous.questions["nps"].id, value=7),
-            AnswerIn(question_id=anonymous.questions["emotion"].id, moment_id=bank_a.moments[0].id, value=1),
-        ],
-    )
+    data = _page(anonymous, bank_a, "anon-page-0001", nps=7, feeling=1)
     response = fielding.submit(db, anonymous.survey.id, data, source="a1b2c3d4e5f6a7b8")
     db.flush()
     assert _kept(response) == (None, None, True)
@@ -134,15 +140,7 @@ def test_an_anonymous_detractor_still_gets_a_case(db: Session, anonymous: Field,
     db.add(CaseRule(kind="nps", threshold=6, applies_from=utcnow() - timedelta(days=3)))
     db.flush()
     assert open_cases(db, bank_a.org.id, notify_teams=False) == 0  # the scan's watermark: now
-    data = SubmitIn(
-        client_id="anon-detractor-1",
-        moments_experienced=[bank_a.moments[0].id],
-        final=True,
-        answers=[
-            AnswerIn(question_id=anonymous.questions["nps"].id, value=2),
-            AnswerIn(question_id=anonymous.questions["emotion"].id, moment_id=bank_a.moments[0].id, value=-3),
-        ],
-    )
+    data = _page(anonymous, bank_a, "anon-detractor-1", nps=2, feeling=-3)
     response = fielding.submit(db, anonymous.survey.id, data)
     db.flush()
     assert response.submitted_at is not None
