@@ -359,11 +359,10 @@ def _contact_agreed(session: Session, response_id: int) -> bool | None:
     """False when the response withholds permission to be contacted; True when it gives it and the
     response is linked to a customer who could be contacted; None when the survey did not ask (or the
     answers are linked to no one, so there is nobody to contact either way)."""
-    if not consent.asked(session, response_id, "contact"):
+    agreed = consent.given(session, response_id, "contact")
+    if agreed and session.scalar(select(Response.respondent).where(Response.id == response_id)) is None:
         return None
-    if not consent.granted(session, response_id, "contact"):
-        return False
-    return True if session.scalar(select(Response.respondent).where(Response.id == response_id)) else None
+    return agreed
 
 
 def reason_words(code: str, moments: dict[int, dict[str, str]]) -> str:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from nineplus.feedback.models import Answer, Question, Response
 
 
-def granted(session: Session, response_id: int, purpose: str) -> bool:
-    """Whether the response's version leaves ``purpose`` unasked or the respondent said yes to every
-    question that asks it."""
+def given(session: Session, response_id: int, purpose: str) -> bool | None:
+    """Whether the respondent said yes to every question of the response's version that asks permission
+    for ``purpose`` (no answer is no); None when the version asks nothing about it."""
     answers = session.execute(
         select(Answer.value_text)
         .select_from(Response)
@@ -28,17 +28,11 @@ def granted(session: Session, response_id: int, purpose: str) -> bool:
         .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.question_id == Question.id))
         .where(Response.id == response_id, Question.type == "consent", Question.purpose == purpose)
     ).all()
+    if not answers:
+        return None
     return all(value == "yes" for (value,) in answers)
 
 
-def asked(session: Session, response_id: int, purpose: str) -> bool:
-    """Whether the response's version asks permission for ``purpose``."""
-    return (
-        session.scalar(
-            select(Question.id)
-            .join(Response, Response.version_id == Question.version_id)
-            .where(Response.id == response_id, Question.type == "consent", Question.purpose == purpose)
-            .limit(1)
-        )
-        is not None
-    )
+def granted(session: Session, response_id: int, purpose: str) -> bool:
+    """Whether ``purpose`` is allowed: asked and answered yes, or not asked at all."""
+    return given(session, response_id, purpose) is not False

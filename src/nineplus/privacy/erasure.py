@@ -49,6 +49,7 @@ from nineplus.jobs.runner import enqueue, handler
 from nineplus.outcomes.models import CustomerOutcome
 from nineplus.privacy import pseudonyms
 from nineplus.privacy.models import ErasureRequest
+from nineplus.privacy.pseudonyms import chunks
 from nineplus.scans.models import ScanAnswer, ScanInvitation
 from nineplus.text.models import VerbatimAnalysis
 
@@ -260,11 +261,6 @@ def _count(session: Session, model: type, where: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
 
 
-def chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
 def register_file() -> Path:
     """The register's copy outside the database: a backup restored from before an erasure no longer holds
     the erasure's row, so ``reapply`` also reads this file (keep it, and the secret key, with backups)."""
@@ -326,10 +322,8 @@ def remove_late(session: Session, respondents: list[int]) -> list[int]:
     stay. Returns their ids."""
     late = sorted(
         rid
-        for start in range(0, len(respondents), 500)
-        for rid in session.scalars(
-            select(Response.id).where(Response.respondent.in_(respondents[start : start + 500]))
-        )
+        for chunk in chunks(respondents)
+        for rid in session.scalars(select(Response.id).where(Response.respondent.in_(chunk)))
     )
     if late:
         delete_responses(session, late)

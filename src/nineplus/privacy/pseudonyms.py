@@ -10,13 +10,19 @@ the person erased nothing ties it to anyone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from nineplus.feedback.models import Person, RespondentKey, Response
+
+
+def chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """``ids`` in slices short enough for an IN list."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def respondent_of(session: Session, person_id: int) -> int | None:
@@ -35,12 +41,11 @@ def given_by(session: Session, person: Person | None) -> dict[str, int | None]:
 
 def respondents_of(session: Session, person_ids: Iterable[int]) -> dict[int, int]:
     """The pseudonyms of the persons, by person id."""
-    ids = sorted(set(person_ids))
     found: dict[int, int] = {}
-    for start in range(0, len(ids), 500):  # a bounded IN list
+    for chunk in chunks(sorted(set(person_ids))):
         rows = session.execute(
             select(RespondentKey.person_id, RespondentKey.respondent).where(
-                RespondentKey.person_id.in_(ids[start : start + 500])
+                RespondentKey.person_id.in_(chunk)
             )
         )
         found.update({int(row[0]): int(row[1]) for row in rows})
@@ -63,8 +68,7 @@ def unkeyed(session: Session, respondents: Iterable[int]) -> set[int]:
     """The pseudonyms among ``respondents`` that no longer lead to anyone (their person was erased)."""
     wanted = sorted(set(respondents))
     found: set[int] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in chunks(wanted):
         found.update(
             session.scalars(select(RespondentKey.respondent).where(RespondentKey.respondent.in_(chunk)))
         )
@@ -102,14 +106,3 @@ def responses_of_person(person_id: Any) -> Select[Any]:
 def person_of_response(session: Session, response_id: int) -> Person | None:
     """The person who gave a response, where known."""
     return person_of(session, session.scalar(select(Response.respondent).where(Response.id == response_id)))
-
-
-def responses_of(session: Session, person_ids: Iterable[int]) -> list[int]:
-    """The ids of the persons' responses."""
-    keys = list(respondents_of(session, person_ids).values())
-    found: list[int] = []
-    for start in range(0, len(keys), 500):
-        found.extend(
-            session.scalars(select(Response.id).where(Response.respondent.in_(keys[start : start + 500])))
-        )
-    return sorted(found)

@@ -39,8 +39,9 @@ from nineplus.improve.models import Case
 from nineplus.jobs.runner import handler
 from nineplus.outcomes.models import CustomerOutcome
 from nineplus.privacy import pseudonyms
-from nineplus.privacy.erasure import chunks, delete_responses
+from nineplus.privacy.erasure import delete_responses
 from nineplus.privacy.models import RetentionPolicy
+from nineplus.privacy.pseudonyms import chunks
 from nineplus.scans.models import ScanInvitation, ScanRun
 from nineplus.text.models import VerbatimAnalysis
 
