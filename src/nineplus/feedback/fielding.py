@@ -475,8 +475,9 @@ def _finish(
         if used != 1:
             raise AlreadyAnswered("survey_invitation")
         response.invitation_id = None  # answered: the invitation no longer leads to the response
-    if not consent.granted(session, response.id, "link"):
-        _unlink(session, response, by_id)
+    asks_link = any(q.type == "consent" and q.purpose == "link" for q in by_id.values())
+    if response.respondent is not None and asks_link and not consent.granted(session, response.id, "link"):
+        _unlink(session, response, by_id)  # (the public link's hot path asks nothing more of the database)
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()
