@@ -196,3 +196,25 @@ def committed_db(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Itera
     reset_engine()
     yield url
     reset_engine()
+
+
+@pytest.fixture(scope="session")
+def pg_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """PostgreSQL databases in either pass, for what only PostgreSQL has (the job queue)."""
+    dbs = Databases("postgresql", tmp_path_factory.mktemp("pg"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def pg_committed_db(pg_databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Like ``committed_db``, on PostgreSQL whichever database the pass runs on."""
+    from nineplus.core.db import reset_engine
+
+    url, eng = pg_databases.migrated()
+    eng.dispose()
+    monkeypatch.setenv("NINEPLUS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_engine()
+    yield url
+    reset_engine()

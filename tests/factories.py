@@ -71,6 +71,7 @@ class World:
     person_id: int = 0  # a customer of this organisation, likewise
     receipt: str = ""  # an erasure receipt of this organisation, likewise
     session_id: int = 0  # a login session of one of its users, likewise
+    job_id: int = 0  # a failed job of this organisation, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -175,6 +176,81 @@ def jobs_run() -> None:
     console.print(f"ran {run_pending()} job(s)")
 
 
+@jobs_app.command("list")
+def jobs_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only the jobs that failed.")] = False,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 30,
+) -> None:
+    """List jobs with their state, attempts and last error."""
+    from rich.table import Table
+
+    from nineplus.core.registry import import_all_models
+    from nineplus.jobs.history import recent
+
+    import_all_models()
+    check_database()
+    table = Table("id", "kind", "organisation", "state", "attempts", "run at", "last error")
+    for job in recent(None, None, failed_only=failed, limit=limit):
+        table.add_row(
+            str(job.id),
+            job.kind,
+            str(job.organisation_id or "-"),
+            job.state,
+            f"{job.attempts}/{job.max_attempts}",
+            job.run_at.strftime("%Y-%m-%d %H:%M:%S"),
+            job.last_error[:80],
+        )
+    console.print(table)
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: Annotated[int, typer.Argument(help="The failed job's id.")]) -> None:
+    """Queue a failed job again now."""
+    from nineplus.core.db import transaction
+    from nineplus.core.registry import import_all_handlers
+    from nineplus.core.tenancy import system
+    from nineplus.jobs.runner import retry
+
+    import_all_handlers()
+    check_database()
+    try:
+        with transaction() as session:
+            system(session)
+            retry(session, job_id)
+    except (ValueError, LookupError) as exc:
+        fail(str(exc))
+    console.print(f"job {job_id} is queued again")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs this process runs at once.")] = 2,
+) -> None:
+    """Run the jobs of the PostgreSQL queue until stopped (SIGTERM or Ctrl+C finish the running jobs first).
+
+    Start as many as the load needs, on any machine that reaches the database: one of them at a time runs
+    the scheduled jobs and keeps the analytic store."""
+    import asyncio
+
+    from nineplus.core.registry import import_all_handlers
+    from nineplus.core.settings import get_settings
+
+    if not get_settings().uses_job_queue():
+        fail(
+            "the worker runs the PostgreSQL queue: set NINEPLUS_DATABASE_URL to PostgreSQL (with SQLite, "
+            "`nineplus serve` runs the jobs itself)"
+        )
+    import_all_handlers()
+    check_database()
+    require_schema()
+    from nineplus.core import logs
+    from nineplus.jobs import pgqueue
+
+    logs.configure()
+    console.print(f"nineplus worker: running jobs ({concurrency} at once)  (Ctrl+C stops it)")
+    asyncio.run(pgqueue.work(concurrency))
+
+
 @docs_app.command("permissions")
 def docs_permissions() -> None:
     """Print the permission matrix as the Markdown table the README shows."""
@@ -224,11 +300,17 @@ def serve(
     """Start the web server."""
     import uvicorn
 
+    from nineplus.core import logs
+
     check_database()
     require_schema()
     url = get_settings().resolved_database_url()
     if workers > 1 and url.startswith("sqlite"):
         fail("several workers need PostgreSQL; SQLite runs with --workers 1")
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from nineplus.core.metrics import prepare_multiprocess
+
+        prepare_multiprocess(get_settings().data_dir / "metrics")  # /metrics sums every process's counters
     console.print(f"nineplus is running at http://{host}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
         "nineplus.web.asgi:app",
@@ -236,7 +318,7 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        log_level="info",
+        log_config=logs.config(get_settings().log_format),
         proxy_headers=True,
     )
 

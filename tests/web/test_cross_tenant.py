@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from nineplus.core import tenancy
 from nineplus.core.tenancy import scope
 from nineplus.feedback.models import Person
+from nineplus.jobs.models import Job
 from nineplus.web.routing import PUBLIC_ROUTES, RouteInfo, iter_routes
 from tests.factories import World, csrf_token, login
 
@@ -81,6 +82,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "person_id": world.person_id,
         "receipt": world.receipt,
         "session_id": world.session_id,
+        "job_id": world.job_id,
     }
 
 
@@ -161,8 +163,17 @@ def with_a_customer(db: Session, b: World) -> None:
     scan = ScanRun(instrument="four_bs", version=1, title=f"Scan of {MARKER}")
     erased = ErasureRequest(receipt=f"{MARKER} 1", identifier_kind="email", identifier_hash="0" * 64)
     kept = RetentionPolicy(scope_key="organisation", responses_months=24, basis=f"Kept by {MARKER}")
-    db.add_all([case, rule, action, goal, screen, scan, erased, kept])
+    failed = Job(
+        kind="send_email",
+        organisation_id=b.org.id,
+        run_at=now,
+        state="failed",
+        attempts=5,
+        last_error=f"SMTP refused {MARKER}",
+    )
+    db.add_all([case, rule, action, goal, screen, scan, erased, kept, failed])
     db.flush()
+    b.job_id = failed.id
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id

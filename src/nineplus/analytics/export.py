@@ -59,7 +59,9 @@ def table_files(folder: Path) -> dict[str, list[Path]]:
     return {table: [folder / name for name in names] for table, names in manifest["files"].items()}
 
 
-def export(store: AnalyticStore, folder: Path) -> ExportReport:
+def export(store: AnalyticStore, folder: Path, *, keep_previous: bool = True) -> ExportReport:
+    """Write the export. The files of the previous manifest stay until the next export (``keep_previous``),
+    so that a reader that took that manifest a moment ago finds its files; an erasure passes False."""
     folder.mkdir(parents=True, exist_ok=True)
     old = read_manifest(folder)
     with store.snapshot() as cur:
@@ -81,11 +83,18 @@ def export(store: AnalyticStore, folder: Path) -> ExportReport:
             query = summed(table) if table in COUNT_TABLES else f"SELECT * FROM {table}"  # noqa: S608
             rows[table] = _copy(cur, query, folder / name, always=True)
             files[table] = [name]
-    manifest = {"schema": meta.get("schema"), "generation": generation, "batch": batch, "files": files}
+    manifest = {
+        "schema": meta.get("schema"),
+        "generation": generation,
+        "batch": batch,
+        "meta": meta,  # the store's own (when it was refreshed), for the web servers that read the export
+        "files": files,
+    }
     tmp = folder / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, folder / MANIFEST)
-    _remove_unlisted(folder, files)
+    previous = old.get("files", {}) if keep_previous else {}
+    _remove_unlisted(folder, {table: [*names, *previous.get(table, [])] for table, names in files.items()})
     return ExportReport(rewritten=rewrite, rows=rows, files=files)
 
 

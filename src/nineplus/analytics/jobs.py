@@ -31,7 +31,7 @@ def refresh_analytics(session: Session, payload: dict[str, Any]) -> None:
             report.removed,
             report.seconds,
         )
-    folder = get_settings().analytics_export_dir
+    folder = get_settings().resolved_analytics_export_dir()
     if folder is not None and (report.added or report.removed or report.full):
         from nineplus.analytics.export import export
 

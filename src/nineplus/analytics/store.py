@@ -141,11 +141,35 @@ _stores: dict[Path, AnalyticStore] = {}
 _stores_lock = threading.Lock()
 
 
+_reads_export = False
+
+
+def read_from_export() -> None:
+    """Make this process read its figures from the Parquet export (``analytics/replica.py``): a web server
+    beside `nineplus worker`, which holds the store."""
+    global _reads_export
+    _reads_export = True
+
+
 def read_store(question: Callable[[AnalyticStore], T]) -> T | None:
     """Ask the process's store (filled first on a first start, so that it need not wait for the job);
-    None when another process holds it."""
+    None when another process holds it. A web server beside the PostgreSQL queue's workers asks the
+    export instead."""
     from nineplus.core import db
 
+    if _reads_export:
+        from nineplus.analytics.replica import get_replica
+
+        replica = get_replica()
+        try:
+            try:
+                return question(replica)  # type: ignore[arg-type]
+            except duckdb.IOException:  # a file of an export two refreshes old is gone: read the newest
+                replica.close()
+                return question(replica)  # type: ignore[arg-type]
+        except StoreBusy as exc:
+            log.info("no figures yet: %s", exc)
+            return None
     store = get_store()
     try:
         store.fill_once(db.get_engine())

@@ -40,7 +40,38 @@ class Settings(BaseSettings):
         description="Domain of the return address of survey e-mails (VERP: bounce+<signed id>@DOMAIN), "
         "whose mail `nineplus bounces serve` receives; empty means bounces go to the From address.",
     )
-    run_jobs: bool = Field(True, description="Run the in-process job runner inside the web server.")
+    run_jobs: bool = Field(
+        True,
+        description="Run the in-process job runner inside the web server (the embedded queue only; "
+        "with the PostgreSQL queue, `nineplus worker` runs the jobs).",
+    )
+    job_queue: str = Field(
+        "auto",
+        pattern="^(auto|embedded|postgresql)$",
+        description="Where jobs wait: `embedded` (the jobs table, polled by the in-process runner), "
+        "`postgresql` (procrastinate, run by `nineplus worker`), or `auto` (postgresql on PostgreSQL, "
+        "embedded on SQLite).",
+    )
+    worker_heartbeat_seconds: float = Field(
+        10.0, gt=0, description="How often a `nineplus worker` tells the database it is alive."
+    )
+    worker_stalled_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="A worker silent for this long counts as dead: the leading worker takes its running "
+        "jobs back and runs them again (and takes the lead, if the dead one held it).",
+    )
+    metrics_token: str = Field(
+        "",
+        description="The bearer token a Prometheus scrape of /metrics sends; empty means /metrics answers "
+        "loopback clients only.",
+    )
+    log_format: str = Field(
+        "text",
+        pattern="^(text|json)$",
+        description="Log lines of the server and the worker: `text` for people, `json` (one object per line) "
+        "for a log collector.",
+    )
     default_locale: str = Field("nl", description="UI language when the browser states no preference.")
     group_commit: bool = Field(
         True,
@@ -59,7 +90,9 @@ class Settings(BaseSettings):
     analytics_export_dir: Path | None = Field(
         None,
         description="When set, every refresh that changed the store also updates the Parquet export in "
-        "this folder (what Spark reads); empty means export only on `nineplus analytics export`.",
+        "this folder (what Spark reads, and the web servers beside `nineplus worker`); empty means "
+        "DATA_DIR/analytics-export with the PostgreSQL queue, else export only on "
+        "`nineplus analytics export`.",
     )
     text_embeddings: bool = Field(
         False,
@@ -111,6 +144,12 @@ class Settings(BaseSettings):
         10, ge=1, description="Answers a score or a point of the measured curve needs before it is shown."
     )
 
+    def uses_job_queue(self) -> bool:
+        """Whether jobs travel through procrastinate (needs PostgreSQL) rather than the in-process runner."""
+        if self.job_queue == "auto":
+            return self.resolved_database_url().startswith("postgresql")
+        return self.job_queue == "postgresql"
+
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the embedded SQLite file."""
         if self.database_url:
@@ -119,6 +158,13 @@ class Settings(BaseSettings):
 
     def resolved_analytics_path(self) -> Path:
         return self.analytics_path or self.data_dir / "analytics.duckdb"
+
+    def resolved_analytics_export_dir(self) -> Path | None:
+        """The export folder; with the PostgreSQL queue always one (DATA_DIR/analytics-export unless set),
+        since the web servers read their figures from it."""
+        if self.analytics_export_dir is None and self.uses_job_queue():
+            return self.data_dir / "analytics-export"
+        return self.analytics_export_dir
 
     def resolved_secret_key(self) -> str:
         """Return the secret key; generate one into the data folder on first use."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from nineplus.accounts.models import Organisation, Team
 from nineplus.accounts.roles import Permission
 from nineplus.accounts.service import require
+from nineplus.core import metrics
 from nineplus.core.errors import Conflict, Invalid, NotFound, get_or_404
 from nineplus.core.i18n import N_, set_locale
 from nineplus.core.i18n import gettext as _
@@ -481,6 +482,7 @@ def _finish(
     anonymous = service.is_anonymous(session.get_one(SurveyVersion, response.version_id))
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()
+    metrics.after_commit(session, lambda: metrics.responses_stored(1, "web"))
 
 
 def _unlink(session: Session, response: Response, by_id: dict[int, Question]) -> None:

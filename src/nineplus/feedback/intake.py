@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from nineplus.core import metrics
 from nineplus.core.models import utcnow
 from nineplus.core.tenancy import system
 from nineplus.feedback.models import Answer, Response, Survey
@@ -182,6 +183,7 @@ def store_one(open_session: Callable[[], Session], item: Submission) -> Outcome:
     try:
         outcome = store_batch(session, [item])[0]
         session.commit()
+        metrics.responses_stored(int(outcome.is_new), "api")
         return outcome
     except BaseException:
         session.rollback()
@@ -271,6 +273,7 @@ class GroupWriter:
         try:
             outcomes: list[Outcome | BaseException] = list(store_batch(session, items))
             session.commit()
+            metrics.responses_stored(sum(1 for o in outcomes if isinstance(o, Outcome) and o.is_new), "api")
             return outcomes
         except Exception as exc:
             session.rollback()

@@ -22,6 +22,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
+from nineplus.core import metrics
 from nineplus.core.models import utcnow
 from nineplus.core.tenancy import system
 from nineplus.feedback import fielding
@@ -61,7 +62,10 @@ def write(
             count = _without_the_erased(staged, open_session, count, written)
             if count:
                 loader = _load_sqlite if engine.dialect.name == "sqlite" else _load_postgresql
-                loader(staged, plan, engine, count, written, progress)
+                try:
+                    loader(staged, plan, engine, count, written, progress)
+                finally:
+                    metrics.responses_stored(written.stored, "import")  # the committed chunks
         return written
     finally:
         staged.close()

@@ -1,8 +1,15 @@
-"""A small in-process job runner: persisted jobs, retried with backoff, scheduled and periodic.
+"""Jobs: persisted, retried with backoff, scheduled and periodic.
 
 Handlers are registered with ``@handler("kind")`` and receive ``(session, payload)``; the runner owns
-the transaction (commit on success). A job is claimed in its own short transaction, so two runners never
-run the same job, and a job whose runner died is picked up again once its lock expires.
+the transaction (commit on success). The ``jobs`` table is the record of every job (its state, attempts
+and last error, which the jobs page shows). Who runs them:
+
+- embedded (SQLite, the default): the in-process runner polls the table;
+- PostgreSQL: each job is also deferred to procrastinate in the enqueuing transaction
+  (``jobs/pgqueue.py``), and ``nineplus worker`` processes run them.
+
+Either way a job is claimed in its own short transaction, so two runners never run the same job, and a job
+whose runner died is picked up again once its lock expires.
 """
 
 from __future__ import annotations
@@ -54,6 +61,14 @@ def handler(kind: str, *, every: timedelta | None = None) -> Callable[[Handler],
     return register
 
 
+def periodic_specs() -> list[Periodic]:
+    return list(_periodic.values())
+
+
+def periodic_kinds() -> frozenset[str]:
+    return frozenset(_periodic)
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -76,7 +91,24 @@ def enqueue(
         max_attempts=max_attempts,
     )
     session.add(job)
+    _dispatch(session, job)
     return job
+
+
+def on_queue(session: Session) -> bool:
+    """Whether this session's jobs travel through procrastinate (PostgreSQL, unless set to embedded)."""
+    from nineplus.core.settings import get_settings
+
+    return get_settings().job_queue != "embedded" and session.get_bind().dialect.name == "postgresql"
+
+
+def _dispatch(session: Session, job: Job) -> None:
+    """Hand a queued job to procrastinate, in the same transaction (nothing to do for the embedded runner,
+    which polls the table)."""
+    if on_queue(session):
+        from nineplus.jobs import pgqueue
+
+        pgqueue.defer(session, job)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -99,20 +131,14 @@ def schedule_periodic(now: datetime | None = None) -> int:
     return added
 
 
-def _claim(now: datetime) -> int | None:
+def _claim(now: datetime, job_id: int | None = None) -> int | None:
+    """Claim the next due job (or the job ``job_id`` if it is due); None when there is none."""
     with db.transaction() as session:
         system(session)
-        job_id = session.scalar(
-            select(Job.id)
-            .where(
-                or_(
-                    (Job.state == "queued") & (Job.run_at <= now),
-                    (Job.state == "running") & (Job.locked_until < now),
-                )
-            )
-            .order_by(Job.run_at, Job.id)
-            .limit(1)
-        )
+        if job_id is None:
+            job_id = session.scalar(select(Job.id).where(_due(now)).order_by(Job.run_at, Job.id).limit(1))
+        elif session.scalar(select(Job.id).where(Job.id == job_id, _due(now))) is None:
+            return None
         if job_id is None:
             return None
         claimed = session.execute(
@@ -125,12 +151,32 @@ def _claim(now: datetime) -> int | None:
         return job_id if claimed else None
 
 
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        (Job.state == "queued") & (Job.run_at <= now),
+        (Job.state == "running") & (Job.locked_until < now),
+    )
+
+
 def run_one(now: datetime | None = None) -> bool:
     """Run the next due job, if any; return whether one ran (successfully or not)."""
-    now = now or utcnow()
-    job_id = _claim(now)
+    job_id = _claim(now or utcnow())
     if job_id is None:
         return False
+    _run_claimed(job_id)
+    return True
+
+
+def run_job(job_id: int) -> bool:
+    """Run the job ``job_id`` if it is due (what a queue worker does); False when it is done, failed,
+    waiting for a later time or running elsewhere (a delivery that came twice does nothing)."""
+    if _claim(utcnow(), job_id) is None:
+        return False
+    _run_claimed(job_id)
+    return True
+
+
+def _run_claimed(job_id: int) -> None:
     with db.transaction(write=False) as session:
         system(session)
         job = session.get_one(Job, job_id)
@@ -146,7 +192,7 @@ def run_one(now: datetime | None = None) -> bool:
     except Exception as exc:  # a failing job must never stop the runner
         log.warning("job %s (%s) failed: %s", job_id, kind, exc)
         _finish_failed(job_id, f"{type(exc).__name__}: {exc}")
-        return True
+        return
     finally:
         _current_job.reset(token)
     with db.transaction() as session:
@@ -156,7 +202,6 @@ def run_one(now: datetime | None = None) -> bool:
             .where(Job.id == job_id)
             .values(state="done", finished_at=utcnow(), locked_until=None, last_error="")
         )
-    return True
 
 
 _current_job: ContextVar[int | None] = ContextVar("nineplus_current_job", default=None)
@@ -187,10 +232,18 @@ def _finish_failed(job_id: int, error: str) -> None:
         else:
             job.state = "queued"
             job.run_at = utcnow() + backoff(job.attempts)
+            _dispatch(session, job)
 
 
 def run_pending(limit: int = 100) -> int:
-    """Run due jobs until none is left (or ``limit``); return how many ran."""
+    """Run due jobs until none is left (or ``limit``); return how many ran. With the PostgreSQL queue, a
+    procrastinate worker in this process runs them until its queues are empty."""
+    from nineplus.core.settings import get_settings
+
+    if get_settings().job_queue != "embedded" and db.get_engine().dialect.name == "postgresql":
+        from nineplus.jobs import pgqueue
+
+        return pgqueue.run_until_empty(limit)
     ran = 0
     while ran < limit and run_one():
         ran += 1
@@ -200,7 +253,10 @@ def run_pending(limit: int = 100) -> int:
 def retry(session: Session, job_id: int) -> None:
     """Put a failed job back in the queue now."""
     job = session.get_one(Job, job_id)
+    if job.state != "failed":
+        raise ValueError(f"job {job_id} has not failed (it is {job.state})")
     job.state, job.run_at, job.attempts, job.finished_at = "queued", utcnow(), 0, None
+    _dispatch(session, job)
 
 
 class BackgroundRunner:

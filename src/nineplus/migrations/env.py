@@ -55,8 +55,12 @@ UNMODELLED = frozenset(
 )
 
 
+# procrastinate's own tables on PostgreSQL (0023: the job queue), which its package describes.
+QUEUE_PREFIXES = ("procrastinate_", "idx_procrastinate_")
+
+
 def _modelled(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
-    return not (reflected and name in UNMODELLED)
+    return not (reflected and (name in UNMODELLED or (name or "").startswith(QUEUE_PREFIXES)))
 
 
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]

@@ -42,9 +42,9 @@ def clear(session: Session, respondents: list[int], response_ids: list[int]) -> 
     with store._write_lock:
         store.connection().execute("CHECKPOINT")  # the freed blocks are written over, not kept
     found: dict[str, Any] = {"responses_removed": report.removed, "rebuilt": rebuilt, "export": None}
-    folder = get_settings().analytics_export_dir
+    folder = get_settings().resolved_analytics_export_dir()
     if folder is not None and (Path(folder) / "_manifest.json").exists():
-        written = export(store, Path(folder))
+        written = export(store, Path(folder), keep_previous=False)  # no file of the person stays
         if left := left_in_export(Path(folder), respondents, response_ids):
             raise StillThere(f"the Parquet export still holds rows of an erased person: {left}")
         found["export"] = {"rewritten": written.rewritten, "checked": True}

@@ -55,6 +55,8 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     access_log.install()  # no link's token in the server's log
     settings = get_settings()
     start_runner = settings.run_jobs if run_jobs is None else run_jobs
+    if settings.uses_job_queue():
+        start_runner = False  # `nineplus worker` runs the jobs of the PostgreSQL queue
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +97,9 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     sso.role_map()  # a misspelt role in NINEPLUS_OIDC_ROLE_MAP stops the start, not a login
     openapi.install(app)
     app.add_middleware(PerRequest)
+    from nineplus.core.metrics import RequestTimer
+
+    app.add_middleware(RequestTimer)  # outermost: times everything the request goes through
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -110,6 +115,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.imports import routes as import_routes
     from nineplus.improve import action_routes, board_routes, resurvey_routes, target_routes
     from nineplus.improve import routes as improve_routes
+    from nineplus.jobs import routes as jobs_routes
     from nineplus.journeys import api as journeys_api
     from nineplus.journeys import routes as journeys_routes
     from nineplus.journeys import walk_routes
@@ -135,6 +141,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(person_routes.router)
     app.include_router(import_routes.router)
     app.include_router(accounts_routes.router)
+    app.include_router(jobs_routes.router)
     app.include_router(journeys_routes.router)
     app.include_router(walk_routes.router)
     app.include_router(accounts_api.router)

@@ -25,6 +25,7 @@ _ITEMS = [
     ("/admin/users", N_("Users"), "user", Permission.MANAGE_USERS),
     ("/admin/api-keys", N_("API keys"), "key", Permission.MANAGE_API_KEYS),
     ("/admin/audit", N_("Audit log"), "audit", Permission.VIEW_AUDIT),
+    ("/admin/jobs", N_("Background jobs"), "settings", Permission.VIEW_AUDIT),
     ("/privacy", N_("Privacy"), "key", Permission.MANAGE_PRIVACY),
 ]
 

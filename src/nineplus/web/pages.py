@@ -141,8 +141,33 @@ async def change_password(request: Request, db: Db, me: PagePrincipal) -> Respon
 
 @router.get("/healthz")
 def health(db: Db) -> JSONResponse:
+    """Liveness: the process answers and reaches the database."""
     db.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+def ready() -> JSONResponse:
+    """Readiness for a load balancer: the database answers and its schema is this version's (503 with the
+    reason otherwise). With the PostgreSQL queue it also says whether a worker is alive; none alive does
+    not make a server unready (it still stores responses), but is worth an alert."""
+    from nineplus.web.health import readiness
+
+    body, ready = readiness()
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus metrics (``core/metrics.py``): for loopback clients, or with NINEPLUS_METRICS_TOKEN as a
+    bearer token."""
+    from nineplus.core.metrics import scrape
+    from nineplus.web.health import may_scrape
+
+    if not may_scrape(request):
+        return Response(status_code=404)
+    body, content_type = scrape()
+    return Response(body, media_type=content_type)
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

@@ -25,6 +25,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/invite/{token}"),
         ("POST", "/account/language"),
         ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
         ("GET", "/api/docs"),
         ("GET", "/api/v1/openapi.json"),
         # the response pages: a personal single-use link and a survey's anonymous link
