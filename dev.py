@@ -72,7 +72,9 @@ def task_test(args: list[str]) -> None:
             f"the browser tests need Chromium at {chromium} (Debian: apt-get install chromium); "
             "set NINEPLUS_CHROMIUM to use another path"
         )
-    run(PY, "-m", "pytest", "-n", os.environ.get("NINEPLUS_TEST_WORKERS", "auto"), *args)
+    # loadgroup: the fault tests (one xdist group) run one after the other in one worker
+    workers = os.environ.get("NINEPLUS_TEST_WORKERS", "auto")
+    run(PY, "-m", "pytest", "-n", workers, "--dist", "loadgroup", *args)
 
 
 def task_lint(args: list[str]) -> None:

@@ -55,7 +55,18 @@ def fielding_server(
         "NINEPLUS_DATA_DIR": str(tmp_path_factory.mktemp("fielding")),
     }
     subprocess.run([BIN / "nineplus", "demo", "load"], env=env, check=True, capture_output=True)
-    yield from serve(env, tmp_path_factory, port)
+    if not url.startswith("postgresql"):  # SQLite: the server runs the jobs itself
+        yield from serve(env, tmp_path_factory, port)
+        return
+    # PostgreSQL: as in production, the e-mail job waits in the queue for `nineplus worker`
+    worker = subprocess.Popen(
+        [BIN / "nineplus", "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield from serve(env, tmp_path_factory, port)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def test_a_survey_on_the_mortgage_journey_is_fielded_end_to_end(

@@ -184,6 +184,7 @@ EXEMPT = {
     ("POST", "/logout"),
     ("POST", "/account/language"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),  # a load balancer asks every few seconds
     ("GET", "/api/docs"),
     ("GET", "/api/v1/openapi.json"),
 }

@@ -192,6 +192,8 @@ def rules_for(address: str, method: str, path: str, headers: Any = None) -> list
         if header.lower().startswith("bearer "):
             rules.append(("api_per_key", header[7:].strip()))
         return rules
+    if path == "/metrics":  # a token to guess, for anyone else than this machine
+        return [("public_pages_per_address", address)]
     for prefix in LINK_PAGES:
         if path.startswith(prefix):
             if method == "GET":
