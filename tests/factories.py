@@ -72,6 +72,8 @@ class World:
     receipt: str = ""  # an erasure receipt of this organisation, likewise
     session_id: int = 0  # a login session of one of its users, likewise
     job_id: int = 0  # a failed job of this organisation, likewise
+    endpoint_id: int = 0  # a webhook endpoint of this organisation, likewise
+    delivery_id: int = 0  # a delivery of that endpoint, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

@@ -18,6 +18,7 @@ from nineplus.core.tenancy import scope
 from nineplus.feedback.models import Person
 from nineplus.jobs.models import Job
 from nineplus.web.routing import PUBLIC_ROUTES, RouteInfo, iter_routes
+from nineplus.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import World, csrf_token, login
 
 MARKER = "Bank B"
@@ -83,6 +84,8 @@ def param_values(world: World) -> dict[str, int | str]:
         "receipt": world.receipt,
         "session_id": world.session_id,
         "job_id": world.job_id,
+        "endpoint_id": world.endpoint_id,
+        "delivery_id": world.delivery_id,
     }
 
 
@@ -171,9 +174,15 @@ def with_a_customer(db: Session, b: World) -> None:
         attempts=5,
         last_error=f"SMTP refused {MARKER}",
     )
-    db.add_all([case, rule, action, goal, screen, scan, erased, kept, failed])
+    hook = WebhookEndpoint(url=f"https://b.example/{MARKER}", events=["case.opened"], secret="whsec_AAAA")
+    db.add_all([case, rule, action, goal, screen, scan, erased, kept, failed, hook])
     db.flush()
-    b.job_id = failed.id
+    sent = WebhookDelivery(
+        endpoint_id=hook.id, event="case.opened", payload={"x": MARKER}, next_attempt_at=now, state="failed"
+    )
+    db.add(sent)
+    db.flush()
+    b.job_id, b.endpoint_id, b.delivery_id = failed.id, hook.id, sent.id
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()
     b.case_id, b.rule_id, b.action_id, b.target_id = case.id, rule.id, action.id, goal.id

@@ -15,6 +15,7 @@ def import_all_models() -> None:
     from nineplus.privacy import models as _privacy  # noqa: F401
     from nineplus.scans import models as _scans  # noqa: F401
     from nineplus.text import models as _text  # noqa: F401
+    from nineplus.webhooks import models as _webhooks  # noqa: F401
 
 
 def import_all_handlers() -> None:
@@ -35,3 +36,4 @@ def import_all_handlers() -> None:
     from nineplus.privacy import retention as _privacy_retention  # noqa: F401
     from nineplus.scans import runs as _scan_runs  # noqa: F401
     from nineplus.text import service as _text_service  # noqa: F401
+    from nineplus.webhooks import delivery as _webhook_delivery  # noqa: F401

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
         description="A worker silent for this long counts as dead: the leading worker takes its running "
         "jobs back and runs them again (and takes the lead, if the dead one held it).",
     )
+    webhook_retry_seconds: float = Field(
+        5.0, gt=0, description="The pause after a webhook's first failed attempt; it doubles each time."
+    )
+    webhook_max_attempts: int = Field(
+        12,
+        ge=1,
+        description="Attempts before a webhook delivery waits as failed (12: about six hours of trying).",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhooks go to loopback and private addresses and over plain http (a test "
+        "receiver, an internal system); off, a URL must be https and public.",
+    )
     metrics_token: str = Field(
         "",
         description="The bearer token a Prometheus scrape of /metrics sends; empty means /metrics answers "

@@ -483,6 +483,10 @@ def _finish(
     zone = session.get_one(Organisation, response.organisation_id).timezone
     response.submitted_at = service.day_of(utcnow(), zone) if anonymous else utcnow()
     metrics.after_commit(session, lambda: metrics.responses_stored(1, "web"))
+    from nineplus.webhooks.outbox import emit_response
+
+    session.flush()
+    emit_response(session, response)  # into the outbox, in this transaction
 
 
 def _unlink(session: Session, response: Response, by_id: dict[int, Question]) -> None:

@@ -160,6 +160,8 @@ def store_batch(session: Session, items: list[Submission]) -> list[Outcome]:
             # The driver's executemany with plain tuples: answers are the bulk of every batch (ten per
             # response in a typical survey), and per-row parameter processing would cost more than SQLite.
             conn.exec_driver_sql(_answers_insert(conn.dialect.paramstyle), answer_rows)
+    if fresh:
+        _into_outbox(session, items, [(i, outcomes[i]) for i in fresh])
     for index, original in same_as.items():
         stored_outcome = outcomes[original]
         assert stored_outcome is not None
@@ -175,6 +177,30 @@ _ANSWER_COLUMNS = ("organisation_id", "response_id", "question_id", "moment_id",
 def _answers_insert(paramstyle: str) -> str:
     marks = ", ".join(["?" if paramstyle == "qmark" else "%s"] * len(_ANSWER_COLUMNS))
     return f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) VALUES ({marks})"  # noqa: S608 - fixed names
+
+
+def _into_outbox(session: Session, items: list[Submission], stored: list[tuple[int, Outcome | None]]) -> None:
+    """``response.submitted`` for each new response of the batch, in its transaction (one query when the
+    organisations have no webhook for it)."""
+    from nineplus.webhooks.outbox import answer_value, emit, response_data
+
+    def data(item: Submission, response_id: int) -> Callable[[], dict[str, Any]]:
+        def build() -> dict[str, Any]:
+            answers = [
+                (q, m, answer_value(v.get("value_int"), v.get("value_text"), v.get("value_choices")))
+                for (q, m), v in item.answers.items()
+                if v
+            ]
+            at = item.submitted_at or item.received_at
+            return response_data(response_id, item.survey_id, item.version_id, at, answers)
+
+        return build
+
+    emit(
+        session,
+        "response.submitted",
+        [(items[i].organisation_id, data(items[i], o.response_id)) for i, o in stored if o is not None],
+    )
 
 
 def store_one(open_session: Callable[[], Session], item: Submission) -> Outcome:

@@ -225,7 +225,22 @@ def _open(
     )
     session.add(case)
     session.flush()
+    from nineplus.webhooks.outbox import emit
+
+    emit(session, "case.opened", [(case.organisation_id, _case_data(case))])
     return case
+
+
+def _case_data(case: Case) -> dict[str, object]:
+    return {
+        "case_id": case.id,
+        "response_id": case.response_id,
+        "team_id": case.team_id,
+        "moment_id": case.moment_id,
+        "reasons": list(case.reasons),
+        "opened_at": case.opened_at.isoformat(),
+        "due_at": case.due_at.isoformat() if case.due_at else None,
+    }
 
 
 @handler("open_cases", every=timedelta(minutes=2))

@@ -284,6 +284,16 @@ def close(session: Session, me: Principal, run: ScanRun) -> None:
         run.status = "closed"
         run.closed_at = utcnow()
         record(session, me, "scan.close", run)
+        from nineplus.webhooks.outbox import emit
+
+        data = {
+            "run_id": run.id,
+            "instrument": run.instrument,
+            "version": run.version,
+            "title": run.title,
+            "closed_at": run.closed_at.isoformat(),
+        }
+        emit(session, "scan.closed", [(run.organisation_id, data)])
     session.flush()
 
 

@@ -123,6 +123,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.scans import routes as scan_routes
     from nineplus.text import routes as text_routes
     from nineplus.web import pages
+    from nineplus.webhooks import routes as webhook_routes
 
     app.include_router(feedback_public_api.router)  # first: the busiest route is matched first
     app.include_router(pages.router)
@@ -142,6 +143,7 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(import_routes.router)
     app.include_router(accounts_routes.router)
     app.include_router(jobs_routes.router)
+    app.include_router(webhook_routes.router)
     app.include_router(journeys_routes.router)
     app.include_router(walk_routes.router)
     app.include_router(accounts_api.router)

@@ -24,6 +24,7 @@ _ITEMS = [
     ("/settings", N_("Experience values and channels"), "settings", Permission.VIEW_JOURNEYS),
     ("/admin/users", N_("Users"), "user", Permission.MANAGE_USERS),
     ("/admin/api-keys", N_("API keys"), "key", Permission.MANAGE_API_KEYS),
+    ("/admin/webhooks", N_("Webhooks"), "key", Permission.MANAGE_API_KEYS),
     ("/admin/audit", N_("Audit log"), "audit", Permission.VIEW_AUDIT),
     ("/admin/jobs", N_("Background jobs"), "settings", Permission.VIEW_AUDIT),
     ("/privacy", N_("Privacy"), "key", Permission.MANAGE_PRIVACY),
