@@ -143,3 +143,22 @@ def test_a_long_job_extends_its_claim_so_no_other_runner_takes_it(committed_db: 
     assert locked_until > utcnow() + timedelta(minutes=30)  # far beyond the five minutes of a claim
     assert _job(job_id).state == "done"
     runner.extend_lock()  # outside a job: nothing to extend, nothing breaks
+
+
+def test_finished_jobs_are_forgotten_after_a_week_and_failed_ones_are_kept(committed_db: str) -> None:
+    old_done, new_done, old_failed = _enqueue("test_ok"), _enqueue("test_ok"), _enqueue("test_fail")
+    with transaction() as session:
+        system(session)
+        long_ago = utcnow() - timedelta(days=8)
+        for job_id, state, at in ((old_done, "done", long_ago), (new_done, "done", utcnow())):
+            job = session.get_one(Job, job_id)
+            job.state, job.finished_at = state, at
+        failed = session.get_one(Job, old_failed)
+        failed.state, failed.finished_at = "failed", long_ago
+    with transaction() as session:
+        runner.purge_finished_jobs(session, {})
+    with transaction(write=False) as session:
+        system(session)
+        left = set(session.scalars(select(Job.id)))
+    assert old_done not in left
+    assert {new_done, old_failed} <= left

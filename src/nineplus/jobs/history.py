@@ -8,6 +8,8 @@ text, which may mention another organisation's data; they run again at their nex
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,11 @@ KIND_LABELS = {
     "team_digests": N_("Sending the team digests"),
     "retention_purge": N_("Removing data past its retention"),
     "purge_expired_tokens": N_("Removing expired links and sessions"),
+    "deliver_webhooks": N_("Sending webhooks"),
+    "purge_webhook_deliveries": N_("Removing old webhook deliveries"),
+    "purge_finished_jobs": N_("Removing finished jobs"),
 }
+FREQUENT = timedelta(minutes=10)  # periodic jobs this frequent are listed only when they failed
 
 
 def label(kind: str) -> str:
@@ -42,14 +48,17 @@ def label(kind: str) -> str:
 def recent(
     session: Session | None, organisation_id: int | None, *, failed_only: bool = False, limit: int = 50
 ) -> list[Job]:
-    """The newest jobs, failed ones first; of one organisation (plus the jobs for all organisations), or
-    of every organisation when ``organisation_id`` is None and there is no session (the CLI)."""
+    """The newest jobs, failed ones first; of one organisation (plus the jobs for all organisations, less
+    the routine runs of the frequent periodic jobs that went well), or of every organisation when
+    ``organisation_id`` is None and there is no session (the CLI)."""
     from nineplus.core import db
     from nineplus.core.tenancy import system
 
     stmt = select(Job)
     if organisation_id is not None:
         stmt = stmt.where((Job.organisation_id == organisation_id) | Job.organisation_id.is_(None))
+        routine = [spec.kind for spec in runner.periodic_specs() if spec.every < FREQUENT]
+        stmt = stmt.where((Job.state != "done") | Job.kind.not_in(routine))
     if failed_only:
         stmt = stmt.where(Job.state == "failed")
     stmt = stmt.order_by(case((Job.state == "failed", 0), else_=1), Job.id.desc()).limit(limit)

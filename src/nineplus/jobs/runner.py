@@ -284,3 +284,16 @@ class BackgroundRunner:
             except Exception:  # the database may be briefly unavailable; try again next tick
                 log.exception("job runner tick failed")
             self._stop.wait(self.interval)
+
+
+KEEP_FINISHED = timedelta(days=7)
+
+
+@handler("purge_finished_jobs", every=timedelta(hours=24))
+def purge_finished_jobs(session: Session, payload: dict[str, Any]) -> None:
+    """Forget the jobs that ended well more than a week ago (the periodic ones add thousands a day);
+    failed jobs stay until someone retries them."""
+    from sqlalchemy import delete
+
+    system(session)
+    session.execute(delete(Job).where(Job.state == "done", Job.finished_at < utcnow() - KEEP_FINISHED))

@@ -94,6 +94,23 @@ def deliver_webhooks(session: Session, payload: dict[str, Any]) -> None:
     deliver_due()
 
 
+KEEP_DELIVERED = timedelta(days=30)
+
+
+@handler("purge_webhook_deliveries", every=timedelta(hours=24))
+def purge_webhook_deliveries(session: Session, payload: dict[str, Any]) -> None:
+    """Forget deliveries that arrived more than 30 days ago (they hold response data); failed and waiting
+    ones stay."""
+    from sqlalchemy import delete
+
+    system(session)
+    session.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.state == "delivered", WebhookDelivery.delivered_at < utcnow() - KEEP_DELIVERED
+        )
+    )
+
+
 def deliver_due(limit: int = BATCH) -> int:
     """Post the due deliveries; return how many were delivered."""
     leased = _lease(limit)
