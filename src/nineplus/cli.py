@@ -228,8 +228,8 @@ def worker(
 ) -> None:
     """Run the jobs of the PostgreSQL queue until stopped (SIGTERM or Ctrl+C finish the running jobs first).
 
-    Start as many as the load needs, on any machine that reaches the database: one of them at a time runs
-    the scheduled jobs and keeps the analytic store."""
+    Start as many as the load needs, on any machine that reaches the database: each periodic job is queued
+    once per tick, and one worker at a time leads, keeping the analytic store."""
     import asyncio
 
     from nineplus.core.registry import import_all_handlers

@@ -17,8 +17,10 @@ from nineplus.bench.submit import BENCH_LIMITS, BenchSurvey, free_port
 
 
 class LiveServer:
-    def __init__(self, url: str, folder: Path, *, workers: int = 1) -> None:
-        self.url, self.folder, self.workers = url, folder, workers
+    def __init__(
+        self, url: str, folder: Path, *, workers: int = 1, env: dict[str, str] | None = None
+    ) -> None:
+        self.url, self.folder, self.workers, self.extra = url, folder, workers, env or {}
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -32,6 +34,7 @@ class LiveServer:
             "NINEPLUS_DATA_DIR": str(self.folder),
             "NINEPLUS_SECRET_KEY": "fault-tests-key-0123456789abcdef0123456789",
             "NINEPLUS_RATE_LIMIT_OVERRIDES": BENCH_LIMITS,
+            **self.extra,
         }
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         log = (self.folder / f"server-{self.starts}.log").open("wb")
@@ -65,6 +68,16 @@ class LiveServer:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+
+    def environment(self) -> dict[str, str]:
+        """What a `nineplus worker` beside this server needs."""
+        return {
+            **os.environ,
+            "NINEPLUS_DATABASE_URL": self.url,
+            "NINEPLUS_DATA_DIR": str(self.folder),
+            "NINEPLUS_SECRET_KEY": "fault-tests-key-0123456789abcdef0123456789",
+            **self.extra,
+        }
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.folder.glob("server-*.log")))

@@ -222,3 +222,80 @@ def test_an_import_killed_mid_file_leaves_whole_chunks_and_a_rerun_completes_it(
         f"killed with {stored_at_kill:,} of {rows:,} rows stored (whole chunks of {CHUNK:,}); "
         f"the re-run stored the other {rows - stored_at_kill:,}, none twice",
     )
+
+
+def test_a_webhook_receiver_down_for_a_while_gets_every_event_once_it_is_back(
+    fielded, tmp_path: Path, record_property, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from nineplus.core.principal import system_principal
+    from nineplus.core.settings import get_settings
+    from nineplus.core.tenancy import scope
+    from nineplus.webhooks import service
+    from tests.webhooks.receiver import Receiver
+
+    url, survey = fielded
+    receiver = Receiver()
+    receiver.status = 503  # down
+    extra = {"NINEPLUS_WEBHOOK_ALLOW_PRIVATE": "true", "NINEPLUS_WEBHOOK_RETRY_SECONDS": "2"}
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            system(session)
+            organisation_id = session.scalar(select(Response.organisation_id).limit(1))
+            scope(session, organisation_id)
+            monkeypatch.setenv("NINEPLUS_WEBHOOK_ALLOW_PRIVATE", "true")  # the address check in this process
+            get_settings.cache_clear()
+            endpoint = service.add_endpoint(
+                session, system_principal(organisation_id), receiver.url, ["response.submitted"]
+            )
+            receiver.secret = endpoint.secret
+            session.commit()
+    finally:
+        engine.dispose()
+    server = LiveServer(url, tmp_path, env=extra)
+    server.start()
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "nineplus.cli", "worker"], env=server.environment(), stdout=log, stderr=log
+    )
+    try:
+        result = Load(server, survey, "hook", clients=10, seconds=8).wait()
+        time.sleep(12)  # down for about 20 s in all
+        receiver.status = 200
+        back = time.monotonic()
+        ids, _short = _stored(url, survey, "hook")
+        wanted = _response_ids(url, survey, "hook")
+
+        def arrived() -> set[int]:
+            return {m["payload"]["data"]["response_id"] for m in receiver.received}
+
+        deadline = back + 120
+        while not wanted <= arrived():
+            assert time.monotonic() < deadline, f"{len(wanted - arrived())} events never arrived"
+            time.sleep(0.2)
+        took = time.monotonic() - back
+    finally:
+        server.stop()
+        worker.terminate()
+        worker.wait(30)
+        log.close()
+        receiver.close()
+    assert result.acknowledged <= ids
+    assert receiver.bad_signatures == 0
+    repeats = len(receiver.received) - len(receiver.ids())
+    record_property(
+        "figure",
+        f"{len(wanted):,} events while the receiver refused for about 20 s "
+        f"({receiver.refused:,} posts refused); all delivered {took:.1f} s after it came back; {repeats} arrived twice",
+    )
+
+
+def _response_ids(url: str, survey: BenchSurvey, prefix: str) -> set[int]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            system(session)
+            mine = (Response.survey_id == survey.survey_id) & Response.client_id.startswith(f"{prefix}-")
+            return set(session.scalars(select(Response.id).where(mine)))
+    finally:
+        engine.dispose()

@@ -90,10 +90,18 @@ def test_a_job_is_queued_in_the_enqueuing_transaction_and_only_if_it_commits(pg_
     assert _carriers(job_id) == []  # procrastinate forgets a job that succeeded; the row keeps its record
 
 
-def test_periodic_and_store_jobs_wait_in_the_leaders_queue(pg_committed_db: str) -> None:
+def test_store_jobs_wait_for_the_leader_and_a_periodic_kind_runs_one_at_a_time(pg_committed_db: str) -> None:
     refresh = _enqueue("refresh_analytics")
     assert _carriers(refresh) == [("nineplus-scheduled", "todo")]
     assert pgqueue.queue_depth() == {"nineplus": 0, "nineplus-scheduled": 1}
+    first, second = _enqueue("open_cases"), _enqueue("open_cases")
+    with transaction(write=False) as session:
+        locks = session.execute(
+            text("SELECT queue_name, lock FROM procrastinate_jobs WHERE args->>'job_id' IN (:a, :b)"),
+            {"a": str(first), "b": str(second)},
+        ).all()
+    assert locks == [("nineplus", "nineplus.open_cases")] * 2
+    assert pgqueue.lock_of("send_email") is None
 
 
 def test_a_failing_job_is_retried_with_backoff_then_waits_failed_with_its_error(pg_committed_db: str) -> None:

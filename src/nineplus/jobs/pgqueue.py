@@ -5,11 +5,14 @@
 - **Idempotent.** A procrastinate job names a row of the ``jobs`` table; running it claims that row
   first (``runner.run_job``), so a delivery that comes twice, or late, runs nothing. Failures, attempts and
   backoff stay with the row (one retry policy for both runners); procrastinate's own job always succeeds.
+- **Scheduled once.** procrastinate defers each tick of a periodic job once, whichever workers run; the
+  jobs of one periodic kind run one at a time (a procrastinate lock per kind), on any worker.
 - **One leader.** Every worker runs the general queue. The worker that holds a PostgreSQL advisory lock
-  also runs the scheduled queue (periodic jobs and the analytic store's refresh and export, whose DuckDB
-  file one process holds), takes back jobs of workers that died (no heartbeat) and re-defers any queued
-  row that has no live procrastinate job (a restored backup, a switch from the embedded runner). When
-  the leader dies or loses its connection, the lock is released and another worker takes over.
+  also runs the store's queue (the analytic store's refresh and export and an erasure's clean-up: its
+  DuckDB file is held by one process), takes back jobs of workers that died (no heartbeat) and
+  re-defers any queued row that has no live procrastinate job (a restored backup, a switch from the
+  embedded runner). When the leader dies or loses its connection, the lock is released and another
+  worker takes over.
 """
 
 from __future__ import annotations
@@ -38,11 +41,14 @@ from nineplus.jobs.models import Job
 log = logging.getLogger(__name__)
 
 QUEUE = "nineplus"  # jobs any worker runs
-SCHEDULED = "nineplus-scheduled"  # periodic jobs and the analytic store's: the leader only
+SCHEDULED = "nineplus-scheduled"  # the analytic store's jobs: the leader only
 TASK = "nineplus.run_job"
 STORE_KINDS = frozenset({"refresh_analytics", "export_analytics", "complete_erasure"})  # open the store
 LEADER_KEY = 0x6E696E65706C7573  # "nineplus", the advisory lock the leading worker holds
 RESTART_SECONDS = 3.0  # pause before a worker whose connection broke starts again
+# Higher runs first: a periodic tick and its job (the webhooks every few seconds) are small and due now,
+# and must not wait behind a burst of thousands of e-mails.
+TICK_PRIORITY, PERIODIC_PRIORITY = 20, 10
 
 
 def _stalled_after() -> float:
@@ -57,8 +63,8 @@ def _recovery_every() -> float:
 
 
 _DEFER = text(
-    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, NULL, NULL, CAST(:args AS jsonb), :at)"
-    "::procrastinate_job_to_defer_v1])"
+    "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, NULL,"
+    " CAST(:args AS jsonb), :at)::procrastinate_job_to_defer_v1])"
 )
 
 # Queued or running rows that no live procrastinate job carries.
@@ -70,7 +76,13 @@ _ORPHANS = text(
 
 
 def queue_of(kind: str) -> str:
-    return SCHEDULED if kind in STORE_KINDS or kind in runner.periodic_kinds() else QUEUE
+    return SCHEDULED if kind in STORE_KINDS else QUEUE
+
+
+def lock_of(kind: str) -> str | None:
+    """Periodic jobs of one kind run one at a time (a tick that runs long is not overtaken by the next):
+    procrastinate starts no job while another with the same lock is running."""
+    return f"nineplus.{kind}" if kind in runner.periodic_kinds() else None
 
 
 def defer(session: Session, job: Job) -> None:
@@ -79,7 +91,14 @@ def defer(session: Session, job: Job) -> None:
     due = job.locked_until if job.state == "running" and job.locked_until else job.run_at
     session.execute(
         _DEFER,
-        {"queue": queue_of(job.kind), "task": TASK, "args": json.dumps({"job_id": job.id}), "at": due},
+        {
+            "queue": queue_of(job.kind),
+            "task": TASK,
+            "lock": lock_of(job.kind),
+            "priority": PERIODIC_PRIORITY if job.kind in runner.periodic_kinds() else 0,
+            "args": json.dumps({"job_id": job.id}),
+            "at": due,
+        },
     )
 
 
@@ -136,7 +155,7 @@ def _add_periodic(app: procrastinate.App, spec: runner.Periodic) -> None:
         except IntegrityError:
             pass  # this tick's job exists already
 
-    task = app.task(name=f"nineplus.periodic.{spec.kind}", queue=QUEUE)(tick)
+    task = app.task(name=f"nineplus.periodic.{spec.kind}", queue=QUEUE, priority=TICK_PRIORITY)(tick)
     app.periodic(cron=cron_of(spec.every), periodic_id=spec.kind)(task)
 
 

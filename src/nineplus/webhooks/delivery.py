@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 BATCH = 200  # deliveries leased per run
 LEASE = timedelta(minutes=2)  # how long a leased delivery is kept from another run
 TIMEOUT = 10.0  # seconds for one post
+RUN_SECONDS = 30.0  # one run's time to post; what is left waits for the next run
 MAX_PAUSE = timedelta(hours=6)
 
 
@@ -111,16 +112,20 @@ def purge_webhook_deliveries(session: Session, payload: dict[str, Any]) -> None:
     )
 
 
-def deliver_due(limit: int = BATCH) -> int:
-    """Post the due deliveries; return how many were delivered."""
-    leased = _lease(limit)
-    by_endpoint: dict[int, list[Leased]] = defaultdict(list)
-    for item in leased:
-        by_endpoint[item.endpoint_id].append(item)
-    delivered = 0
+def deliver_due(limit: int = BATCH, budget: float = RUN_SECONDS) -> int:
+    """Post the due deliveries, a batch at a time, until none is due or ``budget`` seconds have passed (the
+    next run goes on); return how many were delivered."""
+    started, delivered = time.monotonic(), 0
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-        for items in by_endpoint.values():
-            delivered += _send_endpoint(client, items)
+        while time.monotonic() - started < budget:
+            leased = _lease(limit)
+            if not leased:
+                break
+            by_endpoint: dict[int, list[Leased]] = defaultdict(list)
+            for item in leased:
+                by_endpoint[item.endpoint_id].append(item)
+            for items in by_endpoint.values():
+                delivered += _send_endpoint(client, items)
     return delivered
 
 
