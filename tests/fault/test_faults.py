@@ -286,7 +286,8 @@ def test_a_webhook_receiver_down_for_a_while_gets_every_event_once_it_is_back(
     record_property(
         "figure",
         f"{len(wanted):,} events while the receiver refused for about 20 s "
-        f"({receiver.refused:,} posts refused); all delivered {took:.1f} s after it came back; {repeats} arrived twice",
+        f"({receiver.refused:,} posts refused); all delivered {took:.1f} s after it came back; "
+        f"{repeats} arrived twice",
     )
 
 
