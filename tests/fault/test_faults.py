@@ -225,7 +225,10 @@ def test_an_import_killed_mid_file_leaves_whole_chunks_and_a_rerun_completes_it(
 
 
 def test_a_webhook_receiver_down_for_a_while_gets_every_event_once_it_is_back(
-    fielded, tmp_path: Path, record_property, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    fielded,
+    tmp_path: Path,
+    record_property,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     from nineplus.core.principal import system_principal
     from nineplus.core.settings import get_settings
