@@ -74,6 +74,7 @@ class World:
     job_id: int = 0  # a failed job of this organisation, likewise
     endpoint_id: int = 0  # a webhook endpoint of this organisation, likewise
     delivery_id: int = 0  # a delivery of that endpoint, likewise
+    trigger_id: int = 0  # a survey trigger of this organisation, likewise
 
     def principal(self, db: Session, who: str) -> Principal:
         return auth.principal_for(db, self.users[who])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,7 +138,7 @@ def test_db_backup_and_restore_from_the_command_line(
     path = tmp_path / "backup.tar"
     made = runner.invoke(app, ["db", "backup", str(path)])
     assert made.exit_code == 0, made.output
-    assert "rows in 45 tables" in made.output
+    assert re.search(r"[\d,]+ rows in \d+ tables", made.output), made.output
     session = new_session()
     system(session)
     customer = session.scalars(select(Person.email).where(Person.email.is_not(None)).limit(1)).one()

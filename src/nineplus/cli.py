@@ -24,12 +24,14 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo organisation.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+feed_app = typer.Typer(help="Customer events (transactional surveys).", no_args_is_help=True)
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 bounces_app = typer.Typer(help="Bounce notices of survey e-mails (VERP).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(feed_app, name="feed")
 app.add_typer(docs_app, name="docs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(bounces_app, name="bounces")
@@ -174,6 +176,40 @@ def jobs_run() -> None:
     check_database()
     schedule_periodic()
     console.print(f"ran {run_pending()} job(s)")
+
+
+@feed_app.command("read")
+def feed_read(
+    file: Annotated[Path, typer.Argument(help="A CSV file of customer events.", exists=True, dir_okay=False)],
+    organisation: Annotated[str, typer.Option(help="The organisation's slug.")],
+) -> None:
+    """Record a file of customer events now (what the drop folder's job does), and print its report."""
+    from sqlalchemy import select
+
+    from nineplus.accounts.models import Organisation
+    from nineplus.core.db import transaction
+    from nineplus.core.registry import import_all_handlers
+    from nineplus.core.tenancy import system
+    from nineplus.feed.folder import FeedFileError, read_file
+
+    import_all_handlers()
+    check_database()
+    with transaction(write=False) as session:
+        system(session)
+        org_id = session.scalar(select(Organisation.id).where(Organisation.slug == organisation))
+    if org_id is None:
+        fail(f"no organisation with the slug {organisation!r}")
+    try:
+        report = read_file(org_id, file)
+    except FeedFileError as exc:
+        fail(f"{file.name}: {exc}")
+    for line, reference, result in sorted(report.lines):
+        if result not in ("invited", "stored"):
+            console.print(f"line {line} ({reference}): {result}")
+    console.print(
+        f"{report.stored} events stored, {report.invited} invited, {report.repeats} repeats, "
+        f"{report.refused} refused"
+    )
 
 
 @jobs_app.command("list")

@@ -72,6 +72,9 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "verbatim_analyses": ("masked",),
     "case_notes": ("text",),
     "audit_events": ("reason",),  # append-only: a new event carries it (below), none is changed
+    "webhook_endpoints": ("url", "description"),
+    "webhook_deliveries": ("last_error",),  # the receiver's answer: text from outside
+    "customer_events": ("reference",),  # another system's id for the event
 }
 _CODE = "a code from a closed list (a CHECK constraint or the code's own list), never typed text"
 _SECRET = "a hash, token or key: never shown"
@@ -81,6 +84,14 @@ NOT_FREE_TEXT: dict[str, str] = {
     "organisations.timezone": _CODE,
     "case_rules.kind": _CODE,
     "jobs.*": "the job table: never rendered into a page",
+    "webhook_endpoints.events": _CODE,
+    "webhook_endpoints.secret": "random base64 the admin copies; made by nineplus, never typed",
+    "webhook_deliveries.event": _CODE,
+    "webhook_deliveries.state": _CODE,
+    "webhook_deliveries.payload": "the event's ids and answers, themselves covered in their own tables",
+    "customer_events.event_type": "lower-case letters, digits and . _ - (checked on every way in)",
+    "customer_events.outcome": "made by nineplus from a closed list of results and refusal reasons",
+    "survey_triggers.event_type": "lower-case letters, digits and . _ - (checked on every way in)",
     "text_models.version": _CODE,
     "users.email": "validated as an e-mail address on every way in",
     "users.password_hash": _SECRET,

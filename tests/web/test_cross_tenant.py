@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from nineplus.core import tenancy
 from nineplus.core.tenancy import scope
+from nineplus.feed.models import CustomerEvent, SurveyTrigger
 from nineplus.feedback.models import Person
 from nineplus.jobs.models import Job
 from nineplus.web.routing import PUBLIC_ROUTES, RouteInfo, iter_routes
@@ -86,6 +87,7 @@ def param_values(world: World) -> dict[str, int | str]:
         "job_id": world.job_id,
         "endpoint_id": world.endpoint_id,
         "delivery_id": world.delivery_id,
+        "trigger_id": world.trigger_id,
     }
 
 
@@ -180,8 +182,17 @@ def with_a_customer(db: Session, b: World) -> None:
     sent = WebhookDelivery(
         endpoint_id=hook.id, event="case.opened", payload={"x": MARKER}, next_attempt_at=now, state="failed"
     )
-    db.add(sent)
+    trigger = SurveyTrigger(survey_id=b.survey.id, event_type="bank-b.closed")
+    told = CustomerEvent(
+        reference=f"Event of {MARKER}",
+        event_type="bank-b.closed",
+        occurred_at=now,
+        person_id=customer.id,
+        outcome="stored",
+    )
+    db.add_all([sent, trigger, told])
     db.flush()
+    b.trigger_id = trigger.id
     b.job_id, b.endpoint_id, b.delivery_id = failed.id, hook.id, sent.id
     db.add(ActionCase(action_id=action.id, case_id=case.id))
     db.commit()

@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     from nineplus.accounts import models as _accounts  # noqa: F401
     from nineplus.audit import models as _audit  # noqa: F401
+    from nineplus.feed import models as _feed  # noqa: F401
     from nineplus.feedback import models as _feedback  # noqa: F401
     from nineplus.imports import models as _imports  # noqa: F401
     from nineplus.improve import models as _improve  # noqa: F401
@@ -25,6 +26,7 @@ def import_all_handlers() -> None:
     from nineplus.accounts import auth as _auth  # noqa: F401
     from nineplus.analytics import jobs as _analytics_jobs  # noqa: F401
     from nineplus.core import mail as _mail  # noqa: F401
+    from nineplus.feed import folder as _feed_folder  # noqa: F401
     from nineplus.feedback import fielding as _fielding  # noqa: F401
     from nineplus.imports import service as _imports_service  # noqa: F401
     from nineplus.improve import digest as _improve_digest  # noqa: F401

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
         description="Let webhooks go to loopback and private addresses and over plain http (a test "
         "receiver, an internal system); off, a URL must be https and public.",
     )
+    feed_dir: Path | None = Field(
+        None,
+        description="The drop folder for customer event files: DATA/<organisation slug>/incoming/*.csv, read "
+        "every minute (empty: events come in through the API only).",
+    )
     metrics_token: str = Field(
         "",
         description="The bearer token a Prometheus scrape of /metrics sends; empty means /metrics answers "

@@ -107,6 +107,8 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     from nineplus.accounts import routes as accounts_routes
     from nineplus.analytics import insight_routes
     from nineplus.analytics import routes as analytics_routes
+    from nineplus.feed import api as feed_api
+    from nineplus.feed import routes as feed_routes
     from nineplus.feedback import api as feedback_api
     from nineplus.feedback import export_routes, person_routes
     from nineplus.feedback import public as feedback_public
@@ -143,6 +145,8 @@ def create_app(*, run_jobs: bool | None = None) -> FastAPI:
     app.include_router(import_routes.router)
     app.include_router(accounts_routes.router)
     app.include_router(jobs_routes.router)
+    app.include_router(feed_routes.router)
+    app.include_router(feed_api.router)
     app.include_router(webhook_routes.router)
     app.include_router(journeys_routes.router)
     app.include_router(walk_routes.router)

@@ -20,6 +20,7 @@ _ITEMS = [
     ("/journeys", N_("Journeys"), "journey", Permission.VIEW_JOURNEYS),
     ("/surveys", N_("Surveys"), "workshop", Permission.MANAGE_SURVEYS),
     ("/persons", N_("Persons"), "user", Permission.MANAGE_SURVEYS),
+    ("/events", N_("Customer events"), "journey", Permission.MANAGE_SURVEYS),
     ("/teams", N_("Teams"), "team", None),
     ("/settings", N_("Experience values and channels"), "settings", Permission.VIEW_JOURNEYS),
     ("/admin/users", N_("Users"), "user", Permission.MANAGE_USERS),
