@@ -100,3 +100,62 @@ def _queue(kind: str, payload: dict, path: Path) -> None:
     console.print(
         f"{path} is held by the running server: queued as a job ({kind}), which it runs within seconds."
     )
+
+
+@analytics_app.command("spark")
+def spark_check(
+    folder: Annotated[Path, typer.Argument(help="The Parquet export (NINEPLUS_ANALYTICS_EXPORT_DIR).")],
+    master: Annotated[
+        str, typer.Option(help="The Spark master (default: NINEPLUS_SPARK_MASTER, else a local session).")
+    ] = "",
+) -> None:
+    """Answer the dashboards' main questions from the export on Spark and on DuckDB, per organisation,
+    and check that the two agree (exit 1 when they do not): the way to see a cluster read the export."""
+    import time
+
+    from rich.table import Table
+
+    from nineplus.analytics import queries
+    from nineplus.analytics.engine import on_parquet_duckdb, on_spark, spark_session
+    from nineplus.cli_support import fail
+
+    if not (folder / "_manifest.json").exists():
+        fail(f"{folder} holds no analytics export (run `nineplus analytics export {folder}` first)")
+    duck = on_parquet_duckdb(folder)
+    organisations = [int(r["id"]) for r in duck.rows(duck.backend.table("organisations").select("id"))]
+    from pyspark.sql import SparkSession
+
+    ours = SparkSession.getActiveSession() is None  # (a session this process had already is left running)
+    session = spark_session(master or None)
+    try:
+        spark = on_spark(folder, session)
+        table = Table("organisation", "question", "rows", "Spark s", "same as DuckDB")
+        differ = 0
+        for org in organisations:
+            asked = {
+                "answers per version, question and moment": queries.value_counts(
+                    org, ["version_id", "question_id", "moment_id"]
+                ),
+                "NPS per team and month": queries.value_counts(
+                    org, ["team_id"], kinds=["nps"], period="month"
+                ),
+                "responses per version and month": queries.response_counts(
+                    org, ["version_id"], period="month"
+                ),
+                "customers per team": queries.population(org),
+            }
+            for name, expr in asked.items():
+                expected = sorted(map(str, (tuple(r.values()) for r in duck.rows(expr))))
+                started = time.perf_counter()
+                got = sorted(map(str, (tuple(r.values()) for r in spark.rows(expr))))
+                seconds = time.perf_counter() - started
+                same = got == expected
+                differ += not same
+                table.add_row(str(org), name, f"{len(got):,}", f"{seconds:.2f}", "yes" if same else "NO")
+        console.print(f"Spark master: {session.sparkContext.master}")
+        console.print(table)
+    finally:
+        if ours:
+            session.stop()
+    if differ:
+        fail(f"{differ} answer(s) differ between Spark and DuckDB")

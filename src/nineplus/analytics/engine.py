@@ -114,21 +114,31 @@ def on_parquet_duckdb(folder: Path) -> Engine:
     return Engine(backend, "duckdb-parquet")
 
 
-def spark_session(master: str = "local[2]") -> Any:
-    """A Spark session for the analytics (the ``spark`` extra): local by default, or a cluster's master
-    URL. Binds to the loopback address and runs the workers with this interpreter."""
+def spark_session(master: str | None = None) -> Any:
+    """A Spark session for the analytics (the ``spark`` extra): the cluster NINEPLUS_SPARK_MASTER names
+    (e.g. ``spark://spark-master:7077``), else a local one. On a cluster the session takes at most
+    NINEPLUS_SPARK_CORES cores, so that several sessions share it. Runs the Python workers with this
+    interpreter (the executors must reach the export at the same path)."""
+    from nineplus.core.settings import get_settings
+
+    settings = get_settings()
+    master = master or settings.spark_master or "local[2]"
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName("nineplus-analytics")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
+    if not master.startswith("local"):
+        builder = builder.config("spark.cores.max", str(settings.spark_cores)).config(
+            "spark.executor.memory", settings.spark_executor_memory
+        )
+    return builder.getOrCreate()
 
 
 def on_spark(folder: Path, session: Any) -> Engine:

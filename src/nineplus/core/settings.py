@@ -74,6 +74,15 @@ class Settings(BaseSettings):
         description="Let webhooks go to loopback and private addresses and over plain http (a test "
         "receiver, an internal system); off, a URL must be https and public.",
     )
+    spark_master: str = Field(
+        "",
+        description="The Spark cluster the analytics run on over the Parquet export (e.g. "
+        "`spark://spark-master:7077`); empty means a local Spark session.",
+    )
+    spark_cores: int = Field(
+        2, ge=1, description="The most cores one analytics session takes on the cluster."
+    )
+    spark_executor_memory: str = Field("1g", description="Memory per Spark executor on the cluster.")
     feed_dir: Path | None = Field(
         None,
         description="The drop folder for customer event files: DATA/<organisation slug>/incoming/*.csv, read "

@@ -196,3 +196,17 @@ def test_every_question_is_scoped_to_one_organisation(feed: Feed, exported: Path
         assert rows, name
     assert engine.rows(queries.value_counts(other, ["kind"])) == []
     assert engine.rows(queries.response_counts(other, ["version_id"])) == []
+
+
+def test_the_spark_command_answers_from_the_export_on_the_configured_master(
+    exported: Path, spark: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from nineplus.cli import app
+
+    result = CliRunner().invoke(app, ["analytics", "spark", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "NO" not in result.output
+    assert result.output.count("yes") >= 4
+    assert f"Spark master: {spark.sparkContext.master}" in result.output  # NINEPLUS_SPARK_MASTER in CI
