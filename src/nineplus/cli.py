@@ -175,6 +175,11 @@ def jobs_run() -> None:
     import_all_handlers()
     check_database()
     schedule_periodic()
+    if get_settings().uses_job_queue():  # the analytic store's jobs stay with the leading worker
+        from nineplus.jobs.pgqueue import run_until_empty
+
+        console.print(f"ran {run_until_empty(store=False)} job(s)")
+        return
     console.print(f"ran {run_pending()} job(s)")
 
 

@@ -40,7 +40,7 @@ def event(reference: str, kind: str = "mortgage.closed", **customer: object) -> 
 def fed(db: Session, bank_a: World) -> tuple[Field, str]:
     field = build_live_survey(db, bank_a)  # contact_days=30 in its protocol
     service.add_trigger(db, bank_a.principal(db, "cx_lead"), field.survey.id, "mortgage.closed", 48)
-    _key, secret = make_key(db, bank_a, ["write"])
+    _key, secret = make_key(db, bank_a, ["admin"])
     return field, secret
 
 
@@ -74,6 +74,7 @@ def test_an_event_invites_its_customer_after_the_delay_and_a_second_one_respects
     mail = db.scalars(select(Job).where(Job.kind == "send_email").order_by(Job.id.desc())).first()
     assert mail is not None
     assert mail.run_at > utcnow() + timedelta(hours=47)  # after the trigger's delay
+    assert invitation.expires_at > mail.run_at + timedelta(days=29)  # its 30 days count from sending
     again = client.post(
         "/api/v1/events",
         json={"events": [event("TX-2", external_id="K-1"), event("TX-1"), event("TX-3", kind="card.lost")]},
@@ -118,7 +119,7 @@ def test_bad_events_are_refused_with_reasons_and_an_erased_customer_is_not_made_
     assert back.json()["outcomes"][0]["result"].startswith("refused")
     scope(db, bank_a.org.id)
     assert db.scalars(select(Person).where(Person.email == "gone@example.org")).first() is None
-    _reader, reading = make_key(db, bank_a, ["read"], name="Reader")
+    _writer, reading = make_key(db, bank_a, ["write"], name="Kiosk")  # may submit responses, not customers
     assert (
         client.post("/api/v1/events", json={"events": [event("TX-12")]}, headers=bearer(reading)).status_code
         == 403

@@ -177,8 +177,37 @@ def test_the_jobs_of_a_worker_without_a_heartbeat_are_taken_back(
             return await pgqueue.recover_stalled(app)
 
     assert asyncio.run(recover()) == 1
-    assert runner.run_pending() == 1  # at once, not when the dead worker's claim would have ended
+    # While its claim lasts (a worker that is alive but silent renews it), the job is not run again.
+    assert runner.run_pending() == 0
+    assert _job(job_id).state == "running"
+    with transaction() as session:  # the dead worker's claim ends (within the stalled time, unrenewed)
+        session.execute(
+            text("UPDATE jobs SET locked_until = :past"), {"past": utcnow() - timedelta_seconds(1)}
+        )
+    assert pgqueue.reconcile() == 1  # its row has no live queue entry now: deferred again, due now
+    assert runner.run_pending() == 1
     assert (_job(job_id).state, _job(job_id).attempts) == ("done", 2)
+
+
+def test_a_running_job_keeps_its_claim_fresh_and_lets_it_go_when_done(pg_committed_db: str) -> None:
+    seen: list[object] = []
+
+    @runner.handler("test_queue_slow")
+    def _slow(_session: Any, payload: dict[str, Any]) -> None:
+        time.sleep(1.2)
+        seen.append(_job(payload["id"]).locked_until)
+
+    with transaction() as session:
+        system(session)
+        job = runner.enqueue(session, "test_queue_slow", {})
+        session.flush()
+        job.payload = {"id": job.id}
+        job_id = job.id
+    started = utcnow()
+    assert runner.run_job(job_id, lease=0.6)
+    # renewed every 0.2 s for 0.6 s: during the run the claim ended less than a second ahead
+    assert started < seen[0] < utcnow() + timedelta_seconds(1)
+    assert _job(job_id).state == "done"
 
 
 # Real worker processes ------------------------------------------------------------------------------

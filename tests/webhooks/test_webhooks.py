@@ -266,3 +266,26 @@ def test_deliveries_that_arrived_are_forgotten_after_30_days(
     with transaction() as session:
         delivery.purge_webhook_deliveries(session, {})
     assert [d.id for d in _deliveries(endpoint_id)] == [second.id]
+
+
+def test_a_switched_off_endpoint_keeps_its_messages_and_an_erased_response_takes_its_message_along(
+    hooked: tuple[factories.World, Field, int], receiver: Receiver
+) -> None:
+    world, field, endpoint_id = hooked
+    with TestClient(create_app(run_jobs=False)) as client:
+        assert client.post(url(field), json=body(field, world, "off-00001")).status_code == 201
+    with transaction() as session:  # switched off before its message went out
+        scope(session, world.org.id)
+        service.set_active(session, world.principal(session, "admin"), endpoint_id, False)
+    assert delivery.deliver_due() == 0  # the message waits for the endpoint to be on again
+    [waiting] = _deliveries(endpoint_id)
+    assert (waiting.state, waiting.attempts, waiting.response_id) == ("pending", 0, waiting.response_id)
+    assert waiting.response_id is not None
+    from nineplus.privacy.erasure import delete_responses
+
+    with transaction() as session:
+        system(session)
+        delete_responses(session, [waiting.response_id])  # what erasure and retention do
+    assert _deliveries(endpoint_id) == []
+    assert receiver.received == []
+    assert delivery.private_address("100.64.0.1")  # shared address space: not public either

@@ -65,6 +65,11 @@ class ExportReplica:
         with self.snapshot() as cur:
             return dict(cur.execute("SELECT key, value FROM meta").fetchall())
 
+    def renew(self) -> None:
+        """Make the views anew at the next snapshot (other threads finish on the connection they have)."""
+        with self._lock:
+            self._stamp = None
+
     def fill_once(self, engine: object) -> None:
         """The worker fills the store; a reader has nothing to do."""
 

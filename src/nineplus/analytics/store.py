@@ -165,7 +165,7 @@ def read_store(question: Callable[[AnalyticStore], T]) -> T | None:
             try:
                 return question(replica)  # type: ignore[arg-type]
             except duckdb.IOException:  # a file of an export two refreshes old is gone: read the newest
-                replica.close()
+                replica.renew()
                 return question(replica)  # type: ignore[arg-type]
         except StoreBusy as exc:
             log.info("no figures yet: %s", exc)

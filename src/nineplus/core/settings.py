@@ -49,8 +49,8 @@ class Settings(BaseSettings):
         "auto",
         pattern="^(auto|embedded|postgresql)$",
         description="Where jobs wait: `embedded` (the jobs table, polled by the in-process runner), "
-        "`postgresql` (procrastinate, run by `nineplus worker`), or `auto` (postgresql on PostgreSQL, "
-        "embedded on SQLite).",
+        "`postgresql` (procrastinate, run by `nineplus worker`; needs PostgreSQL), or `auto` (postgresql "
+        "on PostgreSQL, embedded on SQLite).",
     )
     worker_heartbeat_seconds: float = Field(
         10.0, gt=0, description="How often a `nineplus worker` tells the database it is alive."
@@ -173,9 +173,7 @@ class Settings(BaseSettings):
 
     def uses_job_queue(self) -> bool:
         """Whether jobs travel through procrastinate (needs PostgreSQL) rather than the in-process runner."""
-        if self.job_queue == "auto":
-            return self.resolved_database_url().startswith("postgresql")
-        return self.job_queue == "postgresql"
+        return self.job_queue != "embedded" and self.resolved_database_url().startswith("postgresql")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the embedded SQLite file."""

@@ -34,7 +34,8 @@ class EventsOut(BaseModel):
 
 @router.post("/events", response_model=EventsOut)
 def receive_events(db: Db, me: ApiPrincipal, data: EventsIn) -> EventsOut:
-    """Record customer events (a key with the `write` scope). Each names its customer by `external_id`
+    """Record customer events (a key with the `admin` scope: events add and change customers and send
+    them surveys). Each names its customer by `external_id`
     and/or `email`; the customer is added or updated. A survey with a trigger for the event's type
     invites the customer, after the trigger's delay, under the survey's contact-frequency rule. Send an
     event again with the same `reference` and it is recognised: a retry is safe."""

@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from nineplus.accounts.models import Organisation
@@ -81,10 +82,13 @@ def read_dropped(organisation_id: int, path: Path, home: Path) -> FileReport | N
     """Read one file of the folder, then move it to done/ with its report (or to failed/)."""
     try:
         report = read_file(organisation_id, path)
-    except FeedFileError as exc:
+    except SQLAlchemyError:  # the database is away: the file stays in processing/ for the next run
+        log.warning("feed file %s waits: the database failed", path.name, exc_info=True)
+        return None
+    except Exception as exc:  # this file fails alone; the others and the other organisations go on
         (home / "failed" / (path.name + ".error.txt")).write_text(str(exc) + "\n", encoding="utf-8")
         os.replace(path, home / "failed" / path.name)
-        log.warning("feed file %s refused: %s", path.name, exc)
+        log.warning("feed file %s refused: %s", path.name, exc, exc_info=not isinstance(exc, FeedFileError))
         return None
     write_report(report, home / "done" / (path.name + ".report.csv"))
     os.replace(path, home / "done" / path.name)

@@ -67,7 +67,7 @@ def receive(
     session: Session, actor: Principal, events: list[EventIn], now: datetime | None = None
 ) -> list[Outcome]:
     """Record the events and send the surveys they trigger, in the session's transaction."""
-    require(actor, Permission.SUBMIT_RESPONSES)
+    require(actor, Permission.MANAGE_SURVEYS)  # it makes and changes persons and sends them e-mail
     if len(events) > MAX_EVENTS:
         raise Invalid({"events": _("At most %(n)s events at a time.", n=MAX_EVENTS)})
     now = now or utcnow()
@@ -120,10 +120,15 @@ def _person(session: Session, customer: CustomerIn) -> Person:
     name, address and attributes brought up to date."""
     email = str(customer.email).strip().lower() if customer.email else None
     person = None
+    # Locked: two requests about one customer at once must see each other's invitation (contact rule).
     if customer.external_id:
-        person = session.scalar(select(Person).where(Person.external_id == customer.external_id))
+        person = session.scalar(
+            select(Person).where(Person.external_id == customer.external_id).with_for_update()
+        )
     if person is None and email:
-        person = session.scalar(select(Person).where(Person.email == email).order_by(Person.id).limit(1))
+        person = session.scalar(
+            select(Person).where(Person.email == email).order_by(Person.id).limit(1).with_for_update()
+        )
     if person is None:
         person = Person(kind="customer", external_id=customer.external_id, email=email, name=customer.name)
         session.add(person)
@@ -162,13 +167,15 @@ def _invite(
         if reason is not None:
             reasons.append(reason)
             continue
-        invitation, _token = fielding.make_invitation(session, survey, protocol, person, now)
+        # The invitation counts from when it is sent: its expiry, its reminder and the contact rule.
+        send_at = now + timedelta(hours=trigger.delay_hours)
+        invitation, _token = fielding.make_invitation(session, survey, protocol, person, send_at)
         queue_composed(
             session,
             "survey_invitation",
             {"invitation_id": invitation.id},
             actor.organisation_id,
-            run_at=now + timedelta(hours=trigger.delay_hours),
+            run_at=send_at,
         )
         return "invited", survey.id
     return "not invited: " + ", ".join(sorted(set(reasons))), None

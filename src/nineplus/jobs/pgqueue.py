@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import procrastinate
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -137,7 +137,7 @@ def build_app(*, periodic: bool) -> procrastinate.App:
 
     @app.task(name=TASK, queue=QUEUE)
     def run_job(job_id: int) -> None:
-        if runner.run_job(job_id):
+        if runner.run_job(job_id, lease=_stalled_after()):
             _Ran.count += 1
 
     if periodic:
@@ -159,13 +159,14 @@ def _add_periodic(app: procrastinate.App, spec: runner.Periodic) -> None:
     app.periodic(cron=cron_of(spec.every), periodic_id=spec.kind)(task)
 
 
-def run_until_empty(limit: int = 100) -> int:
-    """Run the due jobs of both queues in this process until none is left; return how many ran
-    (`nineplus jobs run`, and the tests). ``limit`` is accepted for the embedded runner's signature."""
+def run_until_empty(limit: int = 100, *, store: bool = True) -> int:
+    """Run the due jobs in this process until none is left; return how many ran (the tests; and
+    `nineplus jobs run`, which leaves the analytic store's jobs to the leading worker: ``store=False``).
+    ``limit`` is accepted for the embedded runner's signature."""
     del limit
     _Ran.count = 0
     build_app(periodic=False).run_worker(
-        queues=[QUEUE, SCHEDULED],
+        queues=[QUEUE, SCHEDULED] if store else [QUEUE],
         wait=False,
         install_signal_handlers=False,
         listen_notify=False,
@@ -189,26 +190,14 @@ def reconcile() -> int:
 async def recover_stalled(app: procrastinate.App) -> int:
     """Put back the jobs of workers that stopped sending heartbeats (killed, or cut off)."""
     stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=_stalled_after()))
-    rows = [int(job.task_kwargs["job_id"]) for job in stalled if job.task_name == TASK]
-    if rows:
-        await asyncio.to_thread(_release, rows)
+    # (The rows' claims are not forced open: a worker that is alive but silent renews its claims and
+    # keeps its jobs; a dead one's claims end within the stalled time, and the retried delivery, or the
+    # re-deferral of the orphaned row, runs the job then.)
     for job in stalled:
         await app.job_manager.retry_job(job)
     if stalled:
         log.warning("took back %s job(s) from workers without a heartbeat", len(stalled))
     return len(stalled)
-
-
-def _release(job_ids: list[int]) -> None:
-    """End the claims that dead workers held on these rows, so that the retried delivery runs them now
-    rather than when the claim would have expired."""
-    with db.transaction() as session:
-        system(session)
-        session.execute(
-            update(Job)
-            .where(Job.id.in_(job_ids), Job.state == "running")
-            .values(locked_until=utcnow() - timedelta(seconds=1))
-        )
 
 
 async def _supervised(app: procrastinate.App, stop: asyncio.Event, **options: Any) -> None:
@@ -267,7 +256,14 @@ async def _lead(app: procrastinate.App, stop: asyncio.Event) -> None:
             if scheduled is not None:
                 scheduled.cancel()
                 await asyncio.gather(scheduled, return_exceptions=True)
+                await asyncio.to_thread(_let_go_of_the_store)  # the next leader opens it
         await _wait(stop, RESTART_SECONDS)
+
+
+def _let_go_of_the_store() -> None:
+    from nineplus.analytics.store import get_store
+
+    get_store().close()
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

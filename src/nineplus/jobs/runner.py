@@ -167,13 +167,42 @@ def run_one(now: datetime | None = None) -> bool:
     return True
 
 
-def run_job(job_id: int) -> bool:
+def run_job(job_id: int, lease: float = 30.0) -> bool:
     """Run the job ``job_id`` if it is due (what a queue worker does); False when it is done, failed,
-    waiting for a later time or running elsewhere (a delivery that came twice does nothing)."""
+    waiting for a later time or running elsewhere (a delivery that came twice does nothing).
+
+    While it runs, its claim is renewed every third of ``lease`` seconds, for ``lease`` seconds: a worker
+    that dies lets it go within ``lease``, and one that lives (finishing its jobs after SIGTERM, or
+    briefly cut off from its heartbeat) keeps it, so no other worker starts the job a second time."""
     if _claim(utcnow(), job_id) is None:
         return False
-    _run_claimed(job_id)
+    stop = threading.Event()
+    keeper = threading.Thread(
+        target=_keep_claim, args=(job_id, lease, stop), name=f"claim-{job_id}", daemon=True
+    )
+    keeper.start()
+    try:
+        _run_claimed(job_id)
+    finally:
+        stop.set()
+        keeper.join(timeout=10)
     return True
+
+
+def _keep_claim(job_id: int, lease: float, stop: threading.Event) -> None:
+    while True:
+        try:
+            with db.transaction() as session:
+                system(session)
+                session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.state == "running")
+                    .values(locked_until=utcnow() + timedelta(seconds=lease))
+                )
+        except Exception:  # the database is briefly away: the claim lasts until its time, try again
+            log.warning("could not renew the claim of job %s", job_id, exc_info=True)
+        if stop.wait(lease / 3):
+            return
 
 
 def _run_claimed(job_id: int) -> None:

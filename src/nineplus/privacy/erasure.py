@@ -52,6 +52,7 @@ from nineplus.privacy.models import ErasureRequest
 from nineplus.privacy.pseudonyms import chunks
 from nineplus.scans.models import ScanAnswer, ScanInvitation
 from nineplus.text.models import VerbatimAnalysis
+from nineplus.webhooks.models import WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -192,13 +193,16 @@ def _erase_rows(
 
 def delete_responses(session: Session, response_ids: list[int]) -> None:
     """Delete responses with their answers, text analyses (and so their search index rows), cases and case
-    notes: children first, explicitly, whatever the foreign keys would cascade."""
+    notes, and the webhook messages about them not yet sent or kept: children first, explicitly,
+    whatever the foreign keys would cascade."""
     for chunk in chunks(response_ids):
         of_cases = select(Case.id).where(Case.response_id.in_(chunk))
         session.execute(delete(CaseNote).where(CaseNote.case_id.in_(of_cases)))
         session.execute(delete(Case).where(Case.response_id.in_(chunk)))
         session.execute(delete(VerbatimAnalysis).where(VerbatimAnalysis.response_id.in_(chunk)))
         session.execute(delete(Answer).where(Answer.response_id.in_(chunk)))
+        # messages about the response still in the webhook outbox (they carry its answers)
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.response_id.in_(chunk)))
         session.execute(delete(Response).where(Response.id.in_(chunk)))
 
 

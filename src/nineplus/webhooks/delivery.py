@@ -73,7 +73,9 @@ def private_address(host: str) -> bool:
         return False  # unresolvable: the post fails on its own
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_reserved:
+        if isinstance(address, ipaddress.IPv6Address):  # an IPv4 address wrapped in IPv6
+            address = address.ipv4_mapped or address.sixtofour or address
+        if not address.is_global:
             return True
     return False
 
@@ -136,7 +138,11 @@ def _lease(limit: int) -> list[Leased]:
         query = (
             select(WebhookDelivery, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now)
+            .where(
+                WebhookDelivery.state == "pending",
+                WebhookDelivery.next_attempt_at <= now,
+                WebhookEndpoint.active.is_(True),  # a switched-off endpoint's messages wait for it
+            )
             .order_by(WebhookDelivery.id)
             .limit(limit)
         )
@@ -188,7 +194,9 @@ def _post(client: httpx.Client, item: Leased) -> tuple[int | None, str]:
         answer = client.post(item.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:1000]
-    return answer.status_code, "" if answer.is_success else answer.text[:1000]
+    # The status only: the receiver's body is not kept (an address that answers with something else's
+    # content must not show it on the page).
+    return answer.status_code, "" if answer.is_success else answer.reason_phrase[:100]
 
 
 def _record(item: Leased, status: int | None, error: str, ok: bool) -> Any:

@@ -40,6 +40,8 @@ class WebhookDelivery(TenantMixin, Base):
         ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True
     )
     event: Mapped[str] = mapped_column(String(50))
+    # the response a message is about: erasing or purging the response removes the message with it
+    response_id: Mapped[int | None] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[created]
     state: Mapped[str] = mapped_column(String(10), default="pending")

@@ -61,6 +61,7 @@ def emit(
             "endpoint_id": endpoint_id,
             "event": event,
             "payload": {"type": event, "timestamp": now.isoformat(), "data": data},
+            "response_id": data.get("response_id") if event == "response.submitted" else None,
             "state": "pending",
             "attempts": 0,
             "next_attempt_at": now,
