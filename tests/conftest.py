@@ -218,3 +218,21 @@ def pg_committed_db(pg_databases: Databases, monkeypatch: pytest.MonkeyPatch) ->
     reset_engine()
     yield url
     reset_engine()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Print each fault test's figure (tests/fault/, recorded with ``record_property("figure", ...)``) at the
+    end of the run. Here, not in tests/fault/conftest.py: with xdist the controlling process collects
+    nothing, so only the root conftest's hooks run in it."""
+    figures = [
+        (report.nodeid, value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "figure"
+    ]
+    if figures:
+        terminalreporter.section("fault tests: figures")
+        for nodeid, value in figures:
+            terminalreporter.write_line(f"{nodeid.rsplit('::', 1)[-1]}: {value}")

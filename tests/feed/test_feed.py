@@ -89,6 +89,14 @@ def test_an_event_invites_its_customer_after_the_delay_and_a_second_one_respects
         "TX-2",
         "TX-3",
     ]
+    from nineplus.privacy.person_data import person_data
+
+    exported = person_data(db, bank_a.principal(db, "admin"), person.id)  # all three were Ann's
+    assert [(e["reference"], e["outcome"]) for e in exported["events"]] == [
+        ("TX-1", "invited"),
+        ("TX-2", "not invited: recently"),
+        ("TX-3", "stored"),
+    ]
 
 
 def test_bad_events_are_refused_with_reasons_and_an_erased_customer_is_not_made_again(

@@ -104,6 +104,20 @@ def person_data(session: Session, actor: Principal, person_id: int, locale: str 
         {"run_id": a.run_id, "submitted_on": _plain(a.submitted_on), "answers": a.answers}
         for a in session.scalars(select(ScanAnswer).where(ScanAnswer.person_id == person.id))
     ]
+    from nineplus.feed.models import CustomerEvent
+
+    data["events"] = [  # what other systems told us the customer did (customer events)
+        {
+            "reference": e.reference,
+            "type": e.event_type,
+            "occurred_at": _plain(e.occurred_at),
+            "received_at": _plain(e.received_at),
+            "outcome": e.outcome,
+        }
+        for e in session.scalars(
+            select(CustomerEvent).where(CustomerEvent.person_id == person.id).order_by(CustomerEvent.id)
+        )
+    ]
     record(session, actor, "privacy.export", person)
     return data
 
