@@ -187,6 +187,10 @@ def html(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def committed_db(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh, migrated database that the product's own engine uses (for jobs, CLI and live servers)."""
+    yield from _product_database(databases, monkeypatch)
+
+
+def _product_database(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from nineplus.core.db import reset_engine
 
     url, eng = databases.migrated()
@@ -209,15 +213,7 @@ def pg_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases
 @pytest.fixture
 def pg_committed_db(pg_databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Like ``committed_db``, on PostgreSQL whichever database the pass runs on."""
-    from nineplus.core.db import reset_engine
-
-    url, eng = pg_databases.migrated()
-    eng.dispose()
-    monkeypatch.setenv("NINEPLUS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    reset_engine()
-    yield url
-    reset_engine()
+    yield from _product_database(pg_databases, monkeypatch)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
